@@ -1,0 +1,26 @@
+"""Settings: read once at start-up from the environment (or a `.env` file) and passed down."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///charterdesk.db"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Charterdesk process; names are the fixed environment interface."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default=DEFAULT_TELEGRAM_API_URL, validation_alias="TELEGRAM_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    charter_file: Path = Field(default=Path("charter.yml"), validation_alias="CHARTER_FILE")
+    rasa_url: str | None = Field(default=None, validation_alias="RASA_URL")
+    webhook_url: str | None = Field(default=None, validation_alias="WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, validation_alias="WEBHOOK_SECRET")
+    key_file: Path = Field(default=Path("charterdesk.key"), validation_alias="CHARTERDESK_KEY_FILE")
+    # How often the scheduler looks for outbox rows nobody delivered (crash, lost lease).
+    dispatch_interval_seconds: float = Field(default=2.0, validation_alias="CHARTERDESK_DISPATCH_INTERVAL")

@@ -1,0 +1,83 @@
+"""Queries over citizens, tickets and inbound messages; services never commit."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.store import insert_ignoring_conflicts
+from desk.tickets.models import Citizen, InboundMessage, Ticket
+
+
+async def record_inbound(
+    *, session: AsyncSession, chat_id: int, message_id: int, received_at: datetime
+) -> int | None:
+    """Remember a message by (chat, message id); None if it was seen before."""
+    statement = (
+        insert_ignoring_conflicts(session, InboundMessage, ["chat_id", "message_id"])
+        .values(chat_id=chat_id, message_id=message_id, received_at=received_at)
+        .returning(InboundMessage.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def link_inbound(*, session: AsyncSession, inbound_id: int, ticket_id: int) -> None:
+    """Note which ticket a message opened."""
+    inbound = await session.get(InboundMessage, inbound_id)
+    inbound.ticket_id = ticket_id
+
+
+async def get_citizen(*, session: AsyncSession, chat_id: int) -> Citizen | None:
+    """The citizen writing from this chat, if we know them."""
+    return await session.scalar(select(Citizen).where(Citizen.chat_id == chat_id))
+
+
+async def upsert_citizen(*, session: AsyncSession, chat_id: int, language: str, now: datetime) -> Citizen:
+    """The citizen for a chat, created on first contact, answering in `language` from now on."""
+    citizen = await get_citizen(session=session, chat_id=chat_id)
+    if citizen is None:
+        citizen = Citizen(chat_id=chat_id, language=language, created_at=now)
+        session.add(citizen)
+        await session.flush()
+    citizen.language = language
+    return citizen
+
+
+async def create_ticket(
+    *,
+    session: AsyncSession,
+    citizen: Citizen | None,
+    category: str,
+    language: str,
+    text: str,
+    received_at: datetime,
+    due_at: datetime,
+) -> Ticket:
+    """Open a ticket; its number is known once this returns."""
+    ticket = Ticket(
+        citizen=citizen,
+        category=category,
+        status="open",
+        language=language,
+        text=text,
+        received_at=received_at,
+        due_at=due_at,
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def get_ticket(*, session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """A ticket by id."""
+    return await session.get(Ticket, ticket_id)
+
+
+async def open_tickets(*, session: AsyncSession, citizen_id: int) -> list[Ticket]:
+    """The citizen's tickets still waiting for an answer, soonest due first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.citizen_id == citizen_id, Ticket.status == "open")
+        .order_by(Ticket.due_at, Ticket.id)
+    )
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,89 @@
+"""Shared fixtures: a migrated Store per database backend, pinned clocks, the default charter."""
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from desk.schema import metadata
+from desk.store import Store
+from desk.texts import Texts
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def charter():
+    """The repository's default charter."""
+    from desk.charter import load_charter
+
+    return load_charter(ROOT / "charter.yml")
+
+
+@pytest.fixture(scope="session")
+def texts() -> Texts:
+    """Every text of domain.yml."""
+    return Texts.load()
+
+
+@pytest.fixture(scope="session")
+def desk(charter, texts):
+    """The organisation as the flows see it."""
+    from desk.tickets.flows import Desk
+
+    return Desk(charter=charter, texts=texts)
+
+
+async def _reset_postgres(store: Store) -> None:
+    async with store.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+# Reset and migrate PostgreSQL once per run; each test then only empties the tables.
+_postgres_ready = False
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request, tmp_path) -> AsyncIterator[Store]:
+    """A migrated, empty database: a fresh SQLite file, or the PostgreSQL test database emptied after use."""
+    global _postgres_ready
+    if request.param == "sqlite":
+        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await store.migrate()
+        yield store
+        await store.dispose()
+        return
+    store = Store(POSTGRES_URL)
+    if not _postgres_ready:
+        await _reset_postgres(store)
+        await store.migrate()
+        _postgres_ready = True
+    try:
+        yield store
+    finally:
+        await truncate_all(store)
+        await store.dispose()
+
+
+async def truncate_all(store: Store) -> None:
+    """Empty every table and restart ids, so each test sees ticket I-1001 first."""
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    async with store.engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(store: Store) -> str:
+    """The URL of the `store` fixture's database, for processes that open their own Store."""
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def at(text_: str) -> datetime:
+    """An aware datetime from ISO 8601 text, in UTC."""
+    return datetime.fromisoformat(text_).astimezone(UTC)

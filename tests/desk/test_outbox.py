@@ -1,0 +1,115 @@
+"""The outbox: unique keys, leases, outcomes, and dispatch through a transport."""
+
+import asyncio
+from datetime import timedelta
+
+from desk import outbox
+from desk.outbox import Delivery, OutboxMessage
+from desk.store import Store
+from tests.conftest import at
+
+NOW = at("2026-11-23T10:00:00+09:00")
+
+
+class RecordingTransport:
+    """A transport double: answers with scripted outcomes and remembers what it was asked to send."""
+
+    def __init__(self, *outcomes: Delivery) -> None:
+        self.outcomes = list(outcomes)
+        self.sent: list[outbox.Outgoing] = []
+
+    async def send(self, message: outbox.Outgoing) -> Delivery:
+        self.sent.append(message)
+        return self.outcomes.pop(0) if self.outcomes else Delivery("sent", message_id=len(self.sent))
+
+
+async def put(store: Store, key: str, *, claim: bool = False, not_before=None) -> outbox.Outgoing | None:
+    async with store.unit_of_work() as session:
+        return await outbox.enqueue(
+            session, key=key, chat_id=5, text=f"text {key}", now=NOW, claim=claim, not_before=not_before
+        )
+
+
+async def row(store: Store, outbox_id: int) -> OutboxMessage:
+    async with store.unit_of_work() as session:
+        return await session.get(OutboxMessage, outbox_id)
+
+
+async def test_a_key_is_promised_once(store: Store):
+    assert await put(store, "ack:1") is not None
+    assert await put(store, "ack:1") is None
+
+
+async def test_claim_takes_due_unleased_rows_only(store: Store):
+    due = await put(store, "due")
+    await put(store, "later", not_before=NOW + timedelta(hours=1))
+    await put(store, "leased", claim=True)
+    async with store.unit_of_work() as session:
+        claimed = await outbox.claim_due(session, now=NOW)
+    assert [m.id for m in claimed] == [due.id]
+    async with store.unit_of_work() as session:
+        assert await outbox.claim_due(session, now=NOW) == []
+
+
+async def test_an_expired_lease_is_claimed_again(store: Store):
+    leased = await put(store, "leased", claim=True)
+    async with store.unit_of_work() as session:
+        claimed = await outbox.claim_due(session, now=NOW + outbox.LEASE + timedelta(seconds=1))
+    assert [m.id for m in claimed] == [leased.id]
+
+
+async def test_outcomes_are_recorded(store: Store):
+    ids = [(await put(store, k)).id for k in ("a", "b", "c", "d", "e")]
+    outcomes = [
+        Delivery("sent", message_id=77),
+        Delivery("retry", retry_after=30),
+        Delivery("retry"),
+        Delivery("undeliverable", reason="Forbidden: bot was blocked by the user"),
+        Delivery("unknown", reason="timed out"),
+    ]
+    async with store.unit_of_work() as session:
+        for outbox_id, delivery in zip(ids, outcomes, strict=True):
+            await outbox.record(session, outbox_id=outbox_id, delivery=delivery, now=NOW)
+    rows = [await row(store, i) for i in ids]
+    assert (rows[0].status, rows[0].telegram_message_id, rows[0].sent_at) == ("sent", 77, NOW)
+    assert (rows[1].status, rows[1].not_before) == ("pending", NOW + timedelta(seconds=30))
+    assert (rows[2].status, rows[2].not_before) == ("pending", NOW + outbox.backoff(1))
+    assert (rows[3].status, rows[3].last_error) == ("undeliverable", "Forbidden: bot was blocked by the user")
+    assert rows[4].status == "unknown"
+    async with store.unit_of_work() as session:
+        assert await outbox.pending_count(session) == 2
+
+
+def test_backoff_grows_and_is_capped():
+    assert outbox.backoff(1) < outbox.backoff(2) < outbox.backoff(3)
+    assert outbox.backoff(50) == outbox.MAX_BACKOFF
+
+
+async def test_dispatch_sends_each_due_row_once(store: Store):
+    for key in ("a", "b", "c"):
+        await put(store, key)
+    transport = RecordingTransport()
+    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {"sent": 3}
+    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {}
+    assert [m.text for m in transport.sent] == ["text a", "text b", "text c"]
+
+
+async def test_a_retried_row_goes_out_when_its_time_comes(store: Store):
+    await put(store, "a")
+    transport = RecordingTransport(Delivery("retry", retry_after=5))
+    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {"retry": 1}
+    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW + timedelta(seconds=4)) == {}
+    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW + timedelta(seconds=5)) == {"sent": 1}
+
+
+async def test_concurrent_dispatchers_never_claim_the_same_row(store: Store):
+    for n in range(40):
+        await put(store, f"k{n}")
+
+    async def claim_some() -> list[int]:
+        async with store.unit_of_work() as session:
+            return [m.id for m in await outbox.claim_due(session, now=NOW, limit=15)]
+
+    batches = await asyncio.gather(*(claim_some() for _ in range(4)))
+    claimed = [i for batch in batches for i in batch]
+    assert len(claimed) == len(set(claimed)) == 40
