@@ -1,0 +1,96 @@
+"""Injected failures: make chosen Bot API calls answer errors or hang, a counted number of times."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import ApiError
+
+
+@dataclass
+class Fault:
+    """One planned failure; `times` is what is left (None = until removed)."""
+
+    id: int
+    method: str | None
+    chat_id: int | None
+    error_code: int | None
+    retry_after: int | None
+    description: str | None
+    stall_seconds: float | None
+    times: int | None
+
+    def matches(self, method: str, chat_id: Any) -> bool:
+        """Whether this fault applies to a call of `method` about `chat_id`."""
+        if self.method is not None and self.method.lower() != method.lower():
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
+
+    def error(self) -> ApiError | None:
+        """The error to answer with once any stall is over (None = answer normally)."""
+        if self.error_code is None:
+            return None
+        return ApiError(self.error_code, self.description, retry_after=self.retry_after)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the HTTP API."""
+        return asdict(self)
+
+
+class Faults:
+    """The planned failures of one sandbox, consumed in the order they were added."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+
+    def add(
+        self,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        error_code: int | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+        stall_seconds: float | None = None,
+        times: int | None = 1,
+    ) -> Fault:
+        """Plan a failure for matching calls (method/chat_id None = any); returns it."""
+        if error_code is None and stall_seconds is None:
+            raise ValueError("a fault needs an error_code, stall_seconds, or both")
+        if error_code == 429 and retry_after is None:
+            retry_after = 1  # Telegram always says how long to wait
+        fault = Fault(
+            next(self._ids), method, chat_id, error_code, retry_after, description, stall_seconds, times
+        )
+        self._faults.append(fault)
+        return fault
+
+    def take(self, method: str, chat_id: Any) -> Fault | None:
+        """Consume one use of the first fault matching this call, if any."""
+        for fault in self._faults:
+            if fault.matches(method, chat_id):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def remove(self, fault_id: int) -> bool:
+        """Cancel one fault; False if it was already used up or unknown."""
+        before = len(self._faults)
+        self._faults = [f for f in self._faults if f.id != fault_id]
+        return len(self._faults) < before
+
+    def clear(self) -> None:
+        """Cancel every planned fault."""
+        self._faults.clear()
+
+    def __iter__(self):
+        return iter(list(self._faults))
+
+    def __len__(self) -> int:
+        return len(self._faults)
