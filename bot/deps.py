@@ -1,0 +1,30 @@
+"""What the Telegram handlers need, built once at start-up and kept in `application.bot_data`."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram.ext import CallbackContext
+
+from desk.outbox import Transport
+from desk.store import Store
+from desk.tickets.flows import Desk
+from nlu.classifier import Classifier
+
+KEY = "charterdesk"
+
+
+@dataclass
+class BotDeps:
+    """Store, domain, classifier and clock; the transport is set once the Bot exists."""
+
+    store: Store
+    desk: Desk
+    classifier: Classifier
+    clock: Callable[[], datetime]
+    transport: Transport | None = None
+
+
+def deps_of(context: CallbackContext) -> BotDeps:
+    """The BotDeps of the running application."""
+    return context.application.bot_data[KEY]

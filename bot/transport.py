@@ -1,0 +1,48 @@
+"""Sends outbox rows through the Telegram Bot API and classifies what went wrong."""
+
+import logging
+from datetime import timedelta
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from desk.outbox import Delivery, Outgoing
+
+log = logging.getLogger(__name__)
+
+# Timeouts raised before the request reached Telegram: sending again cannot duplicate.
+NOT_SENT_TIMEOUTS = (httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class TelegramTransport:
+    """The outbox's way out: one sendMessage per row."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: Outgoing) -> Delivery:
+        """Send one row; never raises for Telegram or network trouble."""
+        markup = InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
+        try:
+            sent = await self.bot.send_message(chat_id=message.chat_id, text=message.text, reply_markup=markup)
+        except RetryAfter as exc:
+            return Delivery("retry", retry_after=_seconds(exc.retry_after), reason=str(exc))
+        except Forbidden as exc:
+            # The citizen blocked the bot or left: sending again will not help.
+            return Delivery("undeliverable", reason=str(exc))
+        except BadRequest as exc:
+            return Delivery("undeliverable", reason=str(exc))
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, NOT_SENT_TIMEOUTS):
+                return Delivery("retry", reason=str(exc))
+            # The request left and no answer came: Telegram may have delivered it. Flag, don't repeat.
+            log.warning("outbox row %s: outcome unknown (%s)", message.id, exc)
+            return Delivery("unknown", reason=str(exc) or "timed out")
+        except NetworkError as exc:
+            return Delivery("retry", reason=str(exc))
+        return Delivery("sent", message_id=sent.message_id)
+
+
+def _seconds(retry_after: int | float | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

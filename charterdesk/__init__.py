@@ -1,0 +1,1 @@
+"""The charterdesk command: wires desk/, nlu/, bot/, scheduler/ and sandbox/ into processes."""

@@ -1,0 +1,73 @@
+"""Everything a Charterdesk process needs, assembled once from Settings; start-up errors made readable."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from charterdesk.errors import StartupError
+from desk.charter import Charter, CharterError, load_charter
+from desk.config import Settings
+from desk.store import Store, StoreError
+from desk.texts import Texts, TextsError
+from desk.tickets.flows import Desk
+from nlu.classifier import Classifier
+from nlu.embedded import EmbeddedClassifier
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The real clock; tests pass their own."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Components:
+    """Charter, texts, database and classifier of one process."""
+
+    settings: Settings
+    charter: Charter
+    desk: Desk
+    store: Store
+    classifier: Classifier
+
+    async def close(self) -> None:
+        """Release the database pool."""
+        await self.store.dispose()
+
+
+async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
+    """Load the charter and texts, reach (and migrate) the database, train the classifier."""
+    try:
+        charter = load_charter(settings.charter_file)
+        texts = Texts.load()
+    except (CharterError, TextsError) as exc:
+        raise StartupError(str(exc)) from exc
+    store = _open_store(settings.database_url)
+    try:
+        if migrate:
+            await store.migrate()
+        else:
+            await store.check()
+    except StoreError as exc:
+        await store.dispose()
+        raise StartupError(str(exc)) from exc
+    classifier = build_classifier(settings)
+    return Components(settings, charter, Desk(charter=charter, texts=texts), store, classifier)
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The embedded classifier, or the Rasa server when RASA_URL is set."""
+    embedded = EmbeddedClassifier.train()
+    if not settings.rasa_url:
+        return embedded
+    from nlu.rasa import RasaClassifier
+
+    return RasaClassifier(settings.rasa_url, fallback=embedded)
+
+
+def _open_store(url: str) -> Store:
+    try:
+        return Store(url)
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc

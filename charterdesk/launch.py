@@ -1,0 +1,83 @@
+"""From the environment to a running process: settings, components, signals, clean shutdown."""
+
+import logging
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from charterdesk.components import assemble
+from charterdesk.errors import StartupError
+from charterdesk.processes import demo_settings, serve, stop_on_signals
+from desk.config import Settings
+from desk.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_CHARTER = Path(__file__).resolve().parent.parent / "charter.yml"
+
+
+def read_settings() -> Settings:
+    """Settings from the environment and .env, or a StartupError naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise StartupError(f"invalid configuration: {problems}") from exc
+
+
+async def serve_from_env(*, bot: bool, scheduler: bool) -> None:
+    """`charterdesk run|bot|scheduler`."""
+    settings = read_settings()
+    if not settings.telegram_bot_token:
+        raise StartupError("TELEGRAM_BOT_TOKEN is not set (`charterdesk demo` runs without one)")
+    if settings.webhook_url:
+        raise StartupError("webhook mode is not built yet: unset WEBHOOK_URL to receive updates by polling")
+    components = await assemble(settings)
+    try:
+        await serve(components, bot=bot, scheduler=scheduler, stop=stop_on_signals())
+    finally:
+        await components.close()
+
+
+async def migrate_from_env() -> None:
+    """`charterdesk migrate`."""
+    try:
+        store = Store(read_settings().database_url)
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+    try:
+        await store.migrate()
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+    finally:
+        await store.dispose()
+    log.info("database at %s is up to date", store.safe_url)
+
+
+async def demo_from_env(*, host: str, port: int) -> None:
+    """`charterdesk demo`: the sandbox Bot API and chat page, then bot + scheduler against it."""
+    from sandbox.server import Sandbox
+
+    settings = read_settings()
+    if "charter_file" not in settings.model_fields_set and not settings.charter_file.exists():
+        # Run from anywhere: without a charter here or in CHARTER_FILE, the demo keeps the example one.
+        settings = settings.model_copy(update={"charter_file": EXAMPLE_CHARTER})
+    components = await assemble(settings)
+    sandbox = Sandbox()
+    url = await sandbox.start(host=host, port=port)
+    try:
+        components.settings = demo_settings(settings, api_url=sandbox.bot_api_url, token=sandbox.token)
+        _seed_demo_people(sandbox, components)
+        print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {url}/?as=staff"
+              f"&chat={components.charter.staff_chat_id}\n  Press Ctrl-C to stop.\n", flush=True)
+        await serve(components, bot=True, scheduler=True, stop=stop_on_signals())
+    finally:
+        await sandbox.stop()
+        await components.close()
+
+
+def _seed_demo_people(sandbox, components) -> None:
+    charter = components.charter
+    sandbox.group(charter.staff_chat_id, f"{charter.organisation.name} staff")
+    for member in charter.staff:
+        sandbox.user(member.telegram_id, member.name)

@@ -1,0 +1,41 @@
+"""A running Charterdesk (bot + scheduler) polling a sandbox Bot API over HTTP."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from charterdesk.components import Components, assemble
+from charterdesk.processes import serve
+from desk.config import Settings
+from sandbox import Sandbox
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A fresh sandbox Bot API on a free port."""
+    async with Sandbox() as sandbox:
+        await sandbox.start()
+        yield sandbox
+
+
+@pytest.fixture
+async def live(sandbox: Sandbox, database_url: str) -> AsyncIterator[Components]:
+    """Charterdesk's real bot and scheduler, polling the sandbox, on the `store` fixture's database."""
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=sandbox.token,
+        TELEGRAM_API_URL=sandbox.bot_api_url,
+        DATABASE_URL=database_url,
+        CHARTER_FILE=ROOT / "charter.yml",
+        CHARTERDESK_DISPATCH_INTERVAL=0.2,
+    )
+    components = await assemble(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(components, bot=True, scheduler=True, stop=stop))
+    try:
+        yield components
+    finally:
+        stop.set()
+        await running
+        await components.close()
