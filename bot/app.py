@@ -30,6 +30,10 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
     deps.transport = TelegramTransport(application.bot)
     application.bot_data[KEY] = deps
 
+    # Staff handlers come first: within a group the first matching handler wins.
+    # == staff console ==
+
+    # == citizens (private chats) ==
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", citizen.on_start, filters=private))
     application.add_handler(CommandHandler("help", citizen.on_help, filters=private))

@@ -2,8 +2,8 @@
 
 from desk.base import Base
 from desk.outbox import OutboxMessage
-from desk.tickets.models import Citizen, InboundMessage, Ticket
+from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 
 metadata = Base.metadata
 
-__all__ = ["Citizen", "InboundMessage", "OutboxMessage", "Ticket", "metadata"]
+__all__ = ["Citizen", "InboundMessage", "OutboxMessage", "Ticket", "TicketEntry", "metadata"]

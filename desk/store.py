@@ -83,7 +83,8 @@ def alembic_config() -> Config:
 def _upgrade(connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # "heads": work on separate features may add sibling revisions before a merge revision joins them.
+    command.upgrade(config, "heads")
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

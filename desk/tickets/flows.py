@@ -85,6 +85,7 @@ async def take_message(
         text=inbound.text,
         received_at=inbound.received_at,
         due_at=due_at,
+        remind_at=desk.charter.remind_at(category, due_at),
     )
     await service.link_inbound(session=session, inbound_id=inbound_id, ticket_id=ticket.id)
     text = desk.texts.render(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.base import Base, UTCDateTime
@@ -25,7 +25,11 @@ class Citizen(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str] = mapped_column(String(8))
+    display_name: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when Telegram says the citizen blocked the bot: pushes stop, the tickets stay open.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Ticket(Base):
@@ -35,17 +39,36 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(32))
+    # open -> answered (final reply sent) -> closed; reopen goes back to open.
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # None for an anonymous ticket: nothing links it to the sender.
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str] = mapped_column(String(8))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When staff are reminded (charter's remind_staff_before), fixed when the ticket opens.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text)
+    # The ticket a non-response complaint is about.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    assigned_to: Mapped[int | None] = mapped_column(BigInteger)  # a staff member's Telegram user id
+    preferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # appointment time asked for
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # appointment time confirmed
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interim_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last interim reply promised
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     citizen: Mapped[Citizen | None] = relationship()
 
-    # Sweeps ask "what open ticket is due before X": the index serves exactly that.
-    __table_args__ = (Index("ix_tickets_status_due_at", "status", "due_at"),)
+    # Sweeps ask "what open ticket is due (or to be reminded) before X": these indexes serve exactly that.
+    __table_args__ = (
+        Index("ix_tickets_status_due_at", "status", "due_at"),
+        Index("ix_tickets_status_remind_at", "status", "remind_at"),
+        Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
+    )
 
     @property
     def number(self) -> str:
@@ -65,6 +88,23 @@ class InboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
     __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+
+class TicketEntry(Base):
+    """One event in a ticket's history: a citizen's follow-up, edit or file, a staff reply, interim or note."""
+
+    __tablename__ = "ticket_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # citizen_message | citizen_edit | attachment | staff_reply | interim | note | system
+    kind: Mapped[str] = mapped_column(String(24))
+    author_id: Mapped[int | None] = mapped_column(BigInteger)  # staff Telegram id; None for the citizen
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(Text)  # a Telegram file reference, never the file
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document | voice
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def format_number(category: str, ticket_id: int) -> str:

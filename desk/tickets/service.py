@@ -52,9 +52,11 @@ async def create_ticket(
     text: str,
     received_at: datetime,
     due_at: datetime,
+    remind_at: datetime | None = None,
 ) -> Ticket:
     """Open a ticket; its number is known once this returns."""
     ticket = Ticket(
+        remind_at=remind_at,
         citizen=citizen,
         category=category,
         status="open",

@@ -490,3 +490,28 @@ def test_subtracting_business_time_undoes_adding_it(data, name, minutes):
     amount = timedelta(minutes=minutes)
     later = calendar.add_business_time(received, amount)
     assert calendar.subtract_business_time(later, amount) == calendar.next_opening(received)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    data=st.data(),
+    name=st.sampled_from(sorted(CALENDARS)),
+    a=st.integers(1, 2000),
+    b=st.integers(1, 2000),
+)
+def test_adding_business_time_a_then_b_equals_adding_a_plus_b(data, name, a, b):
+    calendar = CALENDARS[name]
+    received = data.draw(receipts(calendar.timezone))
+    step = calendar.add_business_time(calendar.add_business_time(received, timedelta(minutes=a)), timedelta(minutes=b))
+    assert step == calendar.add_business_time(received, timedelta(minutes=a + b))
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    data=st.data(),
+    name=st.sampled_from(sorted(CALENDARS)),
+    form=st.sampled_from(["1 business day", "3 business days", "10 business days", "1 business hour", "13 business hours"]),
+)
+def test_a_business_clock_is_always_due_in_office_hours_on_a_business_day(data, name, form):
+    calendar = CALENDARS[name]
+    assert _inside_or_at_an_end(calendar, due(calendar, data.draw(receipts(calendar.timezone)), form))

@@ -93,3 +93,16 @@ async def test_an_unreachable_database_is_reported_clearly():
 def test_a_malformed_url_is_reported_clearly():
     with pytest.raises(StoreError, match="not a database URL"):
         Store("not a url at all")
+
+
+async def test_migrations_match_the_models(store: Store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from desk.schema import metadata
+
+    def differences(connection) -> list:
+        return compare_metadata(MigrationContext.configure(connection), metadata)
+
+    async with store.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
