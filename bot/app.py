@@ -24,7 +24,7 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
         # Keeps us inside Telegram's flood limits; a 429 still surfaces so the outbox can reschedule.
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate, max_retries=0))
         .build()
     )
     deps.transport = TelegramTransport(application.bot)

@@ -22,5 +22,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, validation_alias="WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, validation_alias="WEBHOOK_SECRET")
     key_file: Path = Field(default=Path("charterdesk.key"), validation_alias="CHARTERDESK_KEY_FILE")
+    # Telegram allows a bot about 30 messages a second in all; more only with paid broadcasts.
+    telegram_overall_rate: float = Field(default=30.0, gt=0, validation_alias="TELEGRAM_OVERALL_RATE")
     # How often the scheduler looks for outbox rows nobody delivered (crash, lost lease).
     dispatch_interval_seconds: float = Field(default=2.0, validation_alias="CHARTERDESK_DISPATCH_INTERVAL")

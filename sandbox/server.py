@@ -85,6 +85,8 @@ class Sandbox(UserActions, Observations):
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on host:port (0 = any free port); returns the base URL."""
+        if self._runner is not None:
+            raise RuntimeError(f"this sandbox is already serving at {self.url}")
         # Waiting handlers end as soon as stop() closes the world, so a short grace period is enough.
         self._runner = web.AppRunner(self.make_app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .pulse import Pulse
@@ -51,6 +52,8 @@ class World:
         self.messages_changed = Pulse()
         self.updates_changed = Pulse()
         self.closed = False
+        # Called with each new message; benchmarks use it to time update-to-reply without polling.
+        self.message_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     # --- users and chats ------------------------------------------------------------------
 
@@ -94,6 +97,8 @@ class World:
         self._messages.setdefault(chat_id, {})[message_id] = message
         self._meta[(chat_id, message_id)] = meta or {}
         self._touch(chat_id, message_id)
+        for listener in self.message_listeners:
+            listener(message)
         return message
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:

@@ -16,7 +16,6 @@ from tests.conftest import ROOT
 async def sandbox() -> AsyncIterator[Sandbox]:
     """A fresh sandbox Bot API on a free port."""
     async with Sandbox() as sandbox:
-        await sandbox.start()
         yield sandbox
 
 
