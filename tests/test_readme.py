@@ -13,7 +13,7 @@ def readme_commands() -> list[str]:
 def test_readme_opens_with_the_demo_and_the_test_command():
     demo, tests = readme_commands()[:2]
     assert demo.endswith("charterdesk demo")
-    assert tests.endswith("pytest")
+    assert tests == "bash scripts/test.sh"
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
