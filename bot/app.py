@@ -12,6 +12,7 @@ from telegram.ext import (
 from bot import citizen
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
+from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.config import Settings
 
@@ -25,6 +26,7 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
         .base_file_url(file_url_for(settings.telegram_api_url))
         # Keeps us inside Telegram's flood limits; a 429 still surfaces so the outbox can reschedule.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate, max_retries=0))
+        .concurrent_updates(PerChatOrder())
         .build()
     )
     deps.transport = TelegramTransport(application.bot)
