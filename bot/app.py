@@ -1,20 +1,24 @@
 """All Telegram wiring in one place: build_application(settings, deps) -> Application."""
 
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import citizen
+from bot import citizen, citizen_anonymous, citizen_support, staff, survey
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.config import Settings
+from desk.sealing import Sealer
 
 
 def build_application(settings: Settings, deps: BotDeps) -> Application:
@@ -34,13 +38,55 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
 
     # Staff handlers come first: within a group the first matching handler wins.
     # == staff console ==
+    roster = staff.StaffRoster()
+    application.bot_data[staff.ROSTER_KEY] = roster
+    # Group -1 runs before every other handler: the roster is loaded before /help is routed.
+    application.add_handler(TypeHandler(Update, staff.keep_roster_fresh), group=-1)
+    staff_chat = filters.Chat(deps.desk.charter.staff_chat_id)
+    # Staff commands work in the staff chat and in private chats, never in other groups.
+    typed = (staff_chat | filters.ChatType.PRIVATE) & filters.UpdateType.MESSAGE
+    # Non-staff /help falls through to the citizens' /help.
+    application.add_handler(CommandHandler("help", staff.on_command, filters=typed & staff.StaffOnly(roster)))
+    application.add_handler(CommandHandler([c for c in staff.COMMANDS if c != "help"], staff.on_command, filters=typed))
+    card_reply = staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(card_reply, staff.on_card_reply))
+    application.add_handler(CallbackQueryHandler(staff.on_button, pattern=r"^s:"))
+
+    # == surveys ==
+    application.add_handler(CallbackQueryHandler(survey.on_rate, pattern=survey.RATE_PATTERN))
+    application.add_handler(CallbackQueryHandler(survey.on_comment_button, pattern=survey.COMMENT_PATTERN))
+    # Group -2 runs before every other group: a comment the citizen has just offered to write is taken
+    # here and goes no further; any other message passes on untouched.
+    comment = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(comment, survey.on_comment), group=-2)
 
     # == citizens (private chats) ==
+    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(
+        sealer=Sealer.from_file(settings.key_file)
+    )
+    # Group -3 runs first of all: command menus are set once, and a flooding chat goes no further.
+    application.add_handler(TypeHandler(Update, citizen.on_any_update), group=-3)
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("start", citizen.on_start, filters=private))
-    application.add_handler(CommandHandler("help", citizen.on_help, filters=private))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, citizen.on_text))
-    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, citizen.on_unsupported))
+    new_message = private & filters.UpdateType.MESSAGE
+    for name, callback in (
+        ("start", citizen.on_start), ("help", citizen.on_help), ("status", citizen.on_status),
+        ("anonymous", citizen_anonymous.on_anonymous), ("language", citizen.on_language),
+        ("cancel", citizen.on_cancel),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=new_message))
+    application.add_handler(MessageHandler(new_message & filters.COMMAND, citizen.on_unknown_command))
+    taken = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VOICE
+    application.add_handler(MessageHandler(new_message & taken, citizen.on_message))
+    application.add_handler(MessageHandler(new_message, citizen.on_unsupported))
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, citizen.on_edit))
+    application.add_handler(CallbackQueryHandler(citizen.on_button, pattern=r"^c:(lang|q|ap):"))
+    application.add_handler(CallbackQueryHandler(citizen_anonymous.on_button, pattern=r"^c:(seal:\d+|noseal)$"))
+    # In groups (other than the staff chat) nothing is taken as a request; citizen commands get a pointer.
+    other_groups = filters.ChatType.GROUPS & ~filters.Chat(deps.desk.charter.staff_chat_id)
+    application.add_handler(CommandHandler(
+        ["start", "help", "status", "anonymous"], citizen.on_group_command,
+        filters=other_groups & filters.UpdateType.MESSAGE,
+    ))
     application.add_error_handler(on_error)
     return application
 

@@ -4,43 +4,108 @@ import logging
 from datetime import UTC
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import citizen_anonymous
+from bot.citizen_menu import set_chat_menu, set_menus
+from bot.citizen_support import citizen_deps, deliver, finish_press, inbound_of
 from bot.deps import deps_of
-from desk import outbox
 from desk.tickets import flows
+from nlu.classifier import LOW_CONFIDENCE
+from nlu.dates import find_preferred_time
 
 log = logging.getLogger(__name__)
 
+# Dates are looked for in the opening of a message; a pasted letter need not be searched in full.
+DATE_SEARCH_CHARS = 500
 
-def inbound_of(update: Update) -> flows.Inbound:
-    """The transport-free view of a citizen's message."""
-    message = update.effective_message
-    user = update.effective_user
-    return flows.Inbound(
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        text=message.text or message.caption or "",
-        received_at=message.date.astimezone(UTC),
-        telegram_language=user.language_code if user else None,
+
+async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before any handler: set the command menus once, and hold back a chat that floods us."""
+    extra = citizen_deps(context)
+    deps = deps_of(context)
+    if not extra.menus_set:
+        extra.menus_set = await set_menus(context.bot, deps.desk)
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    verdict = extra.flood.check(chat.id, deps.clock())
+    if verdict == "ok":
+        return
+    if verdict == "warn":
+        user = update.effective_user
+        async with deps.store.unit_of_work() as session:
+            answer = await flows.flood_notice(
+                session=session, desk=deps.desk, chat_id=chat.id, hint=user.language_code if user else None,
+                now=deps.clock(),
+            )
+        await deliver(deps, answer)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text, a photo, a document or a voice note: an anonymous complaint we wait for, or intake."""
+    if await citizen_anonymous.take_if_waiting(update, context):
+        return
+    deps = deps_of(context)
+    inbound = inbound_of(update)
+    understanding = await understand(deps, inbound)
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.take_message(
+            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock()
+        )
+    await deliver(deps, answer)
+
+
+async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:
+    """Intent, language and certainty from the classifier; a day and time from the date reader."""
+    if not inbound.text.strip():
+        return flows.Understanding(intent="out_of_scope", language=None, certain=False)
+    classification = await deps.classifier.classify(inbound.text, hint=inbound.telegram_language)
+    found = find_preferred_time(
+        inbound.text[:DATE_SEARCH_CHARS], now=inbound.received_at, timezone=deps.desk.charter.timezone,
+        language=classification.language,
+    )
+    return flows.Understanding(
+        intent=classification.intent,
+        language=classification.language,
+        certain=classification.confidence >= LOW_CONFIDENCE,
+        preferred_at=found.at if found else None,
+        preferred_has_time=found.has_time if found else False,
+        time_phrase=found.phrase if found else None,
     )
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A citizen wrote text: classify it, open a ticket or answer, and acknowledge at once."""
+async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message: the ticket it made takes the new text, keeping the old in its history."""
     deps = deps_of(context)
-    classification = await deps.classifier.classify(update.effective_message.text)
-    understanding = flows.Understanding(intent=classification.intent, language=classification.language)
+    message = update.effective_message
+    edited_at = (message.edit_date or message.date).astimezone(UTC)
     async with deps.store.unit_of_work() as session:
-        answer = await flows.take_message(
-            session=session, desk=deps.desk, inbound=inbound_of(update), understanding=understanding, now=deps.clock()
+        answer = await flows.take_edit(
+            session=session, desk=deps.desk, inbound=inbound_of(update), edited_at=edited_at, now=deps.clock()
         )
-    await _deliver(deps, answer)
+    await deliver(deps, answer)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: welcome and the privacy notice."""
-    await _answer_command(update, context, "utter_start")
+    """/start: the privacy notice and the language buttons (a deep-link payload is ignored)."""
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.start(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
+    await deliver(deps, answer)
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language: the language buttons."""
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.language_prompt(
+            session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock()
+        )
+    await deliver(deps, answer)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,21 +113,76 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer_command(update, context, "utter_help")
 
 
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command we do not have: say which ones we do."""
+    command = (update.effective_message.text or "").split()[0][:40]
+    await _answer_command(update, context, "utter_unknown_command", command=command)
+
+
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anything but text (for now): say politely that we read text."""
+    """A sticker, location, contact, video...: say politely what we can take."""
     await _answer_command(update, context, "utter_unsupported_message")
 
 
-async def _answer_command(update: Update, context: ContextTypes.DEFAULT_TYPE, response: str) -> None:
+async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status, /status NUMBER, or /status CODE (an anonymous receipt)."""
+    argument = " ".join(context.args or [])
+    if await citizen_anonymous.status_if_code(update, context, argument):
+        return
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.show_status(
+            session=session, desk=deps.desk, inbound=inbound_of(update), argument=argument, now=deps.clock()
+        )
+    await deliver(deps, answer)
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel: stop a pending anonymous complaint or the appointment questions."""
+    if await citizen_anonymous.cancel_if_waiting(update, context):
+        return
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.cancel(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
+    await deliver(deps, answer)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A citizen pressed a language, category, follow-up or appointment button."""
+    deps = deps_of(context)
+    query = update.callback_query
+    press = flows.Press(
+        chat_id=query.message.chat.id if query.message else query.from_user.id,
+        query_id=query.id,
+        data=query.data or "",
+        message_id=query.message.message_id if query.message else None,
+        telegram_language=query.from_user.language_code,
+    )
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.press(session=session, desk=deps.desk, press=press, now=deps.clock())
+    if answer.menu_language:
+        await set_chat_menu(context.bot, deps.desk, press.chat_id, answer.menu_language)
+    await finish_press(update, context, answer)
+
+
+async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A citizen command in a group: requests are taken in private chats only, never from a group."""
+    deps = deps_of(context)
+    message = update.effective_message
+    user = update.effective_user
+    async with deps.store.unit_of_work() as session:
+        answer = await flows.group_note(
+            session=session, desk=deps.desk, chat_id=message.chat_id, message_id=message.message_id,
+            hint=user.language_code if user else None, bot_username=context.bot.username, now=deps.clock(),
+        )
+    await deliver(deps, answer)
+
+
+async def _answer_command(update: Update, context: ContextTypes.DEFAULT_TYPE, response: str, **params) -> None:
     deps = deps_of(context)
     async with deps.store.unit_of_work() as session:
         answer = await flows.answer_command(
-            session=session, desk=deps.desk, inbound=inbound_of(update), response=response, now=deps.clock()
+            session=session, desk=deps.desk, inbound=inbound_of(update), response=response, now=deps.clock(),
+            **params,
         )
-    await _deliver(deps, answer)
-
-
-async def _deliver(deps, answer: flows.Answer) -> None:
-    # The rows are committed and leased to us: send now; if we die here, the dispatcher sends them later.
-    if answer.outgoing:
-        await outbox.deliver(deps.store, deps.transport, answer.outgoing, clock=deps.clock)
+    await deliver(deps, answer)

@@ -5,7 +5,15 @@ from datetime import timedelta
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from desk.outbox import Delivery, Outgoing
 
@@ -13,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # Timeouts raised before the request reached Telegram: sending again cannot duplicate.
 NOT_SENT_TIMEOUTS = (httpx.ConnectTimeout, httpx.PoolTimeout)
+# The connection broke after the request left and before an answer came: it may have been delivered.
+MAYBE_SENT_ERRORS = (httpx.ReadError, httpx.RemoteProtocolError)
 
 
 class TelegramTransport:
@@ -29,10 +39,12 @@ class TelegramTransport:
         except RetryAfter as exc:
             return Delivery("retry", retry_after=_seconds(exc.retry_after), reason=str(exc))
         except Forbidden as exc:
-            # The citizen blocked the bot or left: sending again will not help.
-            return Delivery("undeliverable", reason=str(exc))
+            # Blocked, left, kicked, or a user who never started the bot: no message to this chat will go.
+            return Delivery("undeliverable", reason=str(exc), chat_blocked=True)
         except BadRequest as exc:
-            return Delivery("undeliverable", reason=str(exc))
+            # This message is wrong (too long, bad markup) or its chat is gone; "chat not found" is the latter.
+            gone = "chat not found" in str(exc).lower()
+            return Delivery("undeliverable", reason=str(exc), chat_blocked=gone)
         except TimedOut as exc:
             if isinstance(exc.__cause__, NOT_SENT_TIMEOUTS):
                 return Delivery("retry", reason=str(exc))
@@ -40,9 +52,18 @@ class TelegramTransport:
             log.warning("outbox row %s: outcome unknown (%s)", message.id, exc)
             return Delivery("unknown", reason=str(exc) or "timed out")
         except NetworkError as exc:
+            if isinstance(exc.__cause__, MAYBE_SENT_ERRORS):
+                log.warning("outbox row %s: outcome unknown (%s)", message.id, exc)
+                return Delivery("unknown", reason=str(exc))
+            # Refused connections and Telegram's 5xx answers: nothing was delivered, retry with back-off.
             return Delivery("retry", reason=str(exc))
+        except ChatMigrated as exc:
+            # A group became a supergroup under a new id: the charter's staff_chat_id needs updating.
+            return Delivery("undeliverable", reason=f"{exc} (new chat id {exc.new_chat_id})", chat_blocked=True)
+        except TelegramError as exc:
+            return Delivery("undeliverable", reason=str(exc))
         return Delivery("sent", message_id=sent.message_id)
 
 
-def _seconds(retry_after: int | float | timedelta) -> float:
+def _seconds(retry_after: float | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

@@ -8,11 +8,13 @@ import typer
 
 from charterdesk.commands.charter import app as charter_app
 from charterdesk.commands.nlu import app as nlu_app
+from charterdesk.commands.report import app as report_app
 from charterdesk.errors import StartupError
 
 app = typer.Typer(help="Charterdesk: a citizen front door that keeps a service charter's promises.", no_args_is_help=True)
 app.add_typer(charter_app, name="charter", help="Validate a charter and compute its deadlines.")
 app.add_typer(nlu_app, name="nlu", help="Classify citizens' messages and evaluate the classifier.")
+app.add_typer(report_app, name="report", help="Charter-compliance figures of a period: text, CSV, PNG or HTML.")
 
 
 def _configure_logging() -> None:

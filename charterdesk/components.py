@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from charterdesk.errors import StartupError
 from desk.charter import Charter, CharterError, load_charter
 from desk.config import Settings
+from desk.staff.startup import seed_registry
 from desk.store import Store, StoreError
 from desk.texts import Texts, TextsError
 from desk.tickets.flows import Desk
@@ -32,7 +33,10 @@ class Components:
     classifier: Classifier
 
     async def close(self) -> None:
-        """Release the database pool."""
+        """Release the database pool and the classifier's connections (Rasa's HTTP client)."""
+        close_classifier = getattr(self.classifier, "close", None)
+        if close_classifier is not None:
+            await close_classifier()
         await self.store.dispose()
 
 
@@ -52,13 +56,14 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
     except StoreError as exc:
         await store.dispose()
         raise StartupError(str(exc)) from exc
+    await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act
     classifier = build_classifier(settings)
     return Components(settings, charter, Desk(charter=charter, texts=texts), store, classifier)
 
 
 def build_classifier(settings: Settings) -> Classifier:
     """The embedded classifier, or the Rasa server when RASA_URL is set."""
-    embedded = EmbeddedClassifier.train()
+    embedded = EmbeddedClassifier.load()  # trained, or its fit for the same data from the cache
     if not settings.rasa_url:
         return embedded
     from nlu.rasa import RasaClassifier

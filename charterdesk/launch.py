@@ -56,6 +56,7 @@ async def migrate_from_env() -> None:
 
 async def demo_from_env(*, host: str, port: int) -> None:
     """`charterdesk demo`: the sandbox Bot API and chat page, then bot + scheduler against it."""
+    from charterdesk.web import start_web
     from sandbox.server import Sandbox
 
     settings = read_settings()
@@ -65,13 +66,19 @@ async def demo_from_env(*, host: str, port: int) -> None:
     components = await assemble(settings)
     sandbox = Sandbox()
     url = await sandbox.start(host=host, port=port)
+    web_runner = None
     try:
+        # The public compliance page, on the next port (any free one with --port 0 or if that is taken).
+        web_runner, web_url = await start_web(components, host=host, port=port + 1 if port else 0)
         components.settings = demo_settings(settings, api_url=sandbox.bot_api_url, token=sandbox.token)
         _seed_demo_people(sandbox, components)
         print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {url}/?as=staff"
-              f"&chat={components.charter.staff_chat_id}\n  Press Ctrl-C to stop.\n", flush=True)
+              f"&chat={components.charter.staff_chat_id}\n  Compliance:    {web_url}/compliance"
+              "\n  Press Ctrl-C to stop.\n", flush=True)
         await serve(components, bot=True, scheduler=True, stop=stop_on_signals())
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         await sandbox.stop()
         await components.close()
 

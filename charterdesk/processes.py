@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from telegram import Bot
 
@@ -12,7 +13,9 @@ from bot.deps import BotDeps
 from bot.transport import TelegramTransport
 from charterdesk.components import Components, utc_now
 from desk.config import Settings
+from desk.ratelimit import Limits, SendLimiter
 from scheduler.app import build_scheduler
+from scheduler.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +41,38 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             await stack.enter_async_context(lone_bot)
             transport = TelegramTransport(lone_bot)
         if scheduler:
+            dispatcher = build_dispatcher(components, transport)
+            stack.push_async_callback(dispatcher.close)
             jobs = build_scheduler(
                 store=components.store,
-                transport=transport,
+                desk=components.desk,
+                dispatcher=dispatcher,
                 clock=utc_now,
                 dispatch_interval=settings.dispatch_interval_seconds,
+                sweep_interval=settings.sweep_interval_seconds,
             )
             jobs.start()
             stack.callback(jobs.shutdown, wait=False)
         log.info("running: bot=%s scheduler=%s", bot, scheduler)
         await stop.wait()
         log.info("stopping")
+
+
+def build_dispatcher(components: Components, transport) -> Dispatcher:
+    """The outbox dispatcher with the lease and flood limits of the settings."""
+    settings = components.settings
+    limits = Limits(
+        per_second=settings.send_per_second,
+        chat_interval=settings.chat_interval_seconds,
+        group_per_minute=settings.group_per_minute,
+    )
+    return Dispatcher(
+        components.store,
+        transport,
+        clock=utc_now,
+        limiter=SendLimiter(limits),
+        lease=timedelta(seconds=settings.lease_seconds),
+    )
 
 
 def stop_on_signals() -> asyncio.Event:

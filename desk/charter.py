@@ -29,6 +29,7 @@ from desk.charter_fields import (
     Timezone,
 )
 from desk.hours import CLOSED_WEEK, week_text
+from desk.reports.schedule import DEFAULT_WEEKLY, Weekly
 from desk.yaml_lines import YamlProblem, load_with_lines
 
 __all__ = ["CATEGORIES", "ROLES", "Charter", "CharterError", "Clock", "load_charter"]
@@ -138,6 +139,10 @@ class PublishedResults(_Section):
     scores: tuple[Score, ...] = ()
 
 
+class Reports(_Section):
+    weekly: Weekly | None = DEFAULT_WEEKLY  # officers get the week's figures then (local); null: never
+
+
 class Charter(_Section):
     """One organisation's charter; immutable."""
 
@@ -150,8 +155,11 @@ class Charter(_Section):
     anonymous_complaints: bool = False
     satisfaction_survey: SatisfactionSurvey = SatisfactionSurvey()
     published_results: PublishedResults | None = None
+    reports: Reports = Reports()
     staff: tuple[StaffMember, ...] = Field(min_length=1)
     staff_chat_id: int
+    # How staff replies to citizens are signed: the member's name, or their role ("Case worker").
+    staff_signature: Literal["name", "role"] = "name"
 
     @model_validator(mode="after")
     def _consistent(self) -> "Charter":

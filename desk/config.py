@@ -26,3 +26,11 @@ class Settings(BaseSettings):
     telegram_overall_rate: float = Field(default=30.0, gt=0, validation_alias="TELEGRAM_OVERALL_RATE")
     # How often the scheduler looks for outbox rows nobody delivered (crash, lost lease).
     dispatch_interval_seconds: float = Field(default=2.0, validation_alias="CHARTERDESK_DISPATCH_INTERVAL")
+    # How often the deadline sweep looks for reminders, breaches and appointments that are due.
+    sweep_interval_seconds: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SWEEP_INTERVAL")
+    # How long a claimed outbox row is protected from other dispatchers; must outlast one send.
+    lease_seconds: float = Field(default=60.0, gt=0, validation_alias="CHARTERDESK_LEASE_SECONDS")
+    # Telegram's flood limits (lower them to share one bot between several scheduler processes).
+    send_per_second: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SEND_PER_SECOND")
+    chat_interval_seconds: float = Field(default=1.0, ge=0, validation_alias="CHARTERDESK_CHAT_INTERVAL")
+    group_per_minute: float = Field(default=20.0, gt=0, validation_alias="CHARTERDESK_GROUP_PER_MINUTE")

@@ -1,16 +1,32 @@
 """Promised outgoing messages: enqueue in the caller's transaction, claim with a lease, record the outcome."""
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from desk.base import Base, UTCDateTime
 from desk.store import Store, insert_ignoring_conflicts
+from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
 LEASE = timedelta(seconds=60)
@@ -29,7 +45,8 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict | None] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    # pending -> sent | undeliverable | unknown (the request left but no answer came back)
+    # pending -> sent | unknown (the request left, no answer came back) | undeliverable (Telegram refused
+    # this message) | blocked (the chat refuses all our messages) | skipped (never tried: its chat is blocked)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -38,9 +55,19 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set just before a request leaves; a lease that runs out with this set means the outcome is unknown.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When staff were told about a doubtful or failed send (desk/notices.py).
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # The dispatcher's query: pending rows whose time has come.
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        # The dispatcher's query: pending rows whose time has come.
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # A 429 or a block concerns the whole chat: its other pending rows are found by this.
+        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+        # The report sweep: failed rows staff have not been told about yet.
+        Index("ix_outbox_status_reported_at", "status", "reported_at"),
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,8 @@ class Delivery:
     message_id: int | None = None
     retry_after: float | None = None
     reason: str = ""
+    # Undeliverable because the chat refuses every message from us (blocked, left, never started).
+    chat_blocked: bool = False
 
 
 class Transport(Protocol):
@@ -82,7 +111,7 @@ async def enqueue(
     claim: bool = False,
 ) -> Outgoing | None:
     """Add a promised message; None if one with this key exists. `claim` leases it to the caller."""
-    values = dict(
+    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).values(
         key=key,
         chat_id=chat_id,
         text=text,
@@ -94,21 +123,37 @@ async def enqueue(
         attempts=0,
         created_at=now,
     )
-    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).values(**values)
     row_id = (await session.execute(statement.returning(OutboxMessage.id))).scalar_one_or_none()
     if row_id is None:
         return None
     return Outgoing(id=row_id, chat_id=chat_id, text=text, reply_markup=reply_markup)
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> list[Outgoing]:
-    """Lease up to `limit` pending rows that are due and not leased by someone else."""
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = LEASE,
+    skip_chats: Collection[int] = (),
+    per_chat: int | None = None,
+) -> list[Outgoing]:
+    """Lease up to `limit` due rows nobody holds, at most `per_chat` per chat, none for `skip_chats`."""
+    earlier = aliased(OutboxMessage)
+    # A chat's rows go in order: none is taken while an earlier one of the same chat is leased elsewhere.
+    earlier_leased = exists().where(
+        earlier.chat_id == OutboxMessage.chat_id,
+        earlier.status == "pending",
+        earlier.id < OutboxMessage.id,
+        earlier.lease_until >= now,
+    )
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            ~earlier_leased,
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -116,27 +161,130 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 100) -
         # SQLite ignores this and serialises writers anyway.
         .with_for_update(skip_locked=True)
     )
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
+    taken: list[Outgoing] = []
+    per: Counter[int] = Counter()
     rows = (await session.scalars(query)).all()
+    unreachable = await _unreachable_chats(session, {row.chat_id for row in rows})
     for row in rows:
-        row.lease_until = now + LEASE
-    return [Outgoing(r.id, r.chat_id, r.text, r.reply_markup) for r in rows]
+        if row.sending_since is not None:
+            # Its sender died or hung after the request may have left: flag it, never send it again.
+            row.status, row.last_error = "unknown", "the dispatcher stopped while this was being sent"
+            row.lease_until = row.sending_since = None
+            continue
+        if row.chat_id in unreachable:
+            row.status, row.last_error = "skipped", "not sent: the citizen blocked the bot"
+            continue
+        if per_chat is not None and per[row.chat_id] >= per_chat:
+            continue  # left unleased: the next pass takes it, in order, after these
+        per[row.chat_id] += 1
+        row.lease_until = now + lease
+        taken.append(Outgoing(row.id, row.chat_id, row.text, row.reply_markup))
+    return taken
+
+
+async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
+    if not chat_ids:
+        return set()
+    query = select(Citizen.chat_id).where(Citizen.chat_id.in_(chat_ids), Citizen.unreachable_at.is_not(None))
+    return set((await session.scalars(query)).all())
+
+
+async def mark_sending(session: AsyncSession, *, outbox_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Note that a request for this row is about to leave; False if it is no longer ours to send."""
+    return outbox_id in await mark_sending_many(session, outbox_ids=[outbox_id], now=now, lease=lease)
+
+
+async def mark_sending_many(
+    session: AsyncSession, *, outbox_ids: Collection[int], now: datetime, lease: timedelta = LEASE
+) -> set[int]:
+    """mark_sending for many rows in one statement; returns the ids that are ours to send."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(outbox_ids)),
+            OutboxMessage.status == "pending",
+            OutboxMessage.sending_since.is_(None),
+            # Another dispatcher may have taken the row over after our lease ran out and been told to wait.
+            OutboxMessage.not_before <= now,
+        )
+        .values(sending_since=now, lease_until=now + lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set((await session.execute(statement)).scalars().all())
+
+
+async def record_sent(session: AsyncSession, *, message_ids: Mapping[int, int | None], now: datetime) -> None:
+    """Record many successful sends (outbox id -> Telegram message id) in one statement."""
+    ids = list(message_ids)
+    await session.execute(
+        update(OutboxMessage)
+        # "unknown" may have been decided by another dispatcher while our answer was late: the answer wins.
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(("pending", "unknown")))
+        .values(
+            status="sent",
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            lease_until=None,
+            sending_since=None,
+            last_error=None,
+            telegram_message_id=case(dict(message_ids), value=OutboxMessage.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # A citizen who blocked the bot and wrote again (their reply went out) can be reached again.
+    await session.execute(
+        update(Citizen)
+        .where(
+            Citizen.chat_id.in_(select(OutboxMessage.chat_id).where(OutboxMessage.id.in_(ids))),
+            Citizen.unreachable_at.is_not(None),
+        )
+        .values(unreachable_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def record(session: AsyncSession, *, outbox_id: int, delivery: Delivery, now: datetime) -> None:
     """Store the outcome of one send attempt and decide when (or whether) to try again."""
+    if delivery.outcome == "sent":
+        await record_sent(session, message_ids={outbox_id: delivery.message_id}, now=now)
+        return
     row = await session.get(OutboxMessage, outbox_id)
-    if row is None:
+    if row is None or row.status not in ("pending", "unknown"):
         return
     row.attempts += 1
-    row.lease_until = None
+    row.lease_until = row.sending_since = None
     row.last_error = delivery.reason or None
-    if delivery.outcome == "sent":
-        row.status, row.sent_at, row.telegram_message_id = "sent", now, delivery.message_id
-    elif delivery.outcome == "retry":
+    if delivery.outcome == "retry":
+        row.status = "pending"
         wait = timedelta(seconds=delivery.retry_after) if delivery.retry_after else backoff(row.attempts)
         row.not_before = now + wait
+        await hold_chat(session, chat_id=row.chat_id, until=row.not_before)
+    elif delivery.chat_blocked:
+        row.status = "blocked"
+        await skip_chat(session, chat_id=row.chat_id, reason=f"not sent: the chat refused outbox row {row.id}")
     else:
         row.status = delivery.outcome
+
+
+async def hold_chat(session: AsyncSession, *, chat_id: int, until: datetime) -> None:
+    """Keep every pending row of a chat back until `until`, so the chat's messages stay in order."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending", OutboxMessage.not_before < until)
+        .values(not_before=until)
+    )
+
+
+async def skip_chat(session: AsyncSession, *, chat_id: int, reason: str) -> None:
+    """Give up the pending rows of a chat that refuses our messages; nothing more is attempted there."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+        .values(status="skipped", last_error=reason, lease_until=None)
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -157,19 +305,39 @@ async def release(session: AsyncSession, outbox_ids: Sequence[int]) -> None:
     )
 
 
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per status (for health checks, benchmarks and tests)."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: count for status, count in (await session.execute(query)).all()}
+
+
+async def send_one(
+    store: Store, transport: Transport, message: Outgoing, *, clock, lease: timedelta = LEASE, on_start=None
+) -> Delivery | None:
+    """Mark, send and record one leased row; None if it was no longer ours to send."""
+    async with store.unit_of_work() as session:
+        if not await mark_sending(session, outbox_id=message.id, now=clock(), lease=lease):
+            return None
+    if on_start is not None:
+        on_start()  # e.g. a rate limiter counting from the moment the request really leaves
+    delivery = await transport.send(message)
+    async with store.unit_of_work() as session:
+        await record(session, outbox_id=message.id, delivery=delivery, now=clock())
+    return delivery
+
+
 async def deliver(store: Store, transport: Transport, messages: Sequence[Outgoing], *, clock) -> dict[str, int]:
     """Send leased rows one by one, recording each outcome in its own transaction; counts per outcome."""
     counts: dict[str, int] = {}
     for message in messages:
-        delivery = await transport.send(message)
-        async with store.unit_of_work() as session:
-            await record(session, outbox_id=message.id, delivery=delivery, now=clock())
-        counts[delivery.outcome] = counts.get(delivery.outcome, 0) + 1
+        delivery = await send_one(store, transport, message, clock=clock)
+        if delivery is not None:
+            counts[delivery.outcome] = counts.get(delivery.outcome, 0) + 1
     return counts
 
 
 async def dispatch_due(store: Store, transport: Transport, *, clock, limit: int = 100) -> dict[str, int]:
-    """One dispatcher pass: claim what is due, send it, record outcomes."""
+    """One sequential dispatcher pass: claim what is due, send it, record outcomes."""
     async with store.unit_of_work() as session:
         messages = await claim_due(session, now=clock(), limit=limit)
     return await deliver(store, transport, messages, clock=clock)

@@ -3,6 +3,10 @@
 from desk.base import Base
 from desk.outbox import OutboxMessage
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
+from desk.audit import AuditEntry  # noqa: F401  (staff console)
+from desk.staff.models import Draft, Staff  # noqa: F401  (staff console)
+from desk.surveys import Rating  # noqa: F401  (surveys and reports)
+from desk.citizen_tables import Attempt, LanguageChoice, Question, Receipt  # noqa: F401  (citizen conversations)
 
 metadata = Base.metadata
 

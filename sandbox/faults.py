@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,12 +40,24 @@ class Fault:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Call:
+    """One Bot API call as it arrived: wall-clock time, method, chat, and the error it was answered with."""
+
+    at: float
+    method: str
+    chat_id: Any
+    error_code: int | None
+    retry_after: int | None
+
+
 class Faults:
-    """The planned failures of one sandbox, consumed in the order they were added."""
+    """The planned failures of one sandbox, consumed in the order they were added; every call is logged."""
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
+        self.log: list[Call] = []
 
     def add(
         self,
@@ -69,15 +82,19 @@ class Faults:
         return fault
 
     def take(self, method: str, chat_id: Any) -> Fault | None:
-        """Consume one use of the first fault matching this call, if any."""
-        for fault in self._faults:
-            if fault.matches(method, chat_id):
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
+        """Consume one use of the first fault matching this call, if any, and log the call."""
+        taken = next((fault for fault in self._faults if fault.matches(method, chat_id)), None)
+        if taken is not None and taken.times is not None:
+            taken.times -= 1
+            if taken.times <= 0:
+                self._faults.remove(taken)
+        code = taken.error_code if taken else None
+        self.log.append(Call(time.time(), method, chat_id, code, taken.retry_after if taken else None))
+        return taken
+
+    def calls_to(self, chat_id: Any, method: str = "sendMessage") -> list[Call]:
+        """Logged calls of `method` about one chat, in order of arrival."""
+        return [call for call in self.log if call.chat_id == chat_id and call.method == method]
 
     def remove(self, fault_id: int) -> bool:
         """Cancel one fault; False if it was already used up or unknown."""

@@ -10,27 +10,45 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from charterdesk.commands.nlu_rasa import app as rasa_app
 from nlu.classifier import DATA_DIR as DEFAULT_DATA_DIR
 from nlu.classifier import Classifier
 from nlu.evaluate import EvaluationFileError, Report, evaluate, read_tsv
 
 app = typer.Typer(help="Classify citizens' messages and evaluate the classifier.", no_args_is_help=True)
+app.add_typer(rasa_app, name="rasa")
 
 EXIT_BAD_FILE = 2
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="folder holding the training data nlu.yml")]
+RasaUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--rasa",
+        envvar="RASA_URL",
+        metavar="URL",
+        help="classify with this Rasa server (embedded classifier as fallback); default: $RASA_URL",
+    ),
+]
 
 
 @app.command()
-def classify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+def classify(data_dir: DataDir = DEFAULT_DATA_DIR, rasa: RasaUrl = None) -> None:
     """Read one message per line on stdin; write one JSON object per line to stdout.
 
     {"text": ..., "intent": ..., "confidence": 0..1, "language": "ko"|"en"|"hu"|"und"}; blank lines
     are skipped. Each answer is flushed at once, so this can sit behind a pipe."""
-    classifier = _train(data_dir)
     stdin = typer.get_binary_stream("stdin")
     stdout = typer.get_binary_stream("stdout")
-    asyncio.run(_classify_lines(classifier, stdin, stdout))
+
+    async def run() -> None:
+        classifier = _build(data_dir, rasa)
+        try:
+            await _classify_lines(classifier, stdin, stdout)
+        finally:
+            await _close(classifier)
+
+    asyncio.run(run())
 
 
 async def _classify_lines(classifier: Classifier, source: BinaryIO, sink: BinaryIO) -> None:
@@ -55,6 +73,7 @@ def evaluate_file(
     file: Annotated[Path, typer.Argument(help="TSV: lang<TAB>gold<TAB>text per line, header optional")],
     data_dir: DataDir = DEFAULT_DATA_DIR,
     misses: Annotated[int, typer.Option(help="list up to this many misclassified messages")] = 0,
+    rasa: RasaUrl = None,
 ) -> None:
     """Per-intent precision/recall/F1, macro-F1, accuracy per language and latency on FILE."""
     try:
@@ -62,9 +81,9 @@ def evaluate_file(
     except EvaluationFileError as exc:
         typer.echo(f"charterdesk nlu eval: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_FILE) from None
-    classifier = _train(data_dir)
-    report = asyncio.run(evaluate(classifier, messages))
+    report, fallbacks = asyncio.run(_evaluate(_build(data_dir, rasa), messages))
     console = Console(width=None if sys.stdout.isatty() else 120)
+    console.print(f"classifier: {_name(rasa, fallbacks)}", markup=False)
     console.print(_intent_table(report))
     console.print(_language_table(report))
     console.print(
@@ -81,11 +100,36 @@ def evaluate_file(
         )
 
 
-def _train(data_dir: Path) -> Classifier:
+def _build(data_dir: Path, rasa_url: str | None) -> Classifier:
     # Imported here: scikit-learn takes a second to import, which `charterdesk charter ...` need not pay.
     from nlu.embedded import EmbeddedClassifier
 
-    return EmbeddedClassifier.train(data_dir)
+    embedded = EmbeddedClassifier.load(data_dir)
+    if not rasa_url:
+        return embedded
+    from nlu.rasa import RasaClassifier
+
+    return RasaClassifier(rasa_url, fallback=embedded)
+
+
+async def _evaluate(classifier: Classifier, messages) -> tuple[Report, int | None]:
+    try:
+        report = await evaluate(classifier, messages)
+    finally:
+        await _close(classifier)
+    return report, getattr(classifier, "fallbacks", None)
+
+
+async def _close(classifier: Classifier) -> None:
+    close = getattr(classifier, "close", None)
+    if close is not None:
+        await close()
+
+
+def _name(rasa_url: str | None, fallbacks: int | None) -> str:
+    if not rasa_url:
+        return "embedded (scikit-learn)"
+    return f"Rasa at {rasa_url} ({fallbacks} messages answered by the embedded fallback)"
 
 
 def _intent_table(report: Report) -> Table:

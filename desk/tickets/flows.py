@@ -1,161 +1,139 @@
-"""Use cases of the ticket domain, called alike from Telegram handlers, sweeps, the CLI and tests."""
+"""Use cases of a citizen's conversation, called alike from Telegram handlers, sweeps, the CLI and tests.
 
-from dataclasses import dataclass, field
+Every flow takes what arrived (a message, a command, a button press), records it once, and returns
+an Answer: the outbox rows it promised, leased to the caller for sending right after commit.
+"""
+
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk import outbox
-from desk.charter import Charter
-from desk.languages import choose_language
-from desk.texts import Texts, format_moment
-from desk.tickets import service
+from desk.tickets import citizens, intake, questions, service, status
+from desk.tickets.edits import take_edit
+from desk.tickets.intake import TICKET_CATEGORIES
+from desk.tickets.models import parse_number
+from desk.tickets.presses import choose_language, language_menu, press
+from desk.tickets.turns import Answer, Attachment, Desk, Held, Inbound, Press, Turn, Understanding
 
-# Intents that open a ticket, and the charter clock each one runs on.
-TICKET_CATEGORIES = {
-    "inquiry": "inquiry",
-    "complaint": "complaint",
-    "appointment_request": "appointment_request",
-}
+# "I-1042", "i 1042", "I1042": how people type a ticket number.
+_TYPED_NUMBER = re.compile(r"([ICNAicna])\s*-?\s*(\d+)")
 
-
-@dataclass(frozen=True)
-class Inbound:
-    """A citizen's message as the transport received it."""
-
-    chat_id: int
-    message_id: int
-    text: str
-    received_at: datetime
-    telegram_language: str | None = None
-
-
-@dataclass(frozen=True)
-class Understanding:
-    """What the classifier made of a message."""
-
-    intent: str
-    language: str | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The outcome of taking one message: what to send now, and the ticket it opened, if any."""
-
-    duplicate: bool
-    language: str | None = None
-    outgoing: list[outbox.Outgoing] = field(default_factory=list)
-    ticket_number: str | None = None
-    due_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Desk:
-    """What every flow needs to know about the organisation: its charter and its words."""
-
-    charter: Charter
-    texts: Texts
-
-    def moment(self, at: datetime, language: str) -> str:
-        """A moment in the charter's timezone, formatted for the language."""
-        return format_moment(at, language, self.charter.timezone)
+__all__ = [
+    "TICKET_CATEGORIES", "Answer", "Attachment", "Desk", "Held", "Inbound", "Press", "Understanding",
+    "answer_command", "cancel", "choose_language", "flood_notice", "group_note", "language_menu",
+    "language_prompt", "press", "show_status", "start", "take_edit", "take_message",
+]
 
 
 async def take_message(
     *, session: AsyncSession, desk: Desk, inbound: Inbound, understanding: Understanding, now: datetime
 ) -> Answer:
-    """A citizen wrote: open a ticket or answer, promise the reply in the outbox; a repeat is a no-op."""
-    inbound_id = await service.record_inbound(
-        session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
-    )
-    if inbound_id is None:
+    """A citizen wrote: open a ticket, add to one, ask, or answer; a repeat of the same message is a no-op."""
+    turn = await _begin(session, desk, inbound, understanding.language, now)
+    if turn is None:
         return Answer(duplicate=True)
-    citizen = await _citizen_for(session, desk, inbound, understanding.language, now)
-    language = citizen.language
-    category = TICKET_CATEGORIES.get(understanding.intent)
-    if category is None:
-        text = await _answer_without_ticket(session, desk, citizen, understanding.intent)
-        return await _reply(session, inbound, text, language, now)
-    due_at = desk.charter.due_at(category, inbound.received_at)
-    ticket = await service.create_ticket(
-        session=session,
-        citizen=citizen,
-        category=category,
-        language=language,
-        text=inbound.text,
-        received_at=inbound.received_at,
-        due_at=due_at,
-        remind_at=desk.charter.remind_at(category, due_at),
-    )
-    await service.link_inbound(session=session, inbound_id=inbound_id, ticket_id=ticket.id)
-    text = desk.texts.render(
-        f"utter_ticket_opened_{category}", language, number=ticket.number, due=desk.moment(due_at, language)
-    )
-    answer = await _reply(session, inbound, text, language, now, ticket_id=ticket.id)
-    return Answer(
-        duplicate=False, language=language, outgoing=answer.outgoing, ticket_number=ticket.number, due_at=due_at
-    )
+    citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
+    return await intake.route(turn, citizen, inbound, understanding)
 
 
 async def answer_command(
-    *, session: AsyncSession, desk: Desk, inbound: Inbound, response: str, now: datetime
+    *, session: AsyncSession, desk: Desk, inbound: Inbound, response: str, now: datetime, **params: object
 ) -> Answer:
-    """A citizen sent a command such as /start: answer it once, in their language."""
+    """A command answered with one text (/help, an unknown command): once, in the citizen's language."""
+    turn = await _begin(session, desk, inbound, None, now)
+    if turn is None:
+        return Answer(duplicate=True)
+    await turn.say(turn.text(response, **params))
+    return turn.answer()
+
+
+async def start(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Answer:
+    """/start: the privacy notice, with buttons to choose the language."""
+    turn = await _begin(session, desk, inbound, None, now)
+    if turn is None:
+        return Answer(duplicate=True)
+    await turn.say(turn.text("utter_start"), buttons=language_menu(desk))
+    return turn.answer()
+
+
+async def language_prompt(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Answer:
+    """/language: the language buttons."""
+    turn = await _begin(session, desk, inbound, None, now)
+    if turn is None:
+        return Answer(duplicate=True)
+    await turn.say(turn.text("utter_language_prompt"), buttons=language_menu(desk))
+    return turn.answer()
+
+
+async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, argument: str, now: datetime) -> Answer:
+    """/status: the citizen's tickets; /status NUMBER: one of them in full. (Codes: desk.anonymous_flows.)"""
+    turn = await _begin(session, desk, inbound, None, now)
+    if turn is None:
+        return Answer(duplicate=True)
+    citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
+    argument = argument.strip()
+    if not argument:
+        await turn.say(await status.overview(turn, citizen))
+        return turn.answer()
+    typed = _TYPED_NUMBER.fullmatch(argument)
+    parsed = parse_number(f"{typed[1]}-{typed[2]}") if typed else None
+    ticket = await service.get_ticket(session=session, ticket_id=parsed[1]) if parsed else None
+    if parsed is None:
+        await turn.say(turn.text("utter_status_bad_argument", argument=argument[:40]))
+    elif ticket is None or ticket.citizen_id != citizen.id or ticket.category != parsed[0]:
+        await turn.say(turn.text("utter_status_not_yours", number=argument.upper()))
+    else:
+        await turn.say(await status.detail(turn, ticket), ticket_id=ticket.id)
+    return turn.answer()
+
+
+async def cancel(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Answer:
+    """/cancel: stop the appointment questions we are asking (held messages stay held: nothing is lost)."""
+    turn = await _begin(session, desk, inbound, None, now)
+    if turn is None:
+        return Answer(duplicate=True)
+    question = await questions.open_for_chat(session=session, chat_id=inbound.chat_id, kind="appointment")
+    if question is not None:
+        question.answered_at = now
+    await turn.say(turn.text("utter_cancelled" if question else "utter_nothing_to_cancel"))
+    return turn.answer()
+
+
+async def flood_notice(*, session: AsyncSession, desk: Desk, chat_id: int, hint: str | None,
+                       now: datetime) -> Answer:
+    """A chat sends faster than the flood limit: tell it once, politely, that we pause its messages."""
+    language = await citizens.language_for(session=session, desk=desk, chat_id=chat_id, text="", detected=None,
+                                           hint=hint)
+    turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
+                key=f"flood:{chat_id}:{int(now.timestamp())}")
+    await turn.say(turn.text("utter_flood"))
+    return turn.answer()
+
+
+async def group_note(*, session: AsyncSession, desk: Desk, chat_id: int, message_id: int, hint: str | None,
+                     bot_username: str | None, now: datetime) -> Answer:
+    """A citizen command in a group: we take requests in a private chat only (nothing is stored)."""
+    language = (hint or "").split("-")[0].lower()
+    language = language if language in citizens.speakable(desk) else desk.charter.languages[0]
+    turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
+                key=f"group:{chat_id}:{message_id}")
+    await turn.say(turn.text("utter_group_private_only", bot=f"@{bot_username}" if bot_username else ""))
+    return turn.answer()
+
+
+async def _begin(session: AsyncSession, desk: Desk, inbound: Inbound, detected: str | None,
+                 now: datetime) -> Turn | None:
+    """Record the message once and settle the citizen and their language; None if it was seen before."""
     if await service.record_inbound(
         session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
     ) is None:
-        return Answer(duplicate=True)
-    citizen = await _citizen_for(session, desk, inbound, None, now)
-    text = desk.texts.render(response, citizen.language, **_organisation_params(desk))
-    return await _reply(session, inbound, text, citizen.language, now)
-
-
-async def _citizen_for(session, desk: Desk, inbound: Inbound, detected: str | None, now: datetime):
-    known = await service.get_citizen(session=session, chat_id=inbound.chat_id)
-    language = choose_language(
-        text=inbound.text,
-        detected=detected,
-        stored=known.language if known else None,
-        telegram_hint=inbound.telegram_language,
-        speakable=desk.texts.languages,
-        default=desk.charter.languages[0],
+        return None
+    citizen = await citizens.citizen_for(
+        session=session, desk=desk, chat_id=inbound.chat_id, text=inbound.text, detected=detected,
+        hint=inbound.telegram_language, now=now,
     )
-    return await service.upsert_citizen(session=session, chat_id=inbound.chat_id, language=language, now=now)
-
-
-async def _answer_without_ticket(session, desk: Desk, citizen, intent: str) -> str:
-    language = citizen.language
-    if intent != "check_status":
-        return desk.texts.render(f"utter_{intent}", language, **_organisation_params(desk))
-    tickets = await service.open_tickets(session=session, citizen_id=citizen.id)
-    if not tickets:
-        return desk.texts.render("utter_status_none", language)
-    lines = [desk.texts.render("utter_status_header", language)]
-    lines += [
-        desk.texts.render("utter_status_line", language, number=t.number, due=desk.moment(t.due_at, language))
-        for t in tickets
-    ]
-    return "\n".join(lines)
-
-
-async def _reply(
-    session, inbound: Inbound, text: str, language: str, now: datetime, ticket_id: int | None = None
-) -> Answer:
     # Keyed by the message answered, so a redelivered update can never promise a second reply.
-    outgoing = await outbox.enqueue(
-        session,
-        key=f"reply:{inbound.chat_id}:{inbound.message_id}",
-        chat_id=inbound.chat_id,
-        text=text,
-        now=now,
-        ticket_id=ticket_id,
-        claim=True,
-    )
-    return Answer(duplicate=False, language=language, outgoing=[outgoing] if outgoing else [])
+    return Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=citizen.language,
+                key=f"reply:{inbound.chat_id}:{inbound.message_id}")
 
-
-def _organisation_params(desk: Desk) -> dict[str, object]:
-    return {
-        "organisation": desk.charter.organisation.name,
-        "retention_days": desk.charter.retention_days,
-    }

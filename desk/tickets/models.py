@@ -55,6 +55,8 @@ class Ticket(Base):
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)  # a staff member's Telegram user id
     preferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # appointment time asked for
     appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # appointment time confirmed
+    # When the day-before reminder was queued; whoever changes appointment_at sets this back to None.
+    appointment_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interim_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last interim reply promised
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -68,6 +70,8 @@ class Ticket(Base):
         Index("ix_tickets_status_due_at", "status", "due_at"),
         Index("ix_tickets_status_remind_at", "status", "remind_at"),
         Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
+        # The appointment sweep: appointments in the next day or so not yet reminded of.
+        Index("ix_tickets_appointment_reminded_at", "appointment_reminded_at", "appointment_at"),
     )
 
     @property

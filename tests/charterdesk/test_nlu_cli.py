@@ -67,3 +67,38 @@ def test_eval_malformed_file_names_the_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", str(path)])
     assert result.exit_code == 2
     assert "bad.tsv: line 3: expected 3 tab-separated columns" in result.stderr
+
+
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens once the block ends
+
+
+def test_eval_with_an_unreachable_rasa_falls_back_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "small.tsv"
+    path.write_text("en\tgreet\thello there\nhu\tthanks\tköszönöm szépen\n", encoding="utf-8")
+    url = closed_port_url()
+    result = runner.invoke(app, ["eval", str(path), "--rasa", url])
+    assert result.exit_code == 0, result.output
+    assert f"classifier: Rasa at {url} (2 messages answered by the embedded fallback)" in result.stdout
+
+
+def test_classify_honours_rasa_url_from_the_environment() -> None:
+    result = runner.invoke(app, ["classify"], input="I-1042 어떻게 됐나요?\n", env={"RASA_URL": closed_port_url()})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["intent"] == "check_status"
+
+
+def test_eval_names_the_embedded_classifier_by_default() -> None:
+    result = runner.invoke(app, ["eval", str(DATA_DIR / "test.tsv")], env={"RASA_URL": ""})
+    assert "classifier: embedded (scikit-learn)" in result.stdout
+
+
+def test_rasa_commands_are_listed() -> None:
+    result = runner.invoke(app, ["rasa", "--help"])
+    assert result.exit_code == 0
+    for command in ("setup", "train", "serve"):
+        assert command in result.stdout

@@ -103,8 +103,9 @@ async def test_a_retried_row_goes_out_when_its_time_comes(store: Store):
 
 
 async def test_concurrent_dispatchers_never_claim_the_same_row(store: Store):
+    # One row per chat: a chat's rows go to one dispatcher at a time, in order (see the per-chat tests below).
     for n in range(40):
-        await put(store, f"k{n}")
+        await put_to(store, f"k{n}", 100 + n)
 
     async def claim_some() -> list[int]:
         async with store.unit_of_work() as session:
@@ -113,3 +114,102 @@ async def test_concurrent_dispatchers_never_claim_the_same_row(store: Store):
     batches = await asyncio.gather(*(claim_some() for _ in range(4)))
     claimed = [i for batch in batches for i in batch]
     assert len(claimed) == len(set(claimed)) == 40
+
+
+# --- in-flight marking, per-chat holds and blocks (the scheduler's dispatcher relies on these) ----
+
+
+async def put_to(store: Store, key: str, chat_id: int, **kw) -> outbox.Outgoing:
+    async with store.unit_of_work() as session:
+        return await outbox.enqueue(session, key=key, chat_id=chat_id, text=f"text {key}", now=NOW, **kw)
+
+
+async def claim(store: Store, now=NOW, **kw) -> list[outbox.Outgoing]:
+    async with store.unit_of_work() as session:
+        return await outbox.claim_due(session, now=now, **kw)
+
+
+async def test_a_row_whose_sender_died_mid_send_is_flagged_unknown_not_resent(store: Store):
+    message = await put(store, "a")
+    [claimed] = await claim(store)
+    async with store.unit_of_work() as session:
+        assert await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
+        assert not await outbox.mark_sending(session, outbox_id=message.id, now=NOW)  # only one sender
+    # No outcome recorded: the process died. Once the lease is over, the row is flagged, not claimed.
+    assert await claim(store, now=NOW + outbox.LEASE + timedelta(seconds=1)) == []
+    flagged = await row(store, claimed.id)
+    assert (flagged.status, flagged.sending_since) == ("unknown", None)
+
+
+async def test_a_late_answer_overrides_unknown(store: Store):
+    message = await put(store, "a")
+    async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
+    await claim(store, now=NOW + outbox.LEASE * 2)
+    async with store.unit_of_work() as session:
+        await outbox.record(session, outbox_id=message.id, delivery=Delivery("sent", message_id=9), now=NOW)
+    assert (await row(store, message.id)).status == "sent"
+
+
+async def test_a_row_held_back_cannot_be_marked_for_sending(store: Store):
+    message = await put(store, "a", not_before=NOW + timedelta(seconds=30))
+    async with store.unit_of_work() as session:
+        assert not await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
+
+
+async def test_a_retry_holds_back_the_rest_of_that_chat_only(store: Store):
+    first = await put_to(store, "a1", 1)
+    second = await put_to(store, "a2", 1)
+    other = await put_to(store, "b1", 2)
+    async with store.unit_of_work() as session:
+        await outbox.record(session, outbox_id=first.id, delivery=Delivery("retry", retry_after=7), now=NOW)
+    assert [m.id for m in await claim(store)] == [other.id]
+    assert [m.id for m in await claim(store, now=NOW + timedelta(seconds=7))] == [first.id, second.id]
+
+
+async def test_a_blocked_chat_skips_its_other_rows(store: Store):
+    first = await put_to(store, "a1", 1)
+    second = await put_to(store, "a2", 1)
+    other = await put_to(store, "b1", 2)
+    blocked = Delivery("undeliverable", reason="Forbidden: bot was blocked by the user", chat_blocked=True)
+    async with store.unit_of_work() as session:
+        await outbox.record(session, outbox_id=first.id, delivery=blocked, now=NOW)
+    assert [(await row(store, i)).status for i in (first.id, second.id, other.id)] == ["blocked", "skipped", "pending"]
+
+
+async def test_claims_can_skip_chats_and_cap_rows_per_chat(store: Store):
+    ids = {key: (await put_to(store, key, chat)).id for key, chat in [("a1", 1), ("a2", 1), ("a3", 1), ("b1", 2), ("c1", 3)]}
+    taken = await claim(store, skip_chats=[3], per_chat=2)
+    assert [m.id for m in taken] == [ids["a1"], ids["a2"], ids["b1"]]
+    assert [m.id for m in await claim(store)] == [ids["c1"]]  # a3 waits for a1 and a2
+
+
+async def test_status_counts(store: Store):
+    await put(store, "a")
+    message = await put(store, "b")
+    async with store.unit_of_work() as session:
+        await outbox.record(session, outbox_id=message.id, delivery=Delivery("sent"), now=NOW)
+        assert await outbox.status_counts(session) == {"pending": 1, "sent": 1}
+
+
+async def test_a_chat_waits_while_an_earlier_row_of_it_is_leased(store: Store):
+    first = await put_to(store, "a1", 1, claim=True)  # e.g. a handler is sending it right now
+    second = await put_to(store, "a2", 1)
+    other = await put_to(store, "b1", 2)
+    assert [m.id for m in await claim(store)] == [other.id]
+    assert [m.id for m in await claim(store, now=NOW + outbox.LEASE * 2)] == [first.id, second.id, other.id]
+
+
+async def test_a_delivery_shows_a_blocked_citizen_is_reachable_again(store: Store):
+    from desk.tickets import service
+
+    async with store.unit_of_work() as session:
+        citizen = await service.upsert_citizen(session=session, chat_id=5, language="en", now=NOW)
+        citizen.unreachable_at = NOW
+    queued = await put(store, "push")
+    assert await claim(store) == []  # nothing more is attempted to a chat that blocked us
+    assert (await row(store, queued.id)).status == "skipped"
+    reply = await put(store, "reply", claim=True)  # they wrote again; the handler answers at once
+    async with store.unit_of_work() as session:
+        await outbox.record(session, outbox_id=reply.id, delivery=Delivery("sent", message_id=3), now=NOW)
+        assert (await service.get_citizen(session=session, chat_id=5)).unreachable_at is None

@@ -1,9 +1,9 @@
 """EmbeddedClassifier: quality on the held-out test.yml, the hard cases, language, robustness.
 
-Measured on the shipped data (`python -m charterdesk nlu eval nlu/data/test.tsv`): macro-F1 0.917
-overall, ko 0.944, en 0.899, hu 0.908; language detection 0.997. The floors below sit a little
-under that, as a quality gate against regressions in data or features.
-"""
+Measured on the shipped data (`charterdesk nlu eval nlu/data/test.tsv`): macro-F1 0.953 overall,
+ko 0.957, en 0.949, hu 0.952; language detection 0.997. The floors below sit a little under that,
+as a quality gate against regressions in data or features (docs/benchmarks.md, section nlu, has
+the same figures beside Rasa DIET's)."""
 
 import dataclasses
 import json
@@ -23,8 +23,8 @@ from nlu.classifier import (
 from nlu.embedded import EmbeddedClassifier, intent_features_text
 from nlu.evaluate import LabelledMessage, score
 
-MACRO_F1_FLOOR = 0.88
-MACRO_F1_FLOOR_PER_LANGUAGE = 0.85
+MACRO_F1_FLOOR = 0.94
+MACRO_F1_FLOOR_PER_LANGUAGE = 0.935
 LANGUAGE_DETECTION_FLOOR = 0.97
 
 
@@ -159,3 +159,65 @@ def test_trains_from_another_data_dir(tmp_path: Path) -> None:
 def test_intent_features_fold_accents_tickets_and_digits() -> None:
     assert intent_features_text("Időpont I-1042 14:30") == "idopont ticketno 0:0"
     assert intent_features_text("상담  예약") == "상담 예약"  # Hangul survives accent folding
+
+
+@pytest.mark.parametrize(
+    "text, hint, language",
+    [
+        ("ok", "hu", "hu"),  # too short to tell: Telegram's language_code decides
+        ("ok", "en-GB", "en"),
+        ("ok", None, "en"),
+        ("köszönöm szépen", "en", "hu"),  # the text decides against the hint
+        ("thank you very much", "hu", "en"),
+        ("상담 예약하고 싶어요", "en", "ko"),
+        ("👍", "ko", "ko"),  # no letters: the hint is all there is
+        ("👍", "de", UNDETERMINED),  # a language we don't speak is no hint
+        ("A-1045", "ko", "ko"),  # a bare ticket number has no language
+        ("", "HU", "hu"),
+    ],
+)
+def test_telegram_language_code_is_a_prior_the_text_decides(
+    classifier: EmbeddedClassifier, text: str, hint: str | None, language: str
+) -> None:
+    assert classifier.classify_sync(text, hint=hint).language == language
+
+
+async def test_classify_takes_the_hint_as_a_keyword(classifier: EmbeddedClassifier) -> None:
+    assert (await classifier.classify("ok", hint="hu")).language == "hu"
+    assert await classifier.classify("ok") == classifier.classify_sync("ok")
+
+
+def test_classification_bypasses_sklearns_per_call_machinery(classifier: EmbeddedClassifier) -> None:
+    """What keeps p50 latency far under 1 ms (measured by bench/nlu.py, not asserted: no timing in tests)."""
+    import sklearn.pipeline
+
+    calls = []
+    original = sklearn.pipeline.Pipeline.predict_proba
+    sklearn.pipeline.Pipeline.predict_proba = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        classifier.classify_sync("다음 주 화요일 오후 2시에 상담 예약하고 싶어요")
+    finally:
+        sklearn.pipeline.Pipeline.predict_proba = original
+    assert calls == [], "classification must not go through sklearn's per-call machinery"
+
+
+def test_load_caches_the_fit_keyed_by_the_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nlu.yml").write_bytes((DATA_DIR / "nlu.yml").read_bytes())
+    cache = tmp_path / "cache"
+    first = EmbeddedClassifier.load(data, cache_dir=cache)
+    (cached,) = cache.iterdir()
+    again = EmbeddedClassifier.load(data, cache_dir=cache)
+    assert again is not first and list(cache.iterdir()) == [cached]
+    for text in ("상담 예약하고 싶어요", "köszönöm", "status of C-1043?"):
+        assert again.classify_sync(text) == first.classify_sync(text)
+
+    cached.write_bytes(b"not a pickle")  # a damaged cache is trained over, not trusted
+    assert EmbeddedClassifier.load(data, cache_dir=cache).classify_sync("hello").intent == "greet"
+    assert cached.read_bytes() != b"not a pickle"
+
+    with open(data / "nlu.yml", "a", encoding="utf-8") as handle:
+        handle.write("    - hello hello hello there\n")
+    EmbeddedClassifier.load(data, cache_dir=cache)
+    assert len(list(cache.iterdir())) == 2, "changed data, new key"

@@ -1,0 +1,121 @@
+"""Staff handlers: turn an update into a console request, run it, deliver what it promised."""
+
+import logging
+import re
+
+from telegram import Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.deps import BotDeps, deps_of
+from bot.staff.roster import ROSTER_KEY
+from desk import outbox
+from desk.staff import console
+from desk.staff.access import Actor
+from desk.staff.turn import Request
+
+log = logging.getLogger(__name__)
+
+COMMANDS = console.TYPED_COMMANDS
+# Telegram shows at most this much of an answer to a pressed button.
+TOAST_LIMIT = 200
+_COMMAND = re.compile(r"^/(\w+)(?:@\w+)?(.*)$", re.DOTALL)
+_BUTTON = re.compile(r"^s:(\w+):(\d+)$")
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/queue, /show, /reply ... in the staff chat or a private chat."""
+    message = update.effective_message
+    found = _COMMAND.match(message.text or "")
+    if found is None:
+        return
+    replied = message.reply_to_message
+    request = Request(
+        command=found.group(1).lower(),
+        chat_id=message.chat_id,
+        key=f"staff:{message.chat_id}:{message.message_id}",
+        text=found.group(2).strip(),
+        message_id=message.message_id,
+        replied_user=user_actor(replied.from_user) if replied and replied.from_user else None,
+        in_group=message.chat.type != "private",
+    )
+    await _run(deps_of(context), context, message_actor(message), request)
+
+
+async def on_card_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply to one of the bot's messages in the staff chat: a draft answer to that ticket."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return  # staff talking among themselves
+    request = Request(
+        command="draft",
+        chat_id=message.chat_id,
+        key=f"staff:{message.chat_id}:{message.message_id}",
+        text=message.text or "",
+        message_id=message.message_id,
+        replied_text=replied.text or "",
+        in_group=True,
+    )
+    await _run(deps_of(context), context, message_actor(message), request)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button under a card or a draft: take, reply, interim, close, send, cancel."""
+    query = update.callback_query
+    found = _BUTTON.match(query.data or "")
+    if found is None:
+        await query.answer()
+        return
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    request = Request(
+        command=found.group(1), chat_id=chat_id, key=f"staff-cb:{query.id}", text=found.group(2), button=True
+    )
+    outcome = await _run(deps_of(context), context, user_actor(query.from_user), request, deliver=False)
+    try:
+        await query.answer(_toast(outcome.toast))
+        if outcome.settled and query.message is not None:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:
+        log.warning("could not answer a staff button press", exc_info=True)
+    await _deliver(deps_of(context), outcome)
+
+
+def message_actor(message: Message) -> Actor:
+    """Who sent a message, including whether they hid behind a group or channel."""
+    actor = user_actor(message.from_user) if message.from_user else Actor(user_id=0, sender_chat=True)
+    if message.sender_chat is not None:
+        return Actor(actor.user_id, actor.name, actor.username, actor.language_code, actor.is_bot, sender_chat=True)
+    return actor
+
+
+def user_actor(user: User) -> Actor:
+    """A Telegram user as the console sees them."""
+    return Actor(
+        user_id=user.id, name=user.full_name, username=user.username, language_code=user.language_code,
+        is_bot=user.is_bot,
+    )
+
+
+async def _run(
+    deps: BotDeps, context: ContextTypes.DEFAULT_TYPE, actor: Actor, request: Request, *, deliver: bool = True
+) -> console.Outcome:
+    async with deps.store.unit_of_work() as session:
+        outcome = await console.handle(session=session, desk=deps.desk, actor=actor, request=request, now=deps.clock())
+    if outcome.roster_changed:
+        await context.bot_data[ROSTER_KEY].reload(deps.store, deps.clock())
+    if deliver:
+        await _deliver(deps, outcome)
+    return outcome
+
+
+async def _deliver(deps: BotDeps, outcome: console.Outcome) -> None:
+    # Committed and leased to us: send now; if we die here, the dispatcher sends them later.
+    if outcome.outgoing:
+        await outbox.deliver(deps.store, deps.transport, outcome.outgoing, clock=deps.clock)
+
+
+def _toast(text: str | None) -> str | None:
+    if text is None or len(text) <= TOAST_LIMIT:
+        return text
+    return text[: TOAST_LIMIT - 1] + "…"

@@ -1,0 +1,99 @@
+"""Satisfaction survey handlers: a score button, the "add a comment" button, and the comment itself."""
+
+import logging
+import re
+from datetime import UTC
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.deps import deps_of
+from desk import outbox, surveys
+from desk.tickets.flows import Inbound
+
+log = logging.getLogger(__name__)
+
+RATE_PATTERN = "^" + re.escape(surveys.RATE_PREFIX)
+COMMENT_PATTERN = "^" + re.escape(surveys.COMMENT_PREFIX)
+_RATE = re.compile(RATE_PATTERN + r"(\d{1,18}):(-?\d{1,3})$")
+_COMMENT = re.compile(COMMENT_PATTERN + r"(\d{1,18})$")
+# Telegram shows at most this much of a note on a pressed button.
+NOTICE_LIMIT = 200
+
+
+async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A score button: record the first rating of the ticket, show the score in the question, thank."""
+    query = update.callback_query
+    match = _RATE.match(query.data or "")
+    # A malformed button reaches record_rating as ticket 0, which it answers as no longer valid.
+    ticket_id, score = (int(match[1]), int(match[2])) if match else (0, 0)
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        press = await surveys.record_rating(
+            session=session,
+            desk=deps.desk,
+            ticket_id=ticket_id,
+            score=score,
+            chat_id=_chat_id(update),
+            now=deps.clock(),
+        )
+    await _show(update, press)
+
+
+async def on_comment_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Add a comment": the chat's next text message (for a few minutes) becomes the rating's comment."""
+    match = _COMMENT.match(update.callback_query.data or "")
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        press = await surveys.open_comment(
+            session=session,
+            desk=deps.desk,
+            ticket_id=int(match[1]) if match else 0,
+            chat_id=_chat_id(update),
+            now=deps.clock(),
+        )
+    await _show(update, press)
+
+
+async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private text: if the citizen just asked to add a comment, it is the comment, and goes no further."""
+    deps = deps_of(context)
+    message = update.effective_message
+    inbound = Inbound(
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        text=message.text or "",
+        received_at=message.date.astimezone(UTC),
+        telegram_language=update.effective_user.language_code if update.effective_user else None,
+    )
+    async with deps.store.unit_of_work() as session:
+        answer = await surveys.take_comment(
+            session=session, desk=deps.desk, inbound=inbound, now=deps.clock()
+        )
+    if answer is None:
+        return
+    if answer.outgoing:
+        await outbox.deliver(deps.store, deps.transport, answer.outgoing, clock=deps.clock)
+    raise ApplicationHandlerStop
+
+
+async def _show(update: Update, press: surveys.Press) -> None:
+    query = update.callback_query
+    try:
+        await query.answer(press.notice[:NOTICE_LIMIT], show_alert=press.status == "invalid")
+    except TelegramError:
+        log.warning("could not answer a survey button press", exc_info=True)
+    if press.message is None or query.message is None:
+        return
+    markup = InlineKeyboardMarkup.de_json(press.reply_markup, query.get_bot()) if press.reply_markup else None
+    try:
+        await query.edit_message_text(press.message, reply_markup=markup)
+    except TelegramError:
+        # The rating is stored either way; an old or already edited question may not change.
+        log.warning("could not edit a survey question", exc_info=True)
+
+
+def _chat_id(update: Update) -> int:
+    # A private chat's id is the user's id, also when the message with the buttons is too old to see.
+    return update.effective_chat.id if update.effective_chat else update.callback_query.from_user.id

@@ -1,0 +1,130 @@
+"""`charterdesk report`: a period's charter-compliance figures as text, CSV, PNG chart or HTML page."""
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+EXIT_FAILED = 1
+EXIT_BAD_ARGUMENT = 2
+
+app = typer.Typer(help="Charter-compliance figures of a period.")
+
+
+class Format(str, Enum):
+    text = "text"
+    csv = "csv"
+    png = "png"
+    html = "html"
+
+
+@app.callback(invoke_without_command=True)
+def report(
+    period: Annotated[
+        str, typer.Option(help="2026-11 | 2026-Q4 | 2026 | 2026-11-01..2026-11-30 (charter's timezone)")
+    ],
+    format: Annotated[Format, typer.Option("--format", "-f", help="what to write")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="language of the words (default: the charter's first)")] = "",
+    as_of: Annotated[
+        str, typer.Option(help="judge the figures as of this ISO 8601 moment (default: now)")
+    ] = "",
+) -> None:
+    """Figures of the tickets received in PERIOD (DATABASE_URL, CHARTER_FILE), per clock and per month."""
+    from desk.reports.period import PeriodError, parse_period
+
+    try:
+        chosen = parse_period(period)
+    except PeriodError as error:
+        _fail(EXIT_BAD_ARGUMENT, f"--period {error}")
+    moment = _parse_as_of(as_of) if as_of else datetime.now(UTC)
+    if format is Format.png and output is None and sys.stdout.isatty():
+        _fail(EXIT_BAD_ARGUMENT, "a PNG is not for the terminal: add --output FILE")
+    data = asyncio.run(_render(chosen, format, lang, moment))
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as error:
+            _fail(EXIT_FAILED, f"cannot write {output}: {error.strerror or error}")
+
+
+async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
+    from pydantic import ValidationError
+
+    from desk.charter import CharterError, load_charter
+    from desk.config import Settings
+    from desk.reports.report import build_report
+    from desk.store import Store, StoreError
+    from desk.texts import Texts, TextsError
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        _fail(
+            EXIT_FAILED, f"invalid configuration: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}"
+        )
+    try:
+        charter, texts = load_charter(settings.charter_file), Texts.load()
+    except (CharterError, TextsError) as error:
+        _fail(EXIT_FAILED, str(error))
+    language = lang or charter.languages[0]
+    if language not in charter.languages or not texts.speaks(language):
+        _fail(
+            EXIT_BAD_ARGUMENT,
+            f'--lang "{language}" is not one of the charter\'s languages: {", ".join(charter.languages)}',
+        )
+    try:
+        store = Store(settings.database_url)
+    except StoreError as error:
+        _fail(EXIT_FAILED, str(error))
+    try:
+        await store.migrate()
+        async with store.unit_of_work() as session:
+            report = await build_report(session=session, charter=charter, period=period, now=now)
+    except StoreError as error:
+        _fail(EXIT_FAILED, str(error))
+    finally:
+        await store.dispose()
+    return _encode(report, texts, language, format)
+
+
+def _encode(report, texts, language: str, format: Format) -> bytes:
+    from desk.reports.chart import render_png
+    from desk.reports.csv_file import render_csv
+    from desk.reports.page import render_page
+    from desk.reports.text import render_text
+
+    if format is Format.csv:
+        return render_csv(report)
+    if format is Format.png:
+        return render_png(report, texts, language)
+    if format is Format.html:
+        return render_page(report, texts, language, chart_png=render_png(report, texts, language)).encode()
+    return (render_text(report, texts, language) + "\n").encode()
+
+
+def _parse_as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(
+            EXIT_BAD_ARGUMENT,
+            f'--as-of "{text}" is not an ISO 8601 timestamp (e.g. 2026-12-01T09:00:00+09:00)',
+        )
+    if moment.tzinfo is None:
+        _fail(EXIT_BAD_ARGUMENT, f'--as-of "{text}" has no UTC offset (e.g. 2026-12-01T09:00:00+09:00)')
+    return moment
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    typer.echo(f"charterdesk report: {message}", err=True)
+    raise typer.Exit(code)

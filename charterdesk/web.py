@@ -1,0 +1,160 @@
+"""The public web pages: GET /compliance (HTML) and /compliance/chart.png, for the demo and webhook mode.
+
+`build_web_app(components)` is mounted as is by any server (the demo's, the webhook server's);
+`start_web` serves it alone. Query parameters: `period` (default: this year so far, local) and
+`lang` (else the Accept-Language header, else the charter's first language).
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from charterdesk.components import Components, utc_now
+from desk.reports.chart import render_png
+from desk.reports.page import render_page
+from desk.reports.period import Period, PeriodError, parse_period
+from desk.reports.report import Report, build_report
+
+COMPONENTS = web.AppKey("components", Components)
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+# Figures change slowly: the page is kept this long, here and by browsers and proxies.
+CACHE_SECONDS = 300
+MAX_CACHED = 64  # pages and charts (period x language x kind)
+CACHE = web.AppKey("cache", dict)
+
+
+def build_web_app(components: Components, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
+    """An aiohttp application serving the public compliance page and its chart."""
+    app = web.Application()
+    app[COMPONENTS] = components
+    app[CLOCK] = clock
+    app[CACHE] = {}
+    app.router.add_get("/compliance", compliance_page)
+    app.router.add_get("/compliance/chart.png", compliance_chart)
+    return app
+
+
+async def compliance_page(request: web.Request) -> web.Response:
+    """The page in the reader's language, the chart inline so the page stands alone when saved."""
+    language = page_language(request)
+    period = _period_or_400(request, language)
+    html = await _cached(request, ("page", period.text, language), lambda: _page(request, period, language))
+    return web.Response(body=html, content_type="text/html", charset="utf-8", headers=_headers(language))
+
+
+async def compliance_chart(request: web.Request) -> web.Response:
+    """The chart alone, as PNG."""
+    language = page_language(request)
+    period = _period_or_400(request, language)
+    png = await _cached(request, ("chart", period.text, language), lambda: _chart(request, period, language))
+    return web.Response(body=png, content_type="image/png", headers=_headers(language))
+
+
+def page_language(request: web.Request) -> str:
+    """?lang= if the charter speaks it, else the best Accept-Language match, else the charter's first."""
+    available = _languages(request.app[COMPONENTS])
+    asked = request.query.get("lang", "").lower()
+    if asked in available:
+        return asked
+    for tag in accepted_languages(request.headers.get("Accept-Language", "")):
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate in available:
+                return candidate
+    return available[0]
+
+
+def accepted_languages(header: str) -> list[str]:
+    """Language tags of an Accept-Language header, most wanted first ('ko-KR,en;q=0.8' -> ['ko-kr', 'en'])."""
+    weighted = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, index, tag.lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+async def start_web(components: Components, *, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """Serve build_web_app on host:port (if taken, any free port); returns the runner and base URL."""
+    runner = web.AppRunner(build_web_app(components), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:
+        if port == 0:
+            await runner.cleanup()
+            raise
+        await web.TCPSite(runner, host, 0).start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    return runner, f"http://{bound_host}:{bound_port}"
+
+
+def _languages(components: Components) -> list[str]:
+    texts = components.desk.texts
+    return [code for code in components.charter.languages if texts.speaks(code)] or [texts.languages[0]]
+
+
+def _period_or_400(request: web.Request, language: str) -> Period:
+    given = request.query.get("period")
+    if not given:
+        now = request.app[CLOCK]().astimezone(request.app[COMPONENTS].charter.timezone)
+        return parse_period(str(now.year))
+    try:
+        return parse_period(given)
+    except PeriodError as error:
+        text = request.app[COMPONENTS].desk.texts.render(
+            "utter_report_bad_period", language, given=error.given
+        )
+        raise web.HTTPBadRequest(text=text, headers={"Content-Language": language}) from None
+
+
+async def _page(request: web.Request, period: Period, language: str) -> bytes:
+    components = request.app[COMPONENTS]
+    report = await _report(request, period)
+    png = await asyncio.to_thread(render_png, report, components.desk.texts, language)
+    links = [
+        (code, "?" + urlencode({"period": period.text, "lang": code})) for code in _languages(components)
+    ]
+    return render_page(report, components.desk.texts, language, chart_png=png, language_links=links).encode()
+
+
+async def _chart(request: web.Request, period: Period, language: str) -> bytes:
+    report = await _report(request, period)
+    return await asyncio.to_thread(render_png, report, request.app[COMPONENTS].desk.texts, language)
+
+
+async def _cached(request: web.Request, key: tuple[str, ...], make: Callable[[], Awaitable[bytes]]) -> bytes:
+    # A year's figures take a second or two to compute and draw: a reload or a crawler must not redo it.
+    cache, now = request.app[CACHE], request.app[CLOCK]()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = await make()
+    if len(cache) >= MAX_CACHED:
+        cache.pop(next(iter(cache)))
+    cache[key] = (now + timedelta(seconds=CACHE_SECONDS), value)
+    return value
+
+
+async def _report(request: web.Request, period: Period) -> Report:
+    components = request.app[COMPONENTS]
+    async with components.store.unit_of_work() as session:
+        return await build_report(
+            session=session, charter=components.charter, period=period, now=request.app[CLOCK]()
+        )
+
+
+def _headers(language: str) -> dict[str, str]:
+    return {
+        "Content-Language": language,
+        "Cache-Control": f"public, max-age={CACHE_SECONDS}",
+        "Vary": "Accept-Language",
+    }

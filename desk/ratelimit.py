@@ -1,0 +1,89 @@
+"""Telegram's flood limits as waits: per chat, per group, and for the bot as a whole.
+
+Each limit is an even spacing between sends, not a bucket: a bucket of 30 per second lets a burst
+of 30 go right after a full second of sending, i.e. up to 60 in one second, which is what Telegram
+answers with 429. Spacing keeps every window of the period within the limit.
+"""
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+# Every this many sends, chats whose spacing has run out are forgotten (bounds memory).
+PRUNE_EVERY = 1000
+# The spacing aims 10% under the overall limit: the moment a request really leaves jitters with the
+# database write before it, and the hard cap in `starting` should seldom have to hold anything back.
+OVERALL_MARGIN = 0.9
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's documented limits (their defaults), or lower ones when processes share a bot."""
+
+    per_second: float = 30.0  # all chats together
+    chat_interval: float = 1.0  # seconds between two messages to one private chat
+    group_per_minute: float = 20.0  # messages to one group or channel
+
+    def interval(self, chat_id: int) -> float:
+        """Seconds between two messages to this chat (groups and channels have negative ids)."""
+        return 60.0 / self.group_per_minute if chat_id < 0 else self.chat_interval
+
+
+class SendLimiter:
+    """Waits until a message to a chat may go; chats wait independently, the overall limit is shared."""
+
+    def __init__(
+        self,
+        limits: Limits = Limits(),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._sleep = sleep
+        self._next_for_chat: dict[int, float] = {}
+        self._next_overall = 0.0
+        self._sends = 0
+        # When the last requests really left: no one-second window ever holds more than the limit.
+        self._started: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
+
+    async def wait(self, chat_id: int) -> None:
+        """Return when one message to `chat_id` may be sent; the slot is then taken (see `starting`)."""
+        # The chat's own slot first, so a chat that must wait holds no overall slot meanwhile.
+        await self._until(self._reserve_chat(chat_id))
+        await self._until(self._reserve_overall())
+
+    async def starting(self, chat_id: int) -> None:
+        """A request to `chat_id` leaves now: held while the last second already had the overall limit;
+        the chat's next message then waits a full interval from this moment."""
+        while len(self._started) == self._started.maxlen and (wait := self._started[0] + 1.0 - self._clock()) > 0:
+            await self._sleep(wait)
+        now = self._clock()
+        self._started.append(now)
+        at = now + self.limits.interval(chat_id)
+        self._next_for_chat[chat_id] = max(self._next_for_chat.get(chat_id, at), at)
+
+    def _reserve_chat(self, chat_id: int) -> float:
+        now = self._clock()
+        self._forget_idle(now)
+        at = max(now, self._next_for_chat.get(chat_id, now))
+        self._next_for_chat[chat_id] = at + self.limits.interval(chat_id)
+        return at
+
+    def _reserve_overall(self) -> float:
+        at = max(self._clock(), self._next_overall)
+        self._next_overall = at + 1.0 / (self.limits.per_second * OVERALL_MARGIN)
+        return at
+
+    async def _until(self, moment: float) -> None:
+        delay = moment - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def _forget_idle(self, now: float) -> None:
+        self._sends += 1
+        if self._sends % PRUNE_EVERY == 0:
+            self._next_for_chat = {chat: at for chat, at in self._next_for_chat.items() if at > now}

@@ -1,0 +1,1 @@
+"""Charter-compliance figures per period and clock, and their outputs (text, CSV, PNG chart, public page)."""

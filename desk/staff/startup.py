@@ -1,0 +1,13 @@
+"""Start-up: the registry holds the charter's staff before the first update is taken."""
+
+from datetime import datetime
+
+from desk.charter import Charter
+from desk.staff import service
+from desk.store import Store
+
+
+async def seed_registry(store: Store, charter: Charter, *, now: datetime) -> None:
+    """Add (or update) the charter's `staff:` in the registry; changes made by /staff are kept."""
+    async with store.unit_of_work() as session:
+        await service.seed_from_charter(session=session, charter=charter, now=now)

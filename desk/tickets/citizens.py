@@ -1,0 +1,70 @@
+"""Who is writing: the citizen of a chat and the language we answer them in."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desk.base import Base, UTCDateTime
+from desk.languages import choose_language
+from desk.tickets import service
+from desk.tickets.models import Citizen
+from desk.tickets.turns import Desk
+
+
+class LanguageChoice(Base):
+    """A language the citizen picked themselves; it wins over what their messages look like."""
+
+    __tablename__ = "language_choices"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def speakable(desk: Desk) -> tuple[str, ...]:
+    """Languages both the charter offers and every text exists in, the charter's order."""
+    return tuple(code for code in desk.charter.languages if desk.texts.speaks(code)) or (desk.texts.languages[0],)
+
+
+async def chosen_language(*, session: AsyncSession, chat_id: int) -> str | None:
+    """The language this chat picked, if it did."""
+    return await session.scalar(select(LanguageChoice.language).where(LanguageChoice.chat_id == chat_id))
+
+
+async def language_for(
+    *, session: AsyncSession, desk: Desk, chat_id: int, text: str, detected: str | None, hint: str | None
+) -> str:
+    """The language to answer this chat in, without storing anything (the anonymous path uses this)."""
+    chosen = await chosen_language(session=session, chat_id=chat_id)
+    if chosen in desk.texts.languages:
+        return chosen
+    known = await service.get_citizen(session=session, chat_id=chat_id)
+    return choose_language(
+        text=text,
+        detected=detected,
+        stored=known.language if known else None,
+        telegram_hint=hint,
+        speakable=desk.texts.languages,
+        default=desk.charter.languages[0],
+    )
+
+
+async def citizen_for(
+    *, session: AsyncSession, desk: Desk, chat_id: int, text: str, detected: str | None, hint: str | None,
+    now: datetime,
+) -> Citizen:
+    """The chat's citizen (created on first contact), answering in the language we settle on now."""
+    language = await language_for(session=session, desk=desk, chat_id=chat_id, text=text, detected=detected, hint=hint)
+    return await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=now)
+
+
+async def choose(*, session: AsyncSession, chat_id: int, language: str, now: datetime) -> Citizen:
+    """The citizen picked a language: remember the choice and answer in it from now on."""
+    choice = await session.get(LanguageChoice, chat_id)
+    if choice is None:
+        session.add(LanguageChoice(chat_id=chat_id, language=language, chosen_at=now))
+    else:
+        choice.language, choice.chosen_at = language, now
+    return await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=now)

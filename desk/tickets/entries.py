@@ -1,0 +1,103 @@
+"""A ticket's history (ticket_entries) and which messages belong to which ticket."""
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.outbox import OutboxMessage
+from desk.tickets.models import InboundMessage, Ticket, TicketEntry
+
+# Entries the citizen reads as answers.
+REPLY_KINDS = ("staff_reply", "interim")
+
+
+async def add(
+    *,
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: str,
+    now: datetime,
+    text: str | None = None,
+    file_id: str | None = None,
+    file_kind: str | None = None,
+    message_id: int | None = None,
+) -> TicketEntry:
+    """Append one event to a ticket's history."""
+    entry = TicketEntry(
+        ticket_id=ticket.id, kind=kind, text=text, file_id=file_id, file_kind=file_kind,
+        telegram_message_id=message_id, created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def link_message(*, session: AsyncSession, chat_id: int, message_id: int, ticket_id: int) -> None:
+    """Note that a citizen's message went into this ticket (edits and replies find it again)."""
+    inbound = await session.scalar(
+        select(InboundMessage).where(InboundMessage.chat_id == chat_id, InboundMessage.message_id == message_id)
+    )
+    if inbound is not None:
+        inbound.ticket_id = ticket_id
+
+
+async def ticket_of_message(*, session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """The ticket a message in this chat belongs to: the citizen's own message, or one of our answers."""
+    own = await session.scalar(
+        select(InboundMessage.ticket_id).where(
+            InboundMessage.chat_id == chat_id, InboundMessage.message_id == message_id
+        )
+    )
+    if own is not None:
+        return own
+    return await session.scalar(
+        select(OutboxMessage.ticket_id).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
+        )
+    )
+
+
+async def citizen_entry(*, session: AsyncSession, ticket_id: int, message_id: int) -> TicketEntry | None:
+    """The follow-up entry a citizen's message made, if it made one."""
+    return await session.scalar(
+        select(TicketEntry).where(
+            TicketEntry.ticket_id == ticket_id,
+            TicketEntry.telegram_message_id == message_id,
+            TicketEntry.kind.in_(("citizen_message", "attachment")),
+            TicketEntry.author_id.is_(None),
+        )
+    )
+
+
+async def replies(*, session: AsyncSession, ticket_id: int) -> list[TicketEntry]:
+    """The answers a ticket got (final replies and interim notices), oldest first."""
+    query = (
+        select(TicketEntry)
+        .where(TicketEntry.ticket_id == ticket_id, TicketEntry.kind.in_(REPLY_KINDS))
+        .order_by(TicketEntry.created_at, TicketEntry.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def recent_tickets(*, session: AsyncSession, citizen_id: int, since: datetime, limit: int = 10) -> list[Ticket]:
+    """The citizen's open tickets and those answered or closed since `since`, newest first."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.citizen_id == citizen_id,
+            or_(Ticket.status == "open", Ticket.answered_at >= since, Ticket.closed_at >= since),
+        )
+        .order_by(Ticket.received_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def open_non_response_about(*, session: AsyncSession, parent_id: int) -> Ticket | None:
+    """An open non-response complaint already raised about this ticket."""
+    return await session.scalar(
+        select(Ticket).where(
+            Ticket.parent_id == parent_id, Ticket.category == "non_response_complaint", Ticket.status == "open"
+        )
+    )

@@ -1,0 +1,97 @@
+"""Questions the bot asked a citizen and is waiting on, with the message it holds meanwhile.
+
+A held message is never lost: it stays here, with its time of receipt, until the citizen answers
+(the ticket's clock then runs from that receipt), whatever they write in between.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, delete, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desk.base import Base, UTCDateTime
+
+# category: which kind of matter is this?   followup: add to an open ticket, or a new matter?
+# appointment: what for / when?             anonymous: the next message is an anonymous complaint
+KINDS = ("category", "followup", "appointment", "anonymous")
+
+
+class Question(Base):
+    """An open question to one chat; anonymous ones name the chat only by a keyed hash."""
+
+    __tablename__ = "citizen_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    # The held message (category / followup questions).
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    intent: Mapped[str | None] = mapped_column(String(32))  # the category the classifier was sure of
+    file_id: Mapped[str | None] = mapped_column(Text)
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+    preferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preferred_has_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # appointment: whether we still need to hear what it is for; how many answers we took.
+    needs_purpose: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+async def ask(*, session: AsyncSession, question: Question) -> Question:
+    """Store a question; its id is known once this returns (buttons carry it)."""
+    session.add(question)
+    await session.flush()
+    return question
+
+
+async def get(*, session: AsyncSession, question_id: int) -> Question | None:
+    """A question by id."""
+    return await session.get(Question, question_id)
+
+
+async def open_for_chat(*, session: AsyncSession, chat_id: int, kind: str) -> Question | None:
+    """The newest unanswered question of a kind to this chat."""
+    query = (
+        select(Question)
+        .where(Question.chat_id == chat_id, Question.kind == kind, Question.answered_at.is_(None))
+        .order_by(Question.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def held_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Question | None:
+    """The unanswered question holding this message, if any (for edits)."""
+    query = select(Question).where(
+        Question.chat_id == chat_id, Question.message_id == message_id, Question.answered_at.is_(None)
+    )
+    return await session.scalar(query)
+
+
+async def close_appointment_questions(*, session: AsyncSession, ticket_id: int, now: datetime) -> None:
+    """Nothing more to ask about this appointment."""
+    query = select(Question).where(
+        Question.ticket_id == ticket_id, Question.kind == "appointment", Question.answered_at.is_(None)
+    )
+    for question in (await session.scalars(query)).all():
+        question.answered_at = now
+
+
+async def anonymous_waiting(*, session: AsyncSession, chat_key: str) -> Question | None:
+    """The pending /anonymous of a (hashed) chat."""
+    return await session.scalar(select(Question).where(Question.kind == "anonymous", Question.chat_key == chat_key))
+
+
+async def forget_anonymous(*, session: AsyncSession, chat_key: str) -> int:
+    """Delete a (hashed) chat's pending /anonymous; deleted, not marked, so no timestamp remains."""
+    result = await session.execute(
+        delete(Question).where(Question.kind == "anonymous", Question.chat_key == chat_key)
+    )
+    return result.rowcount or 0
