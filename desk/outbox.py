@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     case,
+    cast,
     exists,
     func,
     or_,
@@ -230,7 +231,8 @@ async def record_sent(session: AsyncSession, *, message_ids: Mapping[int, int | 
             lease_until=None,
             sending_since=None,
             last_error=None,
-            telegram_message_id=case(dict(message_ids), value=OutboxMessage.id),
+            # Typed, so PostgreSQL accepts a CASE whose branches are all NULL (a send with no message id).
+            telegram_message_id=cast(case(dict(message_ids), value=OutboxMessage.id), BigInteger),
         )
         .execution_options(synchronize_session=False)
     )
