@@ -232,7 +232,10 @@ def report(sweep_rows: list[dict], plans: list[str], dispatch_rows: list[dict], 
         largest = max(r["open"] for r in sweep_rows)
         intro = (f"PostgreSQL's plans of the sweep's claim queries at {largest:,} open tickets (nothing due any "
                  "more): index range scans over what is due, reading a handful of buffers whatever N is.")
-        lines += ["", intro, "", "```", *plans, "```"]
+        backlog = ("The breach query also reads the open tickets already found breached whose clock sends no "
+                   "interim (they stay past due until answered): its cost follows that overdue backlog, "
+                   "never the number of open tickets.")
+        lines += ["", intro, backlog, "", "```", *plans, "```"]
     lines += [
         "",
         "Dispatch: due outbox rows sent by the real dispatcher and transport to the in-process sandbox Bot API",

@@ -52,7 +52,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
                 sweep_interval=settings.sweep_interval_seconds,
             )
             jobs.start()
-            stack.callback(jobs.shutdown, wait=False)
+            stack.push_async_callback(jobs.stop)
         log.info("running: bot=%s scheduler=%s", bot, scheduler)
         await stop.wait()
         log.info("stopping")

@@ -1,6 +1,8 @@
 """APScheduler wiring: a few fixed sweeps, never a job per ticket."""
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -9,6 +11,47 @@ from desk.store import Store
 from desk.tickets.flows import Desk
 from scheduler import sweeps
 from scheduler.dispatcher import Dispatcher
+
+# How long stopping waits for a pass under way before cutting it off.
+STOP_GRACE_SECONDS = 30.0
+
+
+@dataclass
+class Jobs:
+    """The APScheduler scheduler and the passes it is running right now."""
+
+    scheduler: AsyncIOScheduler
+    running: set[asyncio.Task] = field(default_factory=set)
+
+    def start(self) -> None:
+        """Run the passes from now on, the first ones at once."""
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Start no new pass and let the ones under way finish.
+
+        APScheduler's asyncio executor cancels running jobs on shutdown; a sweep cancelled inside a
+        transaction can leave its SQLite connection's close waiting forever (aiosqlite), which hangs
+        the event loop's own shutdown.
+        """
+        self.scheduler.pause()
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=STOP_GRACE_SECONDS)
+        self.scheduler.shutdown(wait=False)
+
+    def tracked(self, sweep):
+        """`sweep` as a job whose task is known while it runs."""
+
+        async def job(*args):
+            task = asyncio.current_task()
+            self.running.add(task)
+            try:
+                return await sweep(*args)
+            finally:
+                self.running.discard(task)
+
+        job.__name__ = sweep.__name__
+        return job
 
 
 def build_scheduler(
@@ -19,21 +62,26 @@ def build_scheduler(
     clock: Callable[[], datetime],
     dispatch_interval: float,
     sweep_interval: float,
-) -> AsyncIOScheduler:
-    """A scheduler (not started) running every sweep at its interval, the first time at once."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
+) -> Jobs:
+    """The scheduler's jobs (not started): every sweep at its interval, the first time at once."""
+    jobs = Jobs(AsyncIOScheduler(timezone="UTC"))
     # A slow pass must not pile up behind itself, and a late one is still worth running: the next
     # one picks up whatever is left, so passes never run twice at once and are never skipped as missed.
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
-    scheduler.add_job(
-        sweeps.sweep_deadlines,
+    jobs.scheduler.add_job(
+        jobs.tracked(sweeps.sweep_deadlines),
         "interval",
         seconds=sweep_interval,
         args=(store, desk, clock, dispatcher),
         id="sweep_deadlines",
         **common,
     )
-    scheduler.add_job(
-        sweeps.dispatch_outbox, "interval", seconds=dispatch_interval, args=(dispatcher,), id="dispatch_outbox", **common
+    jobs.scheduler.add_job(
+        jobs.tracked(sweeps.dispatch_outbox),
+        "interval",
+        seconds=dispatch_interval,
+        args=(dispatcher,),
+        id="dispatch_outbox",
+        **common,
     )
-    return scheduler
+    return jobs

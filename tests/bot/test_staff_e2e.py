@@ -242,3 +242,25 @@ async def test_every_staff_action_leaves_an_audit_row(sandbox, staff_chat, live)
         assert (await session.scalar(select(Citizen).where(Citizen.chat_id == 817))).language == "hu"
     for words in ("visszaigazoljuk", "Indok: No room free"):  # the appointment's answers, in Hungarian
         await sandbox.wait_for(lambda w=words: any(w in m["text"] for m in sandbox.bot_messages(817)), what=words)
+
+
+async def test_help_is_the_staff_console_for_staff_and_the_citizens_help_for_everyone_else(sandbox, staff_chat, live):
+    sandbox.user(818, "Citizen", language_code="en")
+    sandbox.user(1003, "박신입", language_code="en")
+    await sandbox.send_text(818, "/help")
+    [citizen_help] = await sandbox.wait_for_bot_messages(818)
+    assert "Staff console" not in citizen_help["text"]
+    staff_help = await staff_says(sandbox, 1002, "/help", chat_id=1002)
+    assert staff_help["text"].startswith("Staff console — 이상담 (Case worker)")
+    # An admin adds a member at run time: their /help is the staff console from then on.
+    async with live.store.unit_of_work() as session:
+        (await session.get(Staff, 1001)).role = "admin"
+    before = await staff_says(sandbox, 1003, "/help", chat_id=1003)
+    assert "Staff console" not in before["text"]
+    added = await staff_says(sandbox, 1001, "/staff add 1003 agent 박신입", chat_id=1001)
+    assert "박신입 is on the staff list as Case worker" in added["text"]
+    after = await staff_says(sandbox, 1003, "/help", chat_id=1003)
+    assert after["text"].startswith("Staff console — 박신입")
+    removed = await staff_says(sandbox, 1001, "/staff remove 1003", chat_id=1001)
+    assert "no longer on the staff list" in removed["text"]
+    assert "for registered desk staff only" in (await staff_says(sandbox, 1003, "/queue", chat_id=1003))["text"]

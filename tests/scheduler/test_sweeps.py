@@ -86,5 +86,5 @@ def test_the_scheduler_has_two_fixed_jobs_that_run_at_once(store, desk):
     jobs = build_scheduler(
         store=store, desk=desk, dispatcher=object(), clock=lambda: RECEIVED, dispatch_interval=2, sweep_interval=30
     )
-    assert sorted(job.id for job in jobs.get_jobs()) == ["dispatch_outbox", "sweep_deadlines"]
-    assert all(job.next_run_time is not None and job.max_instances == 1 for job in jobs.get_jobs())
+    assert sorted(job.id for job in jobs.scheduler.get_jobs()) == ["dispatch_outbox", "sweep_deadlines"]
+    assert all(job.next_run_time is not None and job.max_instances == 1 for job in jobs.scheduler.get_jobs())
