@@ -1,20 +1,64 @@
 """Shared fixtures: a migrated Store per database backend, pinned clocks, the default charter."""
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from desk.schema import metadata
 from desk.store import Store
 from desk.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+SERVER_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if SERVER_URL else [])
+# Each run gets a scratch database on that server (pytest_sessionstart), so runs never empty each other's.
+POSTGRES_URL = SERVER_URL
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _create_database(name: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(SERVER_URL))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_database(name: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(SERVER_URL))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def _scratch_name() -> str:
+    return f"charterdesk_test_{os.getpid()}"
+
+
+def pytest_sessionstart(session) -> None:
+    """Point PostgreSQL tests at a fresh scratch database of this run."""
+    global POSTGRES_URL
+    if SERVER_URL:
+        asyncio.run(_create_database(_scratch_name()))
+        POSTGRES_URL = make_url(SERVER_URL).set(database=_scratch_name()).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Drop this run's scratch database."""
+    if SERVER_URL:
+        asyncio.run(_drop_database(_scratch_name()))
 
 
 @pytest.fixture(scope="session")
