@@ -66,8 +66,12 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
         return turn.answer()
     if intent == "complaint" and certain:
         overdue = _overdue(tickets, referenced, held)
-        if overdue is not None:
+        if overdue is not None and overdue is referenced:
             return await non_response(turn, citizen, overdue, held)
+        if overdue is not None:
+            # A complaint while an answer is late may be about that, or about something else: ask.
+            await ask_non_response(turn, held, overdue)
+            return turn.answer()
     if referenced is not None:
         await add_to(turn, referenced, held)
         return turn.answer()
@@ -168,9 +172,27 @@ async def ask_followup(
     await turn.say(turn.text("utter_ask_followup", numbers=numbers), buttons=keyboard(rows))
 
 
+async def ask_non_response(turn: Turn, held: Held, overdue: Ticket) -> None:
+    """Is this complaint about the answer to `overdue` that did not come? Hold it and ask with buttons."""
+    question = await _hold(turn, "followup", held, intent="complaint")
+    rows = [
+        [(turn.text("utter_button_missing_answer", number=overdue.number), f"c:q:{question.id}:r:{overdue.id}")],
+        [(turn.text("utter_button_new_complaint"), f"c:q:{question.id}:n:{CATEGORY_LETTERS['complaint']}")],
+    ]
+    text = turn.text("utter_ask_non_response", number=overdue.number, due=turn.moment(overdue.due_at))
+    await turn.say(text, buttons=keyboard(rows), ticket_id=overdue.id)
+
+
 async def settle(turn: Turn, citizen: Citizen, question: Question, action: str, target: str) -> Answer:
     """The citizen answered a category/follow-up question with a button: do what they chose."""
     held = held_of(question)
+    if action == "r" and target.isdigit():
+        original = await service.get_ticket(session=turn.session, ticket_id=int(target))
+        if original is None or original.citizen_id != citizen.id or original.status != "open":
+            return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
+        question.answered_at = turn.now
+        answer = await non_response(turn, citizen, original, held)
+        return turn.answer(ticket_number=answer.ticket_number, due_at=answer.due_at, settled=True)
     if action == "a" and target.isdigit():
         ticket = await service.get_ticket(session=turn.session, ticket_id=int(target))
         if ticket is None or ticket.citizen_id != citizen.id or ticket.status != "open":

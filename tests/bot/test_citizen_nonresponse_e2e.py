@@ -1,4 +1,5 @@
-"""End to end, per language: a complaint that a promised answer never came, while a ticket is overdue."""
+"""End to end, per language: a complaint that a promised answer never came, while a ticket is overdue:
+confirmed with a button, linked to the late ticket on its own clock, escalated."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.tickets.models import Ticket, TicketEntry
-from tests.bot.citizen_steps import say
+from tests.bot.citizen_steps import buttons, press, say
 
 LANGUAGES = ["ko", "en", "hu"]
 INQUIRY = {
@@ -29,14 +30,19 @@ async def test_a_non_response_complaint_is_linked_on_its_own_clock_and_escalated
     sandbox.group(charter.staff_chat_id, "Staff")
     for member in charter.staff:
         sandbox.user(member.telegram_id, member.name, language_code="ko")
-    await say(sandbox, user, INQUIRY[language])
+    [first_ack] = await say(sandbox, user, INQUIRY[language])
     # The promise passed days ago; the deadline sweep already recorded the breach.
     async with live.store.unit_of_work() as session:
         original = await session.scalar(select(Ticket))
         original.due_at = original.received_at - timedelta(days=1)
         original.breached_at = original.received_at
-    sent = await sandbox.send_text(user, NO_ANSWER[language])
-    [ack] = await sandbox.wait_for_bot_messages(user, after_message_id=sent["message_id"])
+    # A complaint may be about the late answer or about something else: the bot asks.
+    [asked] = await say(sandbox, user, NO_ANSWER[language])
+    assert asked["text"] == texts.render("utter_ask_non_response", language, number="I-1001",
+                                         due=desk.moment(original.due_at, language))
+    assert buttons(asked)[0] == (texts.render("utter_button_missing_answer", language, number="I-1001"),
+                                 "c:q:1:r:1")
+    [ack] = await press(sandbox, user, asked, "c:q:1:r:1")
 
     async with live.store.unit_of_work() as session:
         complaint = await session.scalar(select(Ticket).where(Ticket.category == "non_response_complaint"))
@@ -57,8 +63,9 @@ async def test_a_non_response_complaint_is_linked_on_its_own_clock_and_escalated
         await sandbox.wait_for(lambda chat=chat: any(m.get("text") == alert for m in sandbox.bot_messages(chat)),
                                what=f"the escalation in chat {chat}")
     assert [n.kind for n in notes] == ["system"] and "N-1002" in notes[0].text
-    # Saying it again adds to the same non-response complaint instead of opening another.
-    [again] = await say(sandbox, user, NO_ANSWER[language] + "!!")
-    assert "N-1002" in again["text"]
+    # Said again in reply to the late ticket's message: no question, it joins the same complaint.
+    [again] = await say(sandbox, user, NO_ANSWER[language] + "!!", reply_to_message_id=first_ack["message_id"])
+    assert again["text"].startswith(texts.render("utter_followup_added", language, number="N-1002",
+                                                 due=desk.moment(complaint.due_at, language)))
     async with live.store.unit_of_work() as session:
         assert len((await session.scalars(select(Ticket))).all()) == 2

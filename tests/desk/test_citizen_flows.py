@@ -119,10 +119,17 @@ async def test_a_complaint_while_a_ticket_is_overdue_is_a_linked_non_response_co
     async with store.unit_of_work() as session:
         original = await session.get(Ticket, 1)
         original.due_at = RECEIVED - timedelta(days=1)
-    answer = await take(store, desk, inbound("Nobody answered me, as promised!", 2), "complaint")
-    assert answer.ticket_number == "N-1002"
+    # Is it about the late answer, or something else? Asked, since a complaint can be about anything.
+    asked = await take(store, desk, inbound("Nobody answered me, as promised!", 2), "complaint")
+    assert asked.outgoing[0].text == desk.texts.render(
+        "utter_ask_non_response", "en", number="I-1001", due=desk.moment(RECEIVED - timedelta(days=1), "en"))
+    assert button_data(asked) == ["c:q:1:r:1", "c:q:1:n:C"]
+    answer = await press(store, desk, "c:q:1:r:1")
+    assert answer.ticket_number == "N-1002" and answer.settled
     complaint = (await all_of(store, Ticket, Ticket.id == 2))[0]
     assert complaint.parent_id == 1 and complaint.assigned_to == desk.charter.officers[0].telegram_id
+    # Its own clock, from the complaint's receipt (not from the press).
+    assert complaint.received_at == RECEIVED + timedelta(minutes=2)
     assert complaint.due_at == desk.charter.due_at("non_response_complaint", complaint.received_at)
     chats = [m.chat_id for m in answer.outgoing]
     assert chats == [CHAT, desk.charter.staff_chat_id, desk.charter.officers[0].telegram_id]
@@ -130,9 +137,20 @@ async def test_a_complaint_while_a_ticket_is_overdue_is_a_linked_non_response_co
     assert note.kind == "system" and "N-1002" in note.text
     # The breach itself is the deadline sweep's to record.
     assert (await all_of(store, Ticket, Ticket.id == 1))[0].breached_at is None
-    again = await take(store, desk, inbound("Still nothing!", 3), "complaint")
+    # A complaint naming the late ticket needs no question; it joins the open non-response complaint.
+    again = await take(store, desk, inbound("I-1001: still nothing!", 3), "complaint")
     assert again.ticket_number is None and again.outgoing[0].text.startswith("Added to N-1002")
     assert len(await all_of(store, Ticket)) == 2
+
+
+async def test_a_complaint_about_something_else_while_a_ticket_is_overdue(store, desk):
+    await take(store, desk, inbound("How do I apply for housing benefit?", 1), "inquiry")
+    async with store.unit_of_work() as session:
+        (await session.get(Ticket, 1)).due_at = RECEIVED - timedelta(days=1)
+    await take(store, desk, inbound("The staff at the desk were rude", 2), "complaint")
+    answer = await press(store, desk, "c:q:1:n:C")
+    assert answer.ticket_number == "C-1002"
+    assert await all_of(store, TicketEntry) == []  # nothing escalated
 
 
 async def test_a_complaint_without_an_overdue_ticket_is_a_plain_complaint(store, desk):
