@@ -7,6 +7,7 @@ model come from the cache `charterdesk nlu rasa train` fills). Latency is per me
 pays it: an in-process call for the embedded classifier, an HTTP round trip on loopback for Rasa.
 
     python -m bench.nlu [--rasa-url URL]     # URL: an already running server (no start-up figures)
+    python -m bench.nlu --cv [--seeds N]     # choose the embedded features: k-fold CV on nlu.yml only
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
 from tqdm import tqdm
 
 from bench.procstat import memory_mb
@@ -59,12 +59,16 @@ def held_out() -> list[LabelledMessage]:
 
 
 def embedded_worker() -> None:
-    """In a child process: train, classify the held-out set, print one JSON object on stdout."""
+    """In a child process, as the bot starts: load (a cache miss: fit in a grandchild), classify, report."""
     started = time.perf_counter()
     from nlu.embedded import EmbeddedClassifier
 
-    classifier = EmbeddedClassifier.train()
-    startup = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as cache:
+        classifier = EmbeddedClassifier.load(cache_dir=Path(cache))  # empty cache: fits, stores
+        startup = time.perf_counter() - started
+        before = time.perf_counter()
+        EmbeddedClassifier.load(cache_dir=Path(cache))
+        cached = time.perf_counter() - before
     answers, latencies = [], []
     for message in tqdm(held_out(), desc="embedded", unit="msg", file=sys.stderr):
         before = time.perf_counter()
@@ -72,13 +76,9 @@ def embedded_worker() -> None:
         latencies.append(time.perf_counter() - before)
         answers.append([answer.intent, answer.confidence, answer.language])
     rss, peak = memory_mb(os.getpid())
-    with tempfile.TemporaryDirectory() as cache:
-        EmbeddedClassifier.load(cache_dir=Path(cache))  # trains once more and stores the fit
-        before = time.perf_counter()
-        EmbeddedClassifier.load(cache_dir=Path(cache))
-        cached = time.perf_counter() - before
+    heavy = sorted({name.split(".")[0] for name in sys.modules} & {"sklearn", "scipy"})
     result = {"startup": startup, "cached": cached, "answers": answers, "latencies": latencies}
-    print(json.dumps({**result, "rss": rss, "peak": peak}))
+    print(json.dumps({**result, "rss": rss, "peak": peak, "heavy": heavy}))
 
 
 def run_embedded(messages: list[LabelledMessage]) -> Run:
@@ -87,11 +87,13 @@ def run_embedded(messages: list[LabelledMessage]) -> Run:
         [sys.executable, "-m", "bench.nlu", "--embedded-worker"], cwd=ROOT, stdout=subprocess.PIPE, check=True
     )
     result = json.loads(done.stdout)
+    if result["heavy"]:
+        raise SystemExit(f"the embedded classifier imported {result['heavy']}: its memory figure would be wrong")
     predictions = [
         Classification(intent, confidence, language) for intent, confidence, language in result["answers"]
     ]
     run = _run(
-        "embedded (scikit-learn)",
+        "embedded (scikit-learn fit, numpy scoring)",
         messages,
         predictions,
         result["latencies"],
@@ -183,9 +185,11 @@ def render(runs: list[Run], messages: list[LabelledMessage], load: float | None 
             f"{len(messages)} messages of nlu/data/test.yml ({', '.join(LANGUAGES)}; never used for "
             "training), 7 intents. Both classifiers are trained from nlu/data/nlu.yml only. Latency is "
             "per message as the bot pays it (in-process call / HTTP round trip on loopback); start-up "
-            "is import + training (embedded; in brackets: loading the fit from the cache keyed by the data's "
-            "hash, as the bot does) or process start to model loaded (Rasa); memory is the "
-            "classifier process's resident set."
+            "is import + fit on an empty cache (embedded: scikit-learn fits in a child process; in "
+            "brackets: loading the fit from the cache keyed by the data's hash, as the bot does on every "
+            "later start) or process start to model loaded (Rasa); memory is the classifier process's "
+            "resident set (embedded: the process that loaded the fit and classified the set; it never "
+            "imports scikit-learn or scipy)."
         ),
         "",
         "| classifier | macro-F1 | "
@@ -220,6 +224,9 @@ def render(runs: list[Run], messages: list[LabelledMessage], load: float | None 
         lines.append(
             f"| {intent} | " + " | ".join(f"{run.report.per_intent[index].f1:.3f}" for run in runs) + " |"
         )
+    # Imported here: the embedded worker runs this module and must not load scikit-learn.
+    from sklearn.metrics import confusion_matrix
+
     gold = [m.intent for m in messages]
     for run in runs:
         matrix = confusion_matrix(gold, run.predicted, labels=list(INTENTS))
@@ -237,13 +244,83 @@ def render(runs: list[Run], messages: list[LabelledMessage], load: float | None 
     return "\n".join(lines)
 
 
+_BASE = [("intent", "char_wb", 1, 3), ("intent", "word", 1, 2), ("intent_joined", "char", 2, 4)]
+# Candidate n-gram families for the intent model; (preprocess, kind, low, high) as in nlu.features.Analyzer.
+CV_CANDIDATES: list[tuple[str, list[tuple[str, str, int, int]], float]] = [
+    ("char_wb 1-3 + words 1-2 + joined char 2-4", [*_BASE], 300.0),
+    ("  same, C=100", [*_BASE], 100.0),
+    ("  same, C=1000", [*_BASE], 1000.0),
+    ("char_wb 1-4 + words 1-2 + joined char 2-4", [("intent", "char_wb", 1, 4), *_BASE[1:]], 300.0),
+    ("char_wb 1-3 + words 1-2", _BASE[:2], 300.0),
+    ("char_wb 1-3 + words 1-2 + joined char 2-4 + jamo char_wb 2-5", [*_BASE, ("jamo", "char_wb", 2, 5)], 300.0),
+    ("  same, jamo char_wb 3-6", [*_BASE, ("jamo", "char_wb", 3, 6)], 300.0),
+    ("  same, jamo char 3-6", [*_BASE, ("jamo", "char", 3, 6)], 300.0),
+]
+
+
+def cross_validate(seeds: int = 2, folds: int = 5) -> str:
+    """Macro-F1 of each candidate by stratified k-fold CV on nlu/data/nlu.yml (never test.yml), as markdown."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    from nlu.embedded import TRAINING_FILE
+    from nlu.features import Analyzer
+    from nlu.fit import INTENT_C, INTENT_FEATURES, tfidf_pipeline
+
+    examples = load_examples(ROOT / "nlu" / "data" / TRAINING_FILE)
+    texts = np.array([e.text for e in examples], dtype=object)
+    gold = np.array([e.intent for e in examples])
+    languages = np.array([e.language for e in examples])
+    strata = [f"{e.intent}|{e.language}" for e in examples]
+    lines = [
+        f"## NLU: choosing the embedded classifier's features ({folds}-fold CV on nlu.yml, {seeds} shuffles)",
+        "",
+        f"{len(examples)} training examples; folds stratified by intent and language; macro-F1 of the "
+        "out-of-fold predictions, averaged over the shuffles. The held-out test.yml plays no part. "
+        "Shipped: the row marked *.",
+        "",
+        "| features | C | macro-F1 | " + " | ".join(f"{lang}" for lang in LANGUAGES) + " |",
+        "|---|---|---|" + "---|" * len(LANGUAGES),
+    ]
+    for name, parts, c in tqdm(CV_CANDIDATES, desc="cv", file=sys.stderr):
+        analyzers = [Analyzer(*part) for part in parts]
+        scores = {key: [] for key in ("all", *LANGUAGES)}
+        for seed in range(seeds):
+            predicted = np.empty(len(gold), dtype=object)
+            for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, strata):
+                with threadpool_limits(limits=1):
+                    model = tfidf_pipeline(analyzers, c=c).fit(list(texts[train]), gold[train])
+                predicted[test] = model.predict(list(texts[test]))
+            predicted = predicted.astype(str)
+            scores["all"].append(f1_score(gold, predicted, average="macro"))
+            for lang in LANGUAGES:
+                mask = languages == lang
+                scores[lang].append(f1_score(gold[mask], predicted[mask], average="macro"))
+        shipped = " *" if (tuple(analyzers), c) == (INTENT_FEATURES, INTENT_C) else ""
+        lines.append(
+            f"| {name.strip()}{shipped} | {c:g} | {np.mean(scores['all']):.4f} | "
+            + " | ".join(f"{np.mean(scores[lang]):.4f}" for lang in LANGUAGES)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa-url", help="use this running Rasa server instead of starting one")
+    parser.add_argument("--cv", action="store_true", help="cross-validate the embedded feature candidates")
+    parser.add_argument("--seeds", type=int, default=2, help="CV shuffles (with --cv)")
     parser.add_argument("--embedded-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.embedded_worker:
         embedded_worker()
+        return 0
+    if args.cv:
+        body = cross_validate(seeds=args.seeds)
+        print(body)
+        path = write_section("nlu-cv", body, command=f"{COMMAND} --cv --seeds {args.seeds}")
+        print(f"\nwritten to {path}", file=sys.stderr)
         return 0
     messages = held_out()
     runs = [run_embedded(messages), run_rasa(messages, args.rasa_url)]

@@ -28,6 +28,7 @@ from sqlalchemy import String, case, cast, event, func, insert, literal, select,
 from sqlalchemy.engine import make_url
 
 from bench.report import write_section
+from desk import keyring
 from desk.charter import load_charter
 from desk.store import Store
 from desk.texts import Texts
@@ -92,7 +93,9 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
         due = minutes_after(dialect, NOW, 60 + i % 43_000)
         rows = select(
             literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False), literal("ko"),
-            minutes_after(dialect, NOW, -60), due, minutes_after(dialect, NOW, 30 + i % 43_000), literal("?"),
+            minutes_after(dialect, NOW, -60), due, minutes_after(dialect, NOW, 30 + i % 43_000),
+            # Inserted by the database, so encrypted here, once: every ticket carries the same ciphertext.
+            literal(keyring.current().encrypt("?", purpose="tickets.text")),
             # Every tenth ticket has an appointment later this month: the appointment sweep's haystack.
             case((i % 10 == 0, minutes_after(dialect, NOW, 2_000 + i % 40_000)), else_=None),
         )
@@ -262,6 +265,7 @@ async def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     command = "python -m bench.sweeps" + (f" --sizes {args.sizes}" if args.sizes != parser.get_default("sizes") else "")
     workdir = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
+    keyring.use_file(workdir / "bench.key")  # texts and chat ids are encrypted at rest
     sweep_rows, plans, dispatch_rows = [], [], []
     with Progress() as progress:
         counter = iter(range(1000))

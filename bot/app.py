@@ -11,19 +11,23 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
-from bot import citizen, citizen_anonymous, citizen_support, staff, survey
+from bot import citizen, citizen_anonymous, citizen_privacy, citizen_support, staff, survey
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
+from desk import logs
 from desk.config import Settings
 from desk.sealing import Sealer
 
 
-def build_application(settings: Settings, deps: BotDeps) -> Application:
-    """A python-telegram-bot Application talking to TELEGRAM_API_URL, with every handler registered."""
-    application = (
+def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
+    """A python-telegram-bot Application talking to TELEGRAM_API_URL, with every handler registered.
+
+    `request` replaces PTB's HTTP client (bench/intake.py answers Bot API calls in-process with it)."""
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_url)
@@ -31,9 +35,14 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
         # Keeps us inside Telegram's flood limits; a 429 still surfaces so the outbox can reschedule.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate, max_retries=0))
         .concurrent_updates(PerChatOrder())
-        .build()
+        # Updates come from the intake table (bot/intake.py), stored before Telegram is told they arrived.
+        .updater(None)
     )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
     deps.transport = TelegramTransport(application.bot)
+    logs.guard_libraries()  # PTB's DEBUG records carry chat ids and texts
     application.bot_data[KEY] = deps
 
     # Staff handlers come first: within a group the first matching handler wins.
@@ -44,11 +53,14 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
     application.add_handler(TypeHandler(Update, staff.keep_roster_fresh), group=-1)
     staff_chat = filters.Chat(deps.desk.charter.staff_chat_id)
     # Staff commands work in the staff chat and in private chats, never in other groups.
-    typed = (staff_chat | filters.ChatType.PRIVATE) & filters.UpdateType.MESSAGE
+    # Only a new message typed by its sender: an edit (UpdateType.MESSAGE excludes edits) or a forward
+    # of someone else's "/close ..." must never act with the forwarder's rights.
+    typed = (staff_chat | filters.ChatType.PRIVATE) & filters.UpdateType.MESSAGE & ~filters.FORWARDED
     # Non-staff /help falls through to the citizens' /help.
     application.add_handler(CommandHandler("help", staff.on_command, filters=typed & staff.StaffOnly(roster)))
     application.add_handler(CommandHandler([c for c in staff.COMMANDS if c != "help"], staff.on_command, filters=typed))
-    card_reply = staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    card_reply = staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE \
+        & ~filters.FORWARDED
     application.add_handler(MessageHandler(card_reply, staff.on_card_reply))
     application.add_handler(CallbackQueryHandler(staff.on_button, pattern=r"^s:"))
 
@@ -74,6 +86,10 @@ def build_application(settings: Settings, deps: BotDeps) -> Application:
         ("cancel", citizen.on_cancel),
     ):
         application.add_handler(CommandHandler(name, callback, filters=new_message))
+    # == privacy (/mydata, /forget) ==
+    application.add_handler(CommandHandler("mydata", citizen_privacy.on_mydata, filters=new_message))
+    application.add_handler(CommandHandler("forget", citizen_privacy.on_forget, filters=new_message))
+    application.add_handler(CallbackQueryHandler(citizen_privacy.on_forget_button, pattern=citizen_privacy.FORGET_PATTERN))
     application.add_handler(MessageHandler(new_message & filters.COMMAND, citizen.on_unknown_command))
     taken = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VOICE
     application.add_handler(MessageHandler(new_message & taken, citizen.on_message))

@@ -10,7 +10,7 @@ from desk.tickets.flows import Desk
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "status", "anonymous", "language", "cancel")
+COMMANDS = ("start", "help", "status", "anonymous", "language", "cancel", "mydata", "forget")
 
 
 def commands_in(desk: Desk, language: str) -> list[BotCommand]:

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.citizen_support import citizen_deps
 from bot.deps import deps_of
 from desk import outbox, surveys
 from desk.tickets.flows import Inbound
@@ -37,6 +38,7 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             score=score,
             chat_id=_chat_id(update),
             now=deps.clock(),
+            sealer=citizen_deps(context).sealer,  # an anonymous ticket is rated from its sealed channel
         )
     await _show(update, press)
 

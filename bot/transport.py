@@ -15,6 +15,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot import metrics
 from desk.outbox import Delivery, Outgoing
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ class TelegramTransport:
 
     async def send(self, message: Outgoing) -> Delivery:
         """Send one row; never raises for Telegram or network trouble."""
+        delivery = await self._send(message)
+        metrics.count_send(delivery.outcome, chat_blocked=delivery.chat_blocked)
+        return delivery
+
+    async def _send(self, message: Outgoing) -> Delivery:
         markup = InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
         try:
             sent = await self.bot.send_message(chat_id=message.chat_id, text=message.text, reply_markup=markup)

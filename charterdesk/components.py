@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from charterdesk.errors import StartupError
+from desk import keyring
 from desk.charter import Charter, CharterError, load_charter
 from desk.config import Settings
 from desk.staff.startup import seed_registry
@@ -46,6 +47,10 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
         charter = load_charter(settings.charter_file)
         texts = Texts.load()
     except (CharterError, TextsError) as exc:
+        raise StartupError(str(exc)) from exc
+    try:
+        keyring.use_file(settings.key_file)  # encrypted columns read and write with these keys
+    except keyring.KeyringError as exc:
         raise StartupError(str(exc)) from exc
     store = _open_store(settings.database_url)
     try:

@@ -1,6 +1,8 @@
 """From the environment to a running process: settings, components, signals, clean shutdown."""
 
+import asyncio
 import logging
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -8,12 +10,15 @@ from pydantic import ValidationError
 from charterdesk.components import assemble
 from charterdesk.errors import StartupError
 from charterdesk.processes import demo_settings, serve, stop_on_signals
+from desk import keyring
 from desk.config import Settings
 from desk.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 EXAMPLE_CHARTER = Path(__file__).resolve().parent.parent / "charter.yml"
+# The promise is "exit within 30 s of SIGTERM" (Kubernetes' default grace period; compose: stop_grace_period).
+STOP_DEADLINE_SECONDS = 28.0
 
 
 def read_settings() -> Settings:
@@ -30,20 +35,37 @@ async def serve_from_env(*, bot: bool, scheduler: bool) -> None:
     settings = read_settings()
     if not settings.telegram_bot_token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set (`charterdesk demo` runs without one)")
-    if settings.webhook_url:
-        raise StartupError("webhook mode is not built yet: unset WEBHOOK_URL to receive updates by polling")
+    if settings.webhook_url and not settings.webhook_url.startswith(("https://", "http://")):
+        raise StartupError(f"WEBHOOK_URL must be an https:// URL Telegram can reach, not {settings.webhook_url!r}")
     components = await assemble(settings)
+    stop = stop_on_signals()
+    watchdog = asyncio.create_task(exit_if_stopping_hangs(stop))
     try:
-        await serve(components, bot=bot, scheduler=scheduler, stop=stop_on_signals())
+        await serve(components, bot=bot, scheduler=scheduler, stop=stop)
     finally:
         await components.close()
+        watchdog.cancel()
+
+
+async def exit_if_stopping_hangs(stop: asyncio.Event) -> None:
+    """Once asked to stop, exit within STOP_DEADLINE_SECONDS whatever hangs (e.g. a stuck request).
+
+    Cutting work off is safe: stored updates are handled at the next start and outbox leases run out.
+    """
+    await stop.wait()
+    await asyncio.sleep(STOP_DEADLINE_SECONDS)
+    log.error("stopping took longer than %s s; exiting now", STOP_DEADLINE_SECONDS)
+    logging.shutdown()
+    os._exit(1)
 
 
 async def migrate_from_env() -> None:
     """`charterdesk migrate`."""
+    settings = read_settings()
     try:
-        store = Store(read_settings().database_url)
-    except StoreError as exc:
+        store = Store(settings.database_url)
+        keyring.use_file(settings.key_file)  # existing rows are encrypted on the way to 0005_encryption
+    except (StoreError, keyring.KeyringError) as exc:
         raise StartupError(str(exc)) from exc
     try:
         await store.migrate()
@@ -66,10 +88,10 @@ async def demo_from_env(*, host: str, port: int) -> None:
     components = await assemble(settings)
     sandbox = Sandbox()
     url = await sandbox.start(host=host, port=port)
-    web_runner = None
+    web_server = None
     try:
         # The public compliance page, on the next port (any free one with --port 0 or if that is taken).
-        web_runner, web_url = await start_web(components, host=host, port=port + 1 if port else 0)
+        web_server, web_url = await start_web(components, host=host, port=port + 1 if port else 0)
         components.settings = demo_settings(settings, api_url=sandbox.bot_api_url, token=sandbox.token)
         _seed_demo_people(sandbox, components)
         print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {url}/?as=staff"
@@ -77,8 +99,8 @@ async def demo_from_env(*, host: str, port: int) -> None:
               "\n  Press Ctrl-C to stop.\n", flush=True)
         await serve(components, bot=True, scheduler=True, stop=stop_on_signals())
     finally:
-        if web_runner is not None:
-            await web_runner.cleanup()
+        if web_server is not None:
+            await web_server.stop()
         await sandbox.stop()
         await components.close()
 

@@ -10,10 +10,14 @@ from telegram import Bot
 
 from bot.app import build_application
 from bot.deps import BotDeps
+from bot.intake import DurablePoller, IntakeWorker
 from bot.transport import TelegramTransport
 from charterdesk.components import Components, utc_now
+from charterdesk.webhook import WebhookServer
+from desk import keyring
 from desk.config import Settings
 from desk.ratelimit import Limits, SendLimiter
+from desk.sealing import Sealer
 from scheduler.app import build_scheduler
 from scheduler.dispatcher import Dispatcher
 
@@ -24,17 +28,17 @@ POLL_TIMEOUT_SECONDS = 10
 
 
 async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asyncio.Event) -> None:
-    """Run the bot (polling) and/or the scheduler until `stop` is set."""
+    """Run the bot (webhook if WEBHOOK_URL is set, else polling) and/or the scheduler until `stop` is set."""
     settings = components.settings
     deps = BotDeps(store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now)
+    receiving = None
     async with contextlib.AsyncExitStack() as stack:
         if bot:
             application = build_application(settings, deps)
             await stack.enter_async_context(application)
             await application.start()
             stack.push_async_callback(application.stop)
-            await application.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT_SECONDS)
-            stack.push_async_callback(application.updater.stop)
+            receiving = await start_intake(components, application, stack)
             transport = deps.transport
         else:
             lone_bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url)
@@ -50,12 +54,38 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
                 clock=utc_now,
                 dispatch_interval=settings.dispatch_interval_seconds,
                 sweep_interval=settings.sweep_interval_seconds,
+                sealer=Sealer.from_file(settings.key_file),
             )
             jobs.start()
             stack.push_async_callback(jobs.stop)
         log.info("running: bot=%s scheduler=%s", bot, scheduler)
         await stop.wait()
         log.info("stopping")
+        if receiving is not None:
+            await receiving.stop()  # first of all: take no new updates while the rest winds down
+
+
+async def start_intake(components: Components, application, stack: contextlib.AsyncExitStack):
+    """The intake worker, then the webhook server or the poller feeding it; returns the latter."""
+    ensure_keyring(components.settings)
+    worker = IntakeWorker(application, components.store, clock=utc_now)
+    worker.start()  # what an earlier run stored and did not handle comes first
+    stack.push_async_callback(worker.stop)
+    if components.settings.webhook_url:
+        receiving = WebhookServer(components, application, worker)
+    else:
+        receiving = DurablePoller(application, components.store, worker, clock=utc_now, timeout=POLL_TIMEOUT_SECONDS)
+    await receiving.start()
+    stack.push_async_callback(receiving.stop)
+    return receiving
+
+
+def ensure_keyring(settings: Settings) -> None:
+    """Stored updates are encrypted: load the data keys unless this process already has."""
+    try:
+        keyring.current()
+    except keyring.KeyringError:
+        keyring.use_file(settings.key_file)
 
 
 def build_dispatcher(components: Components, transport) -> Dispatcher:

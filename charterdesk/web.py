@@ -10,53 +10,59 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from aiohttp import web
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from charterdesk.components import Components, utc_now
+from charterdesk.http_server import HttpServer
 from desk.reports.chart import render_png
 from desk.reports.page import render_page
 from desk.reports.period import Period, PeriodError, parse_period
 from desk.reports.report import Report, build_report
 
-COMPONENTS = web.AppKey("components", Components)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
 # Figures change slowly: the page is kept this long, here and by browsers and proxies.
 CACHE_SECONDS = 300
 MAX_CACHED = 64  # pages and charts (period x language x kind)
-CACHE = web.AppKey("cache", dict)
 
 
-def build_web_app(components: Components, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
-    """An aiohttp application serving the public compliance page and its chart."""
-    app = web.Application()
-    app[COMPONENTS] = components
-    app[CLOCK] = clock
-    app[CACHE] = {}
-    app.router.add_get("/compliance", compliance_page)
-    app.router.add_get("/compliance/chart.png", compliance_chart)
+def build_web_app(components: Components, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
+    """A Starlette application serving the public compliance page and its chart."""
+    app = Starlette(
+        routes=[
+            Route("/compliance", compliance_page, methods=["GET"]),
+            Route("/compliance/chart.png", compliance_chart, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: _plain_error},
+    )
+    app.state.components = components
+    app.state.clock = clock
+    app.state.cache = {}
     return app
 
 
-async def compliance_page(request: web.Request) -> web.Response:
+async def compliance_page(request: Request) -> Response:
     """The page in the reader's language, the chart inline so the page stands alone when saved."""
     language = page_language(request)
     period = _period_or_400(request, language)
     html = await _cached(request, ("page", period.text, language), lambda: _page(request, period, language))
-    return web.Response(body=html, content_type="text/html", charset="utf-8", headers=_headers(language))
+    return Response(html, media_type="text/html; charset=utf-8", headers=_headers(language))
 
 
-async def compliance_chart(request: web.Request) -> web.Response:
+async def compliance_chart(request: Request) -> Response:
     """The chart alone, as PNG."""
     language = page_language(request)
     period = _period_or_400(request, language)
     png = await _cached(request, ("chart", period.text, language), lambda: _chart(request, period, language))
-    return web.Response(body=png, content_type="image/png", headers=_headers(language))
+    return Response(png, media_type="image/png", headers=_headers(language))
 
 
-def page_language(request: web.Request) -> str:
+def page_language(request: Request) -> str:
     """?lang= if the charter speaks it, else the best Accept-Language match, else the charter's first."""
-    available = _languages(request.app[COMPONENTS])
-    asked = request.query.get("lang", "").lower()
+    available = _languages(request.app.state.components)
+    asked = request.query_params.get("lang", "").lower()
     if asked in available:
         return asked
     for tag in accepted_languages(request.headers.get("Accept-Language", "")):
@@ -82,19 +88,17 @@ def accepted_languages(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-async def start_web(components: Components, *, host: str, port: int) -> tuple[web.AppRunner, str]:
-    """Serve build_web_app on host:port (if taken, any free port); returns the runner and base URL."""
-    runner = web.AppRunner(build_web_app(components), access_log=None)
-    await runner.setup()
+async def start_web(components: Components, *, host: str, port: int) -> tuple[HttpServer, str]:
+    """Serve build_web_app on host:port (if taken, any free port); returns the server (stop() it) and base URL."""
+    app = build_web_app(components)
+    server = HttpServer(app, host=host, port=port)
     try:
-        await web.TCPSite(runner, host, port).start()
+        return server, await server.start()
     except OSError:
         if port == 0:
-            await runner.cleanup()
             raise
-        await web.TCPSite(runner, host, 0).start()
-    bound_host, bound_port = runner.addresses[0][:2]
-    return runner, f"http://{bound_host}:{bound_port}"
+    server = HttpServer(app, host=host, port=0)
+    return server, await server.start()
 
 
 def _languages(components: Components) -> list[str]:
@@ -102,22 +106,25 @@ def _languages(components: Components) -> list[str]:
     return [code for code in components.charter.languages if texts.speaks(code)] or [texts.languages[0]]
 
 
-def _period_or_400(request: web.Request, language: str) -> Period:
-    given = request.query.get("period")
+def _period_or_400(request: Request, language: str) -> Period:
+    state = request.app.state
+    given = request.query_params.get("period")
     if not given:
-        now = request.app[CLOCK]().astimezone(request.app[COMPONENTS].charter.timezone)
+        now = state.clock().astimezone(state.components.charter.timezone)
         return parse_period(str(now.year))
     try:
         return parse_period(given)
     except PeriodError as error:
-        text = request.app[COMPONENTS].desk.texts.render(
-            "utter_report_bad_period", language, given=error.given
-        )
-        raise web.HTTPBadRequest(text=text, headers={"Content-Language": language}) from None
+        text = state.components.desk.texts.render("utter_report_bad_period", language, given=error.given)
+        raise HTTPException(400, detail=text, headers={"Content-Language": language}) from None
 
 
-async def _page(request: web.Request, period: Period, language: str) -> bytes:
-    components = request.app[COMPONENTS]
+async def _plain_error(request: Request, error: HTTPException) -> Response:
+    return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
+
+
+async def _page(request: Request, period: Period, language: str) -> bytes:
+    components = request.app.state.components
     report = await _report(request, period)
     png = await asyncio.to_thread(render_png, report, components.desk.texts, language)
     links = [
@@ -126,14 +133,14 @@ async def _page(request: web.Request, period: Period, language: str) -> bytes:
     return render_page(report, components.desk.texts, language, chart_png=png, language_links=links).encode()
 
 
-async def _chart(request: web.Request, period: Period, language: str) -> bytes:
+async def _chart(request: Request, period: Period, language: str) -> bytes:
     report = await _report(request, period)
-    return await asyncio.to_thread(render_png, report, request.app[COMPONENTS].desk.texts, language)
+    return await asyncio.to_thread(render_png, report, request.app.state.components.desk.texts, language)
 
 
-async def _cached(request: web.Request, key: tuple[str, ...], make: Callable[[], Awaitable[bytes]]) -> bytes:
+async def _cached(request: Request, key: tuple[str, ...], make: Callable[[], Awaitable[bytes]]) -> bytes:
     # A year's figures take a second or two to compute and draw: a reload or a crawler must not redo it.
-    cache, now = request.app[CACHE], request.app[CLOCK]()
+    cache, now = request.app.state.cache, request.app.state.clock()
     hit = cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
@@ -144,11 +151,11 @@ async def _cached(request: web.Request, key: tuple[str, ...], make: Callable[[],
     return value
 
 
-async def _report(request: web.Request, period: Period) -> Report:
-    components = request.app[COMPONENTS]
+async def _report(request: Request, period: Period) -> Report:
+    components = request.app.state.components
     async with components.store.unit_of_work() as session:
         return await build_report(
-            session=session, charter=components.charter, period=period, now=request.app[CLOCK]()
+            session=session, charter=components.charter, period=period, now=request.app.state.clock()
         )
 
 

@@ -95,6 +95,24 @@ async def for_ticket(*, session: AsyncSession, ticket_id: int) -> Receipt | None
     return await session.scalar(select(Receipt).where(Receipt.ticket_id == ticket_id))
 
 
+async def close_channel(*, session: AsyncSession, ticket_id: int) -> bool:
+    """The ticket closed: delete its sealed chat, unless answers still wait to be pushed through it
+    (then the push sweep deletes it right after pushing them). True if it was deleted now."""
+    from desk.tickets.entries import REPLY_KINDS
+    from desk.tickets.models import TicketEntry
+
+    receipt = await for_ticket(session=session, ticket_id=ticket_id)
+    if receipt is None or receipt.sealed_chat is None:
+        return False
+    unpushed = select(TicketEntry.id).where(
+        TicketEntry.ticket_id == ticket_id, TicketEntry.kind.in_(REPLY_KINDS), TicketEntry.id > receipt.pushed_entry_id
+    )
+    if await session.scalar(unpushed.limit(1)) is not None:
+        return False
+    receipt.sealed_chat = None
+    return True
+
+
 def _matches(code_hash: str, code: str) -> bool:
     try:
         return _HASHER.verify(code_hash, code)

@@ -12,17 +12,18 @@ Nothing on this path stores the sender next to the complaint:
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk import anonymous, outbox
+from desk import anonymous, outbox, surveys
+from desk.encrypted import chat_hash_of
 from desk.outbox import OutboxMessage
 from desk.sealing import Sealer, SealingError
 from desk.throttle_store import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
 from desk.tickets import entries, questions, replies, service, status
 from desk.tickets.cards import enqueue_staff_card
 from desk.tickets.intake import is_empty
-from desk.tickets.models import InboundMessage, Ticket
+from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 from desk.tickets.turns import Answer, Desk, Turn
 
@@ -167,32 +168,53 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
                               limit: int = 100) -> list[outbox.Outgoing]:
     """For the scheduler: push new answers of anonymous tickets to the chats their senders sealed.
 
-    Each pushed row is deleted once delivered (`scrub_delivered`); `pushed_entry_id` remembers what
-    went, so nothing is pushed twice.
+    A final reply is followed by the rating question, through the same channel. Each pushed row is
+    deleted once delivered (`scrub_delivered`); `pushed_entry_id` remembers what went, so nothing
+    is pushed twice.
     """
+    fresh_answer = exists().where(
+        TicketEntry.ticket_id == anonymous.Receipt.ticket_id,
+        TicketEntry.kind.in_(entries.REPLY_KINDS),
+        TicketEntry.id > anonymous.Receipt.pushed_entry_id,
+    )
     query = (
         select(anonymous.Receipt, Ticket)
         .join(Ticket, Ticket.id == anonymous.Receipt.ticket_id)
-        .where(anonymous.Receipt.sealed_chat.is_not(None))
+        .where(anonymous.Receipt.sealed_chat.is_not(None), fresh_answer)
+        .order_by(anonymous.Receipt.id)
         .limit(limit)
     )
     promised: list[outbox.Outgoing] = []
     for receipt, ticket in (await session.execute(query)).all():
         fresh = [e for e in await entries.replies(session=session, ticket_id=ticket.id) if e.id > receipt.pushed_entry_id]
-        if not fresh:
-            continue
+        receipt.pushed_entry_id = fresh[-1].id
+        sealed = receipt.sealed_chat
+        if ticket.status == "closed":
+            receipt.sealed_chat = None  # the last answers of a closed ticket go out; then the channel is gone
         try:
-            chat_id = sealer.unseal_chat(receipt.sealed_chat, purpose=anonymous.purpose_of(receipt))
+            chat_id = sealer.unseal_chat(sealed, purpose=anonymous.purpose_of(receipt))
         except SealingError:
-            continue
+            continue  # sealed under a key this process lacks: never retried, never pushed elsewhere
         for entry in fresh:
             text = desk.texts.render("utter_anonymous_push", ticket.language, number=ticket.number,
                                      text=entry.text or "")
-            # Not leased: the dispatcher sends these; scrub_delivered deletes them afterwards.
-            promised += await replies.enqueue_text(session, key=OUTBOX_PREFIX + secrets.token_hex(16),
-                                                   chat_id=chat_id, text=text, now=now, claim=False)
-        receipt.pushed_entry_id = fresh[-1].id
+            promised += await _push(session, chat_id, text, now)
+        if ticket.status != "closed" and any(e.kind == "staff_reply" for e in fresh) \
+                and await _asks_rating(session, desk, ticket):
+            text, buttons = surveys.rating_question(desk, ticket, ticket.language)
+            promised += await _push(session, chat_id, text, now, reply_markup=buttons)
     return promised
+
+
+async def _push(session: AsyncSession, chat_id: int, text: str, now: datetime, **extra) -> list[outbox.Outgoing]:
+    # Not leased: the dispatcher sends these; scrub_delivered deletes them afterwards.
+    return await replies.enqueue_text(session, key=OUTBOX_PREFIX + secrets.token_hex(16), chat_id=chat_id,
+                                      text=text, now=now, claim=False, **extra)
+
+
+async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> bool:
+    return desk.charter.satisfaction_survey.ask_after_reply and not await surveys.is_rated(
+        session=session, ticket_id=ticket.id)
 
 
 async def scrub(*, session: AsyncSession, outbox_ids: list[int]) -> None:
@@ -215,7 +237,7 @@ async def forget_old_inbound(*, session: AsyncSession, now: datetime) -> None:
     """Drop idempotency records of anonymous messages once no redelivery can come."""
     await session.execute(
         delete(InboundMessage).where(
-            InboundMessage.chat_id == ANONYMOUS_CHAT, InboundMessage.received_at < now - KEEP_INBOUND
+            InboundMessage.chat_hash == chat_hash_of(ANONYMOUS_CHAT), InboundMessage.received_at < now - KEEP_INBOUND
         )
     )
 

@@ -1,6 +1,7 @@
 """Settings: read once at start-up from the environment (or a `.env` file) and passed down."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,3 +35,11 @@ class Settings(BaseSettings):
     send_per_second: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SEND_PER_SECOND")
     chat_interval_seconds: float = Field(default=1.0, ge=0, validation_alias="CHARTERDESK_CHAT_INTERVAL")
     group_per_minute: float = Field(default=20.0, gt=0, validation_alias="CHARTERDESK_GROUP_PER_MINUTE")
+    # Deployment: `json` writes one JSON object per log line (charterdesk/logging_setup.py reads it first).
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="CHARTERDESK_LOG_FORMAT")
+    # == webhook server ==
+    # Where the webhook server listens (behind a reverse proxy that terminates TLS, or 0.0.0.0 in a container).
+    webhook_listen: str = Field(default="127.0.0.1", validation_alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=0, le=65535, validation_alias="WEBHOOK_PORT")
+    # Telegram's updates are a few kB; anything bigger than this is refused (413) before it is read whole.
+    webhook_max_body: int = Field(default=1_048_576, gt=0, validation_alias="WEBHOOK_MAX_BODY")

@@ -11,7 +11,7 @@ The rules:
   past due gets no reminder (the breach speaks for it) but is marked reminded all the same.
 - Breach: an open ticket past due_at with no breach recorded since that promise was made
   (breached_at unset or older than due_at). breached_at becomes now, the breach is written to the
-  ticket's history (kind "system"), officers are told in private and in the staff chat. If the
+  ticket's history (kind "escalation"), officers are told in private and in the staff chat. If the
   clock's interim is "on_breach", the citizen gets the charter's interim reply, unless:
   * staff already sent an interim for this promise: interim_at <= due_at and due_at is still the
     charter's original promise (no new date was given), or
@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from desk import outbox
 from desk.charter import Charter
+from desk.tickets import entries
 from desk.tickets.flows import Desk
 from desk.tickets.models import Ticket, TicketEntry
 
@@ -176,7 +177,7 @@ async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: dateti
         escalation = desk.texts.render(
             "utter_escalation_interim_sent", language, new_due=desk.moment(new_due, language), **params
         )
-    session.add(TicketEntry(ticket_id=ticket.id, kind="system", text=escalation, created_at=now))
+    session.add(TicketEntry(ticket_id=ticket.id, kind=entries.ESCALATION, text=escalation, created_at=now))
     for chat_id in dict.fromkeys([*(m.telegram_id for m in charter.officers), charter.staff_chat_id]):
         await outbox.enqueue(
             session,

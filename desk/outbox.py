@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from desk.base import Base, UTCDateTime
+from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 from desk.store import Store, insert_ignoring_conflicts
 from desk.tickets.models import Citizen
 
@@ -42,8 +43,10 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
+    # Encrypted; "which rows go to this chat" asks chat_hash.
+    chat_id: Mapped[int] = mapped_column(EncryptedInt("outbox.chat_id"))
+    chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
+    text: Mapped[str] = mapped_column(EncryptedText("outbox.text"))
     reply_markup: Mapped[dict | None] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # pending -> sent | unknown (the request left, no answer came back) | undeliverable (Telegram refused
@@ -65,7 +68,7 @@ class OutboxMessage(Base):
         # The dispatcher's query: pending rows whose time has come.
         Index("ix_outbox_status_not_before", "status", "not_before"),
         # A 429 or a block concerns the whole chat: its other pending rows are found by this.
-        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+        Index("ix_outbox_chat_hash_status", "chat_hash", "status"),
         # The report sweep: failed rows staff have not been told about yet.
         Index("ix_outbox_status_reported_at", "status", "reported_at"),
     )
@@ -143,7 +146,7 @@ async def claim_due(
     earlier = aliased(OutboxMessage)
     # A chat's rows go in order: none is taken while an earlier one of the same chat is leased elsewhere.
     earlier_leased = exists().where(
-        earlier.chat_id == OutboxMessage.chat_id,
+        earlier.chat_hash == OutboxMessage.chat_hash,
         earlier.status == "pending",
         earlier.id < OutboxMessage.id,
         earlier.lease_until >= now,
@@ -163,7 +166,7 @@ async def claim_due(
         .with_for_update(skip_locked=True)
     )
     if skip_chats:
-        query = query.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
+        query = query.where(OutboxMessage.chat_hash.not_in([chat_hash_of(chat) for chat in skip_chats]))
     taken: list[Outgoing] = []
     per: Counter[int] = Counter()
     rows = (await session.scalars(query)).all()
@@ -188,7 +191,8 @@ async def claim_due(
 async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
     if not chat_ids:
         return set()
-    query = select(Citizen.chat_id).where(Citizen.chat_id.in_(chat_ids), Citizen.unreachable_at.is_not(None))
+    hashes = [chat_hash_of(chat_id) for chat_id in chat_ids]
+    query = select(Citizen.chat_id).where(Citizen.chat_hash.in_(hashes), Citizen.unreachable_at.is_not(None))
     return set((await session.scalars(query)).all())
 
 
@@ -240,7 +244,7 @@ async def record_sent(session: AsyncSession, *, message_ids: Mapping[int, int | 
     await session.execute(
         update(Citizen)
         .where(
-            Citizen.chat_id.in_(select(OutboxMessage.chat_id).where(OutboxMessage.id.in_(ids))),
+            Citizen.chat_hash.in_(select(OutboxMessage.chat_hash).where(OutboxMessage.id.in_(ids))),
             Citizen.unreachable_at.is_not(None),
         )
         .values(unreachable_at=None)
@@ -275,7 +279,11 @@ async def hold_chat(session: AsyncSession, *, chat_id: int, until: datetime) -> 
     """Keep every pending row of a chat back until `until`, so the chat's messages stay in order."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending", OutboxMessage.not_before < until)
+        .where(
+            OutboxMessage.chat_hash == chat_hash_of(chat_id),
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before < until,
+        )
         .values(not_before=until)
     )
 
@@ -284,7 +292,7 @@ async def skip_chat(session: AsyncSession, *, chat_id: int, reason: str) -> None
     """Give up the pending rows of a chat that refuses our messages; nothing more is attempted there."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+        .where(OutboxMessage.chat_hash == chat_hash_of(chat_id), OutboxMessage.status == "pending")
         .values(status="skipped", last_error=reason, lease_until=None)
     )
 

@@ -1,15 +1,12 @@
 """The data key: seals small secrets with AES-GCM and makes keyed hashes, from CHARTERDESK_KEY_FILE.
 
-The key file holds 32 random bytes, base64 on one line. It is created (mode 0600) when absent.
+The sealer uses the key file's `anon` key, never a data key (see desk/keyring.py for the file).
 Purposes separate the uses: a value sealed or hashed for one purpose is useless for another,
 because each purpose gets its own subkey (HKDF) and the purpose is bound as associated data.
 """
 
-import base64
 import hashlib
 import hmac
-import logging
-import os
 import secrets
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-log = logging.getLogger(__name__)
+from desk.keyring import ANON, KeyringError, load_keys
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -38,17 +35,15 @@ class Sealer:
 
     @classmethod
     def from_file(cls, path: Path | str) -> "Sealer":
-        """The key in `path`, created with fresh random bytes (mode 0600) if the file is absent."""
+        """The `anon` key of the key file (see desk/keyring.py), created (mode 0600) if the file is absent."""
         path = Path(path)
         try:
-            _create(path)
-            text = path.read_text(encoding="ascii").strip()
-            key = base64.b64decode(text, validate=True)
-        except (OSError, ValueError) as exc:
-            raise SealingError(f"{path}: cannot use the data key file: {exc}") from exc
-        if path.stat().st_mode & 0o077:
-            log.warning("%s can be read by other users; chmod 600 it", path)
-        return cls(key)
+            keys = load_keys(path)
+        except KeyringError as exc:
+            raise SealingError(str(exc)) from exc
+        if ANON not in keys:
+            raise SealingError(f"{path}: the key file holds no 'anon' key for the anonymous channel")
+        return cls(keys[ANON])
 
     def seal(self, plaintext: bytes, *, purpose: str) -> bytes:
         """nonce + AES-GCM ciphertext of `plaintext`, bound to `purpose`."""
@@ -79,20 +74,3 @@ class Sealer:
     def _subkey(self, purpose: str) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()).derive(self._key)
 
-
-def _create(path: Path) -> None:
-    """Write a new key unless the file exists; written aside, then linked in, so no one reads half a key."""
-    if path.exists():
-        return
-    spare = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
-        # link() fails if another process got there first; then its key is the key.
-        os.link(spare, path)
-        log.info("created a new data key in %s", path)
-    except FileExistsError:
-        pass
-    finally:
-        spare.unlink(missing_ok=True)

@@ -65,8 +65,20 @@ class Store:
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         await self.check()
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+        async with self.engine.connect() as connection:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # SQLite changes a column by rebuilding its table, which foreign keys would refuse midway
+                # (SQLite's documented procedure); they are checked as a whole before the commit instead.
+                await connection.run_sync(_foreign_keys, False)
+            try:
+                async with connection.begin():
+                    await connection.run_sync(_upgrade)
+                    if sqlite:
+                        await connection.run_sync(_check_foreign_keys)
+            finally:
+                if sqlite:
+                    await connection.run_sync(_foreign_keys, True)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -85,6 +97,19 @@ def _upgrade(connection) -> None:
     config.attributes["connection"] = connection
     # "heads": work on separate features may add sibling revisions before a merge revision joins them.
     command.upgrade(config, "heads")
+
+
+def _foreign_keys(connection, on: bool) -> None:
+    # Straight to the driver: outside a transaction, where SQLite honours this pragma.
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
+
+
+def _check_foreign_keys(connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise StoreError(f"a migration left {len(broken)} rows with broken foreign keys, e.g. {tuple(broken[0])}")
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -1,7 +1,10 @@
 """Satisfaction surveys: ask once per ticket for a 1–5 rating, record it, and take an optional comment.
 
 The question is an outbox row keyed "survey:<ticket id>"; the chat it went to is the only chat whose
-button presses count, which also serves anonymous tickets asked through a channel they chose.
+button presses count. An anonymous ticket is asked only through the sealed channel its sender chose
+(desk.anonymous_flows pushes the question with the answer, on a row deleted once sent); there the
+only chat whose presses count is the one sealed in its receipt, and no comment is taken, because a
+comment is matched to its rating through the question's outbox row.
 A comment is taken only after the citizen pressed "add a comment", from their next text message
 within COMMENT_WINDOW, so an ordinary new request is never taken for a comment.
 """
@@ -9,13 +12,15 @@ within COMMENT_WINDOW, so an ordinary new request is never taken for a comment.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, cast, exists, literal, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk import outbox
+from desk import anonymous, outbox
 from desk.base import Base, UTCDateTime
+from desk.encrypted import EncryptedText, chat_hash_of, chat_tag
 from desk.outbox import OutboxMessage
+from desk.sealing import Sealer, SealingError
 from desk.store import insert_ignoring_conflicts
 from desk.tickets import service
 from desk.tickets.flows import Answer, Desk, Inbound
@@ -41,7 +46,7 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
     score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(EncryptedText("ratings.comment"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the "add a comment" button: the chat's next text message until then is the comment.
     comment_open_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -65,32 +70,41 @@ def survey_key(ticket_id: int) -> str:
 
 
 async def ask_for_rating(
-    *, session: AsyncSession, desk: Desk, ticket: Ticket, now: datetime, chat_id: int | None = None
+    *, session: AsyncSession, desk: Desk, ticket: Ticket, now: datetime
 ) -> outbox.Outgoing | None:
     """Promise the rating question after a final reply; None when not asked (again, or at all).
 
-    An anonymous ticket is asked only through the channel it chose (`chat_id`); an appointment
-    whose date is still ahead is asked after it (see due_appointment_surveys)."""
-    if not desk.charter.satisfaction_survey.ask_after_reply:
+    An anonymous ticket is never asked here (its sealed channel asks, see the module's note); an
+    appointment whose date is still ahead is asked after it (see due_appointment_surveys)."""
+    if not desk.charter.satisfaction_survey.ask_after_reply or ticket.anonymous:
         return None
     if ticket.appointment_at is not None and ticket.appointment_at > now:
         return None
     citizen = await session.get(Citizen, ticket.citizen_id) if ticket.citizen_id is not None else None
-    if chat_id is None:
-        if ticket.anonymous or citizen is None or citizen.unreachable_at is not None:
-            return None
-        chat_id = citizen.chat_id
-    language = _speakable(desk, citizen.language if citizen else ticket.language)
+    if citizen is None or citizen.unreachable_at is not None:
+        return None
+    text, buttons = rating_question(desk, ticket, citizen.language)
     return await outbox.enqueue(
         session,
         key=survey_key(ticket.id),
-        chat_id=chat_id,
-        text=desk.texts.render("utter_survey_question", language, number=ticket.number),
+        chat_id=citizen.chat_id,
+        text=text,
         now=now,
-        reply_markup=_score_buttons(ticket.id),
+        reply_markup=buttons,
         ticket_id=ticket.id,
         not_before=desk.charter.quiet_hours_end(now + ASK_DELAY),
     )
+
+
+def rating_question(desk: Desk, ticket: Ticket, language: str | None) -> tuple[str, dict]:
+    """The rating question about a ticket, in `language` (or the charter's), and its score buttons."""
+    language = _speakable(desk, language)
+    return desk.texts.render("utter_survey_question", language, number=ticket.number), _score_buttons(ticket.id)
+
+
+async def is_rated(*, session: AsyncSession, ticket_id: int) -> bool:
+    """Whether the ticket has its rating already."""
+    return await _rating_of(session, ticket_id) is not None
 
 
 async def due_appointment_surveys(
@@ -122,12 +136,15 @@ async def due_appointment_surveys(
 
 
 async def record_rating(
-    *, session: AsyncSession, desk: Desk, ticket_id: int, score: int, chat_id: int, now: datetime
+    *, session: AsyncSession, desk: Desk, ticket_id: int, score: int, chat_id: int, now: datetime,
+    sealer: Sealer | None = None,
 ) -> Press:
-    """A score was pressed in `chat_id`: keep the first valid rating of the ticket, change nothing after."""
+    """A score was pressed in `chat_id`: keep the first valid rating of the ticket, change nothing after.
+
+    `sealer` opens an anonymous ticket's sealed channel; without it anonymous presses never count."""
     ticket = await session.get(Ticket, ticket_id) if ticket_id > 0 else None
     language = await _language_for(session, desk, chat_id, ticket)
-    if score not in SCORES or ticket is None or not await _asked_in(session, ticket.id, chat_id):
+    if score not in SCORES or ticket is None or not await _asked_in(session, ticket, chat_id, sealer):
         return Press("invalid", desk.texts.render("utter_survey_invalid", language))
     statement = insert_ignoring_conflicts(session, Rating, ["ticket_id"]).values(
         ticket_id=ticket.id, score=score, created_at=now
@@ -136,11 +153,14 @@ async def record_rating(
         kept = await _rating_of(session, ticket.id)
         text = desk.texts.render("utter_survey_already", language, number=ticket.number, score=kept.score)
         return Press("already", text)
+    comment = None if ticket.anonymous else _comment_button(
+        ticket.id, desk.texts.render("utter_survey_comment_button", language)
+    )
     return Press(
         "recorded",
         desk.texts.render("utter_survey_thanks", language),
         message=desk.texts.render("utter_survey_rated", language, number=ticket.number, score=score),
-        reply_markup=_comment_button(ticket.id, desk.texts.render("utter_survey_comment_button", language)),
+        reply_markup=comment,
     )
 
 
@@ -151,7 +171,7 @@ async def open_comment(
     ticket = await session.get(Ticket, ticket_id) if ticket_id > 0 else None
     language = await _language_for(session, desk, chat_id, ticket)
     rating = await _rating_of(session, ticket_id) if ticket is not None else None
-    if rating is None or not await _asked_in(session, ticket_id, chat_id):
+    if rating is None or ticket.anonymous or not await _asked_in(session, ticket, chat_id, None):
         return Press("invalid", desk.texts.render("utter_survey_invalid", language))
     if rating.comment is not None:
         return Press(
@@ -185,7 +205,7 @@ async def take_comment(
     language = await _language_for(session, desk, inbound.chat_id, ticket)
     outgoing = await outbox.enqueue(
         session,
-        key=f"reply:{inbound.chat_id}:{inbound.message_id}",
+        key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}",
         chat_id=inbound.chat_id,
         text=desk.texts.render("utter_survey_comment_saved", language, number=ticket.number),
         now=now,
@@ -199,9 +219,22 @@ def _survey_key_of(ticket_id_column):
     return literal(SURVEY_KEY_PREFIX) + cast(ticket_id_column, String)
 
 
-async def _asked_in(session: AsyncSession, ticket_id: int, chat_id: int) -> bool:
-    query = select(OutboxMessage.chat_id).where(OutboxMessage.key == survey_key(ticket_id))
+async def _asked_in(session: AsyncSession, ticket: Ticket, chat_id: int, sealer: Sealer | None) -> bool:
+    if ticket.anonymous:
+        return await _sealed_to(session, ticket, chat_id, sealer)
+    query = select(OutboxMessage.chat_id).where(OutboxMessage.key == survey_key(ticket.id))
     return (await session.scalar(query)) == chat_id
+
+
+async def _sealed_to(session: AsyncSession, ticket: Ticket, chat_id: int, sealer: Sealer | None) -> bool:
+    """Whether `chat_id` is the channel the anonymous ticket's sender sealed (and so was asked there)."""
+    receipt = await anonymous.for_ticket(session=session, ticket_id=ticket.id)
+    if sealer is None or receipt is None or receipt.sealed_chat is None or ticket.answered_at is None:
+        return False
+    try:
+        return sealer.unseal_chat(receipt.sealed_chat, purpose=anonymous.purpose_of(receipt)) == chat_id
+    except SealingError:
+        return False
 
 
 async def _rating_of(session: AsyncSession, ticket_id: int) -> Rating | None:
@@ -212,7 +245,7 @@ async def _armed_rating(session: AsyncSession, chat_id: int, at: datetime) -> Ra
     query = (
         select(Rating)
         .join(OutboxMessage, OutboxMessage.key == _survey_key_of(Rating.ticket_id))
-        .where(Rating.comment_open_until > at, OutboxMessage.chat_id == chat_id)
+        .where(Rating.comment_open_until > at, OutboxMessage.chat_hash == chat_hash_of(chat_id))
         .order_by(Rating.comment_open_until.desc())
         .limit(1)
     )

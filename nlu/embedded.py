@@ -1,58 +1,44 @@
-"""The default classifier: scikit-learn, trained from nlu/data/nlu.yml when the bot starts."""
+"""The default classifier: fitted with scikit-learn from nlu/data/nlu.yml, served with numpy alone.
+
+The fit (nlu.fit) is cached as plain arrays keyed by the data's hash; loading it imports neither
+scikit-learn nor scipy, which keeps ~100 MB out of the bot's resident memory. A cache miss fits in
+a child process (~1-2 s), so even then the bot never holds scikit-learn.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import math
 import os
-import pickle
-import re
+import subprocess
+import sys
 import unicodedata
+import zipfile
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
-from threadpoolctl import threadpool_limits
+import numpy as np
 
-from nlu import linear
+from nlu import features, linear
 from nlu.cache import cache_root
 from nlu.classifier import DATA_DIR, LANGUAGES, UNDETERMINED, Classification, Example, load_examples
+from nlu.features import MAX_CHARS, TICKET, intent_features_text, intent_text_without_spaces
 from nlu.linear import CompiledLinear
+
+__all__ = ["MAX_CHARS", "EmbeddedClassifier", "intent_features_text", "intent_text_without_spaces"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = DATA_DIR
 TRAINING_FILE = "nlu.yml"
-
-# Intent is decided in the opening of a message; scoring a 10k-character paste in full buys
-# nothing but latency.
-MAX_CHARS = 1000
-
-_TICKET = re.compile(r"(?<![0-9a-z])[icna]\s?-\s?\d{2,7}(?!\d)")
-_DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
+FORMAT = "charterdesk-embedded-1"
 
 # How much Telegram's language_code counts when the letters alone leave English and Hungarian close
 # ("ok", "szia", "hello"): the hinted language is taken as 4:1 likely before the text is read.
 HINT_LOG_ODDS = math.log(4.0)
-
-
-def intent_features_text(text: str) -> str:
-    """What the intent model sees: folded case, no accents, ticket numbers and digits collapsed.
-
-    Hungarian is typed with and without accents ("időpont" / "idopont"), so accents carry no
-    intent; any ticket number says the same thing as any other.
-    """
-    decomposed = unicodedata.normalize("NFD", text[:MAX_CHARS].casefold())
-    # NFC afterwards recomposes Hangul syllables, which NFD split into jamo.
-    text = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
-    text = _TICKET.sub(" ticketno ", text)
-    text = _DIGITS.sub("0", text)
-    return _SPACES.sub(" ", text).strip()
 
 
 def _is_hangul(ch: str) -> bool:
@@ -64,40 +50,29 @@ def _is_hangul(ch: str) -> bool:
     )
 
 
-def _is_latin_letter(ch: str) -> bool:
+def is_latin_letter(ch: str) -> bool:
+    """A letter of the Latin script (with or without accents)."""
     return ch.isalpha() and "LATIN" in unicodedata.name(ch, "")
 
 
 class LanguageDetector:
     """ko / en / hu: any Hangul majority is Korean outright; Latin text goes to a char n-gram model."""
 
-    def __init__(self, latin_model: Pipeline) -> None:
-        self._latin_model = CompiledLinear(latin_model)
+    def __init__(self, latin_model: CompiledLinear) -> None:
+        self._latin_model = latin_model
 
-    @classmethod
-    def train(cls, examples: Sequence[Example]) -> LanguageDetector:
-        latin = [e for e in examples if e.language != "ko" and any(map(_is_latin_letter, e.text))]
-        model = Pipeline(
-            [
-                (
-                    "chars",
-                    TfidfVectorizer(
-                        analyzer="char_wb", ngram_range=(1, 3), lowercase=True, sublinear_tf=True
-                    ),
-                ),
-                ("model", LogisticRegression(C=10.0, max_iter=2000)),
-            ]
-        )
-        model.fit([e.text for e in latin], [e.language for e in latin])
-        return cls(model)
+    @property
+    def model(self) -> CompiledLinear:
+        """English against Hungarian, on Latin-script text."""
+        return self._latin_model
 
     def detect(self, text: str, hint: str | None = None) -> str:
         """The text's language; `hint` (Telegram's language_code, e.g. "hu" or "en-GB") is a prior only."""
         # A bare ticket number ("A-1045") says nothing about the writer's language.
-        text = _TICKET.sub(" ", text[:MAX_CHARS].casefold())
+        text = TICKET.sub(" ", text[:MAX_CHARS].casefold())
         prior = normalise_hint(hint)
         hangul = sum(map(_is_hangul, text))
-        latin = sum(map(_is_latin_letter, text))
+        latin = sum(map(is_latin_letter, text))
         if hangul and hangul >= latin:
             return "ko"
         if not latin:
@@ -117,101 +92,95 @@ def normalise_hint(hint: str | None) -> str | None:
     return language if language in LANGUAGES else None
 
 
-def intent_text_without_spaces(text: str) -> str:
-    """Korean spacing is loose ("상담 예약 하고" / "상담예약하고"): n-grams across the gaps see both as one."""
-    return intent_features_text(text).replace(" ", "")
-
-
-def build_intent_pipeline(*, c: float = 300.0) -> Pipeline:
-    """Char n-grams (no tokenizer needed for Korean) plus word uni/bigrams, then logistic regression.
-
-    Chosen by 5-fold cross-validation on nlu.yml (macro-F1): char_wb 1-3 + words 1-2 + char 2-4
-    without spaces 0.915; without the last 0.909; char_wb 1-4 + words 0.913.
-    """
-    return Pipeline(
-        [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        ("chars", _tfidf(intent_features_text, analyzer="char_wb", ngram_range=(1, 3))),
-                        (
-                            "words",
-                            _tfidf(
-                                intent_features_text,
-                                analyzer="word",
-                                token_pattern=r"(?u)\b\w+\b",
-                                ngram_range=(1, 2),
-                            ),
-                        ),
-                        ("joined", _tfidf(intent_text_without_spaces, analyzer="char", ngram_range=(2, 4))),
-                    ]
-                ),
-            ),
-            ("model", LogisticRegression(C=c, solver="newton-cg", max_iter=1000)),
-        ]
-    )
-
-
-def _tfidf(preprocessor, **options) -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=preprocessor, sublinear_tf=True, **options)
-
-
 def _fit_key(training: Path) -> str:
-    digest = hashlib.sha256(sklearn.__version__.encode())
-    for path in (training, Path(__file__), Path(linear.__file__)):
+    # The scikit-learn version by its metadata: importing it to ask would defeat the point.
+    digest = hashlib.sha256(f"{FORMAT} scikit-learn {_sklearn_version()}".encode())
+    source = Path(__file__).parent
+    for path in (training, Path(__file__), Path(linear.__file__), Path(features.__file__), source / "fit.py"):
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _sklearn_version() -> str:
+    try:
+        return metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 class EmbeddedClassifier:
     """Intent and language of a citizen's message, in-process; well under a millisecond per message."""
 
-    def __init__(self, intent_model: Pipeline, language_detector: LanguageDetector) -> None:
-        self._intent_model = CompiledLinear(intent_model)
-        self._intents = self._intent_model.classes
+    def __init__(self, intent_model: CompiledLinear, language_detector: LanguageDetector) -> None:
+        self._intent_model = intent_model
+        self._intents = intent_model.classes
         self._language = language_detector
 
     @classmethod
     def train(cls, data_dir: Path = DEFAULT_DATA_DIR) -> EmbeddedClassifier:
-        """Fit both models on `data_dir`/nlu.yml."""
+        """Fit both models on `data_dir`/nlu.yml in this process (imports scikit-learn)."""
         return cls.from_examples(load_examples(Path(data_dir) / TRAINING_FILE))
 
     @classmethod
-    def load(cls, data_dir: Path = DEFAULT_DATA_DIR, *, cache_dir: Path | None = None) -> EmbeddedClassifier:
-        """The fit for `data_dir`/nlu.yml from the cache (~10 ms), else trained (~1 s) and cached.
+    def from_examples(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
+        """Fit both models on `examples` in this process (imports scikit-learn)."""
+        from nlu.fit import fit
 
-        Keyed by the training data, this module's and nlu/linear.py's source and the scikit-learn
-        version, so a changed feature or model is never served stale. The cache is the user's own
-        folder (nlu.cache.cache_root()); anything unreadable there is retrained over.
+        return fit(examples)
+
+    @classmethod
+    def load(cls, data_dir: Path = DEFAULT_DATA_DIR, *, cache_dir: Path | None = None) -> EmbeddedClassifier:
+        """The fit for `data_dir`/nlu.yml from the cache (~50 ms, numpy only), else fitted and cached.
+
+        Keyed by the training data, the source of this module, nlu/fit.py, nlu/linear.py and
+        nlu/features.py, and the scikit-learn version, so a changed feature or model is never served
+        stale. The cache is the user's own folder (nlu.cache.cache_root()); anything unreadable
+        there is fitted over. A miss fits in a child process (`python -m nlu.fit`), so scikit-learn
+        never enters this one; if that child fails, the fit runs here.
         """
-        training = Path(data_dir) / TRAINING_FILE
-        path = Path(cache_dir or cache_root() / "embedded") / f"{_fit_key(training)}.pickle"
+        data_dir = Path(data_dir)
+        path = Path(cache_dir or cache_root() / "embedded") / f"{_fit_key(data_dir / TRAINING_FILE)}.npz"
         try:
-            with open(path, "rb") as handle:
-                cached = pickle.load(handle)
-            if isinstance(cached, cls):
-                return cached
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            return cls.from_bytes(path.read_bytes())
+        except FileNotFoundError:
             pass
-        classifier = cls.train(data_dir)
+        except (OSError, ValueError) as exc:
+            log.warning("embedded classifier cache %s unreadable (%s): fitting again", path, exc)
+        classifier = _fit_in_child(data_dir)
+        if classifier is None:
+            classifier = cls.train(data_dir)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.partial")
-            partial.write_bytes(pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.write_bytes(classifier.to_bytes())
             partial.replace(path)  # atomic: a concurrent start never reads half a file
         except OSError as exc:
             log.warning("could not cache the embedded classifier at %s: %s", path, exc)
         return classifier
 
+    def to_bytes(self) -> bytes:
+        """The fitted models as an .npz file: numpy arrays only, nothing that needs pickle to read."""
+        arrays = {
+            **self._intent_model.to_arrays("intent"),
+            **self._language.model.to_arrays("language"),
+            "format": np.frombuffer(FORMAT.encode("ascii"), dtype=np.uint8),
+        }
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
     @classmethod
-    def from_examples(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
-        intent_model = build_intent_pipeline()
-        # On a matrix this small BLAS threads cost more than they save (measured 0.45 s -> 0.32 s).
-        with threadpool_limits(limits=1):
-            intent_model.fit([e.text for e in examples], [e.intent for e in examples])
-            language_detector = LanguageDetector.train(examples)
-        return cls(intent_model, language_detector)
+    def from_bytes(cls, blob: bytes) -> EmbeddedClassifier:
+        """The inverse of `to_bytes`; ValueError if `blob` is not such a file."""
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+                if bytes(arrays["format"]).decode("ascii") != FORMAT:
+                    raise ValueError("not a Charterdesk embedded-classifier file of this format")
+                intent_model = CompiledLinear.from_arrays(arrays, "intent")
+                language_model = CompiledLinear.from_arrays(arrays, "language")
+        except (KeyError, EOFError, OSError, TypeError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"not a Charterdesk embedded-classifier file: {exc!r}") from exc
+        return cls(intent_model, LanguageDetector(language_model))
 
     def classify_sync(self, text: str, *, hint: str | None = None) -> Classification:
         """Intent, its probability, and language (`hint`: Telegram's language_code, a prior only)."""
@@ -230,3 +199,32 @@ class EmbeddedClassifier:
     async def classify(self, text: str, *, hint: str | None = None) -> Classification:
         # About 0.1 ms of CPU (input capped at MAX_CHARS): cheaper inline than a hop to a thread.
         return self.classify_sync(text, hint=hint)
+
+
+def _fit_in_child(data_dir: Path) -> EmbeddedClassifier | None:
+    """The fit of `python -m nlu.fit` in a child process, or None (logged) if that failed."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "nlu.fit", str(data_dir)],
+            capture_output=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("fitting the embedded classifier in a child process failed (%s): fitting here", exc)
+        return None
+    if done.returncode != 0:
+        log.warning(
+            "fitting the embedded classifier in a child process failed (exit %s): %s; fitting here",
+            done.returncode,
+            done.stderr.decode(errors="replace").strip()[-500:],
+        )
+        return None
+    try:
+        return EmbeddedClassifier.from_bytes(done.stdout)
+    except ValueError as exc:
+        log.warning("the child process's fit is unreadable (%s): fitting here", exc)
+        return None

@@ -1,64 +1,123 @@
-"""A fitted tf-idf + linear-model pipeline evaluated with dictionary look-ups, for sub-millisecond scoring.
+"""A fitted tf-idf + linear model as plain arrays and vocabularies, scored with numpy alone.
 
 scikit-learn's `predict_proba` on one message builds sparse matrices and validates inputs on every
-call (about 1.5 ms here); the arithmetic itself is a few hundred multiply-adds. This evaluates the
-same model: the vectorizers' own analyzers, their vocabularies and idf weights, and the model's
-coefficients, with the same sublinear tf and l2 normalisation per vectorizer.
+call (about 1.5 ms here), and importing it (with scipy) costs ~100 MB of resident memory; the
+arithmetic itself is a few hundred multiply-adds. This keeps what the arithmetic needs: for each
+n-gram family its analyzer (nlu.features, the very function the vectorizer was fitted with), its
+vocabulary and idf weights; the model's coefficients; sublinear tf and l2 normalisation per family.
+scikit-learn is only touched in `from_pipeline`, by duck typing, so this module never imports it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+
+from nlu.features import Analyzer
+
+
+@dataclass(frozen=True)
+class _Part:
+    analyzer: Analyzer
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    sublinear: bool
+    offset: int
 
 
 class CompiledLinear:
-    """Class scores of a fitted Pipeline([(tfidf or FeatureUnion of tfidfs), (linear model)])."""
+    """Class scores of Pipeline([(TfidfVectorizer or FeatureUnion of them), (linear model)]), without it."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        features, model = pipeline.steps[0][1], pipeline.steps[-1][1]
-        vectorizers = (
-            [vectorizer for _, vectorizer in features.transformer_list]
-            if isinstance(features, FeatureUnion)
-            else [features]
-        )
-        self._parts = []
+    def __init__(
+        self,
+        parts: list[tuple[Analyzer, list[str], np.ndarray, bool]],
+        weights: np.ndarray,
+        intercept: np.ndarray,
+        classes: tuple[str, ...],
+    ) -> None:
+        self._parts: list[_Part] = []
         offset = 0
-        for vectorizer in vectorizers:
-            if not isinstance(vectorizer, TfidfVectorizer) or vectorizer.norm != "l2":
-                raise TypeError("CompiledLinear handles l2-normalised TfidfVectorizers only")
-            self._parts.append(
-                (
-                    vectorizer.build_analyzer(),
-                    vectorizer.vocabulary_,
-                    vectorizer.idf_,
-                    vectorizer.sublinear_tf,
-                    offset,
-                )
-            )
-            offset += len(vectorizer.vocabulary_)
+        for analyzer, terms, idf, sublinear in parts:
+            if len(terms) != len(idf):
+                raise ValueError("each term needs its idf weight")
+            vocabulary = {term: index for index, term in enumerate(terms)}
+            self._parts.append(_Part(analyzer, vocabulary, np.asarray(idf, dtype=float), bool(sublinear), offset))
+            offset += len(terms)
         # Rows per feature, so one message gathers only the rows of the n-grams it contains.
-        self._weights = np.ascontiguousarray(model.coef_.T)
-        self._intercept = np.asarray(model.intercept_, dtype=float)
-        self.classes: tuple[str, ...] = tuple(str(name) for name in model.classes_)
+        self._weights = np.ascontiguousarray(weights, dtype=float)
+        self._intercept = np.asarray(intercept, dtype=float)
+        if self._weights.shape != (offset, len(self._intercept)):
+            raise ValueError(f"weights of shape {self._weights.shape} do not fit {offset} features")
+        self.classes: tuple[str, ...] = tuple(map(str, classes))
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> CompiledLinear:
+        """From a fitted scikit-learn Pipeline whose vectorizers use nlu.features.Analyzer."""
+        features, model = pipeline.steps[0][1], pipeline.steps[-1][1]
+        vectorizers = [v for _, v in getattr(features, "transformer_list", [(None, features)])]
+        parts = []
+        for vectorizer in vectorizers:
+            if getattr(vectorizer, "norm", None) != "l2" or not isinstance(
+                getattr(vectorizer, "analyzer", None), Analyzer
+            ):
+                raise TypeError("CompiledLinear handles l2-normalised TfidfVectorizers over nlu.features.Analyzer only")
+            terms = [""] * len(vectorizer.vocabulary_)
+            for term, index in vectorizer.vocabulary_.items():
+                terms[index] = term
+            parts.append((vectorizer.analyzer, terms, vectorizer.idf_, vectorizer.sublinear_tf))
+        return cls(parts, np.asarray(model.coef_).T, model.intercept_, tuple(model.classes_))
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """Everything this model is, as named numpy arrays (no Python objects: np.load needs no pickle)."""
+        meta = {
+            "classes": list(self.classes),
+            "parts": [
+                {
+                    "analyzer": [p.analyzer.preprocess, p.analyzer.kind, p.analyzer.low, p.analyzer.high],
+                    "terms": sorted(p.vocabulary, key=p.vocabulary.__getitem__),
+                    "sublinear": p.sublinear,
+                }
+                for p in self._parts
+            ],
+        }
+        # ensure_ascii: lone surrogates or NULs in a term survive the round trip as escapes.
+        arrays = {
+            f"{prefix}.meta": np.frombuffer(json.dumps(meta, ensure_ascii=True).encode("ascii"), dtype=np.uint8),
+            f"{prefix}.weights": self._weights,
+            f"{prefix}.intercept": self._intercept,
+        }
+        for index, part in enumerate(self._parts):
+            arrays[f"{prefix}.idf{index}"] = part.idf
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> CompiledLinear:
+        """The inverse of `to_arrays` (`arrays`: a mapping such as an open np.load file)."""
+        meta = json.loads(bytes(arrays[f"{prefix}.meta"]).decode("ascii"))
+        parts = [
+            (Analyzer(*part["analyzer"]), part["terms"], arrays[f"{prefix}.idf{index}"], part["sublinear"])
+            for index, part in enumerate(meta["parts"])
+        ]
+        return cls(parts, arrays[f"{prefix}.weights"], arrays[f"{prefix}.intercept"], tuple(meta["classes"]))
 
     def decision(self, text: str) -> np.ndarray:
         """The model's decision_function for one text (one value per class; one value if binary)."""
         rows: list[int] = []
         values: list[float] = []
-        for analyzer, vocabulary, idf, sublinear, offset in self._parts:
-            counts = Counter(term for term in analyzer(text) if term in vocabulary)
+        for part in self._parts:
+            vocabulary = part.vocabulary
+            counts = Counter(term for term in part.analyzer(text) if term in vocabulary)
             if not counts:
                 continue
             indices = [vocabulary[term] for term in counts]
-            tf = [1.0 + math.log(n) if sublinear else float(n) for n in counts.values()]
-            weights = np.asarray(tf) * idf[indices]
+            tf = [1.0 + math.log(n) if part.sublinear else float(n) for n in counts.values()]
+            weights = np.asarray(tf) * part.idf[indices]
             weights /= math.sqrt(float(weights @ weights))
-            rows.extend(offset + index for index in indices)
+            rows.extend(part.offset + index for index in indices)
             values.extend(weights.tolist())
         if not rows:
             return self._intercept.copy()
@@ -68,7 +127,9 @@ class CompiledLinear:
         """predict_proba of a multinomial (or binary) logistic regression, one value per class."""
         scores = self.decision(text)
         if len(scores) == 1:
-            positive = 1.0 / (1.0 + math.exp(-float(scores[0])))
+            score = float(scores[0])
+            # The logistic function, written so neither branch can overflow.
+            positive = 1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
             return np.array([1.0 - positive, positive])
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()

@@ -12,6 +12,8 @@ from .formatting import format_text
 from .markup import inline_buttons
 from .world import World, snapshot
 
+# What a forwarded message carries over from the original.
+_FORWARDABLE = ("text", "entities", "photo", "document", "caption", "caption_entities")
 # Supergroup ids look like -100xxxxxxxxxx; shorter negative ids are basic groups.
 _SUPERGROUP_BELOW = -1_000_000_000_000
 
@@ -100,6 +102,18 @@ class UserActions:
         edited = self.world.change_message(chat_id, message_id, changes, remove=("entities",))
         self.world.queue_update("edited_message", edited)
         return snapshot(edited)
+
+    async def forward(
+        self, user_id: int, from_chat_id: int, message_id: int, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user forwards a message they can see into a chat (their private chat unless chat_id)."""
+        source = self.world.message(from_chat_id, message_id)
+        if source is None:
+            raise LookupError(f"no message {message_id} in chat {from_chat_id}")
+        content = {field: snapshot(source[field]) for field in _FORWARDABLE if field in source}
+        # Telegram keeps the original's entities, so a forwarded "/close ..." still starts with a bot_command.
+        content["forward_origin"] = {"type": "user", "sender_user": snapshot(source["from"]), "date": source["date"]}
+        return self._post(user_id, chat_id, content)
 
     async def send_photo(
         self,

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from desk.sealing import Sealer
 from desk.store import Store
 from desk.tickets.flows import Desk
 from scheduler import sweeps
 from scheduler.dispatcher import Dispatcher
 
+PURGE_INTERVAL_SECONDS = 24 * 3600
 # How long stopping waits for a pass under way before cutting it off.
 STOP_GRACE_SECONDS = 30.0
 
@@ -62,6 +64,7 @@ def build_scheduler(
     clock: Callable[[], datetime],
     dispatch_interval: float,
     sweep_interval: float,
+    sealer: Sealer | None = None,
 ) -> Jobs:
     """The scheduler's jobs (not started): every sweep at its interval, the first time at once."""
     jobs = Jobs(AsyncIOScheduler(timezone="UTC"))
@@ -84,4 +87,22 @@ def build_scheduler(
         id="dispatch_outbox",
         **common,
     )
+    # The charter's retention, once a day (and at start, so a process restarted daily still purges).
+    jobs.scheduler.add_job(
+        jobs.tracked(sweeps.purge_expired),
+        "interval",
+        seconds=PURGE_INTERVAL_SECONDS,
+        args=(store, desk, clock),
+        id="purge_expired",
+        **common,
+    )
+    if sealer is not None:  # without the key nobody can open a sealed channel, so there is nothing to push
+        jobs.scheduler.add_job(
+            jobs.tracked(sweeps.push_anonymous_answers),
+            "interval",
+            seconds=sweep_interval,
+            args=(store, desk, clock, sealer, dispatcher),
+            id="push_anonymous_answers",
+            **common,
+        )
     return jobs

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from desk import outbox
+from desk.logs import personal
 from desk.ratelimit import SendLimiter
 from desk.store import Store
 from scheduler.ledger import Ledger
@@ -127,7 +128,7 @@ class Dispatcher:
                 if delivery.outcome == "retry" or delivery.chat_blocked:
                     break  # the chat waits (its rows are held back) or is closed (its rows are skipped)
         except Exception:
-            log.exception("outbox: serving chat %s failed; its rows go back to the queue", chat_id)
+            log.exception("outbox: serving chat %s failed; its rows go back to the queue", personal(chat_id))
         finally:
             rest = [m.id for m in queue[done:]]
             self._queued -= len(rest)

@@ -61,6 +61,16 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         asyncio.run(_drop_database(_scratch_name()))
 
 
+@pytest.fixture(autouse=True)
+def data_keys(tmp_path_factory):
+    """Every test encrypts with keys of its own, in the file the `live` fixture's processes load too."""
+    from desk import keyring
+
+    ring = keyring.use_file(tmp_path_factory.mktemp("keys") / "charterdesk.key")
+    yield ring
+    keyring.install(None)
+
+
 @pytest.fixture(scope="session")
 def charter():
     """The repository's default charter."""

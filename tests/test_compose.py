@@ -7,6 +7,7 @@ own binary as the plugin, through a private DOCKER_CONFIG.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+WEBHOOK_URL = "https://desk.example.org/telegram"
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def compose(tmp_path_factory) -> tuple[list[str], dict[str, str]]:
     docker = shutil.which("docker")
     if docker is None:
         pytest.skip("no docker binary on this machine")
-    env = {**os.environ, "POSTGRES_PASSWORD": "compose-test"}
+    env = {**os.environ, "POSTGRES_PASSWORD": "compose-test", "WEBHOOK_URL": WEBHOOK_URL}
     if (
         subprocess.run([docker, "compose", "version"], capture_output=True, env=env, check=False).returncode
         == 0
@@ -82,3 +84,90 @@ def test_a_missing_database_password_is_refused(compose) -> None:
     done = run((command, without), "config", "-q")
     assert done.returncode != 0
     assert "set POSTGRES_PASSWORD in .env" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    """The services as Compose resolves them (interpolated, anchors expanded, paths absolute)."""
+    done = run(compose, "config", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["services"]
+
+
+def test_bot_and_scheduler_are_built_from_our_dockerfile(services) -> None:
+    bot, scheduler = services["bot"], services["scheduler"]
+    assert bot["build"]["context"] == str(ROOT)
+    assert bot["image"] == scheduler["image"] == "charterdesk:latest"
+    assert bot["command"] == ["charterdesk", "bot"]
+    assert scheduler["command"] == ["charterdesk", "scheduler"]
+
+
+def test_bot_and_scheduler_get_database_rasa_webhook_and_key_wired(services) -> None:
+    for name in ("bot", "scheduler"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"] == (
+            "postgresql+asyncpg://charterdesk:compose-test@postgres:5432/charterdesk"
+        ), name
+        assert environment["RASA_URL"] == "http://rasa:5005"
+        assert environment["WEBHOOK_URL"] == WEBHOOK_URL
+        key_file = environment["CHARTERDESK_KEY_FILE"]
+        mounts = {volume["target"]: volume for volume in services[name]["volumes"]}
+        key_mount = mounts[str(Path(key_file).parent)]
+        # Both processes seal and unseal with one key: the same named volume, never a bind of the repo.
+        assert key_mount["type"] == "volume" and key_mount["source"] == "charterdesk-keys", name
+        assert mounts["/app/charter.yml"]["source"] == str(ROOT / "charter.yml")
+        assert mounts["/app/charter.yml"]["read_only"] is True
+
+
+def test_start_order_waits_for_health(services) -> None:
+    bot, scheduler = services["bot"]["depends_on"], services["scheduler"]["depends_on"]
+    assert bot["postgres"]["condition"] == "service_healthy"
+    assert bot["rasa"]["condition"] == "service_healthy"
+    assert scheduler["postgres"]["condition"] == "service_healthy"
+    # One migrator at a time: the scheduler starts after the bot has migrated and answers /healthz.
+    assert scheduler["bot"]["condition"] == "service_healthy"
+
+
+def test_bot_healthcheck_asks_healthz_on_the_port_it_listens_on(services) -> None:
+    bot = services["bot"]
+    port = bot["environment"]["WEBHOOK_PORT"]
+    probe = " ".join(bot["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/healthz" in probe
+    assert [published["target"] for published in bot["ports"]] == [int(port)]
+    assert bot["ports"][0]["host_ip"] == "127.0.0.1"
+
+
+def test_a_missing_webhook_url_is_refused(compose) -> None:
+    command, env = compose
+    if (ROOT / ".env").exists():
+        pytest.skip("a local .env may set WEBHOOK_URL")
+    without = {key: value for key, value in env.items() if key != "WEBHOOK_URL"}
+    done = run((command, without), "config", "-q")
+    assert done.returncode != 0
+    assert "set WEBHOOK_URL in .env" in done.stderr
+
+
+def test_the_image_runs_migrations_then_the_process_as_a_non_root_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    instructions = [line.split(None, 1) for line in dockerfile.splitlines() if line and not line.startswith("#")]
+    assert instructions[0] == ["FROM", "python:3.11-slim"]
+    users = [rest for keyword, *rest in instructions if keyword == "USER"]
+    assert users and users[-1] != ["root"]
+    assert ["ENTRYPOINT", '["/app/scripts/container-start.sh"]'] in instructions
+    start = (ROOT / "scripts" / "container-start.sh").read_text(encoding="utf-8").splitlines()
+    commands = [line.strip() for line in start if line.strip() and not line.startswith("#")]
+    assert commands[-2:] == ["charterdesk migrate", 'exec "$@"']
+    assert "set -e" in commands
+
+
+def test_env_example_names_every_setting_and_holds_no_secret() -> None:
+    from desk.config import Settings
+
+    # Set (NAME=value) or shown commented out with its default (# NAME=value).
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    entries = dict(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=(.*)$", text, flags=re.MULTILINE))
+    wanted = {field.validation_alias for field in Settings.model_fields.values()}
+    assert wanted - set(entries) == set()
+    assert {"POSTGRES_PASSWORD", "WEBHOOK_URL", "WEBHOOK_SECRET"} <= set(entries)
+    for name in ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "POSTGRES_PASSWORD"):
+        assert entries[name] == "", f"{name} must be empty in .env.example"

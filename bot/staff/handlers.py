@@ -3,7 +3,7 @@
 import logging
 import re
 
-from telegram import Message, Update, User
+from telegram import InputFile, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -106,6 +106,7 @@ async def _run(
         await context.bot_data[ROSTER_KEY].reload(deps.store, deps.clock())
     if deliver:
         await _deliver(deps, outcome)
+        await _send_files(context, request.chat_id, outcome)
     return outcome
 
 
@@ -113,6 +114,18 @@ async def _deliver(deps: BotDeps, outcome: console.Outcome) -> None:
     # Committed and leased to us: send now; if we die here, the dispatcher sends them later.
     if outcome.outgoing:
         await outbox.deliver(deps.store, deps.transport, outcome.outgoing, clock=deps.clock)
+
+
+async def _send_files(context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: console.Outcome) -> None:
+    # Made on request and cheap to make again: a file that fails is logged, not kept for a retry.
+    for made in outcome.files:
+        try:
+            if made.kind == "photo":
+                await context.bot.send_photo(chat_id, InputFile(made.data, filename=made.filename))
+            else:
+                await context.bot.send_document(chat_id, InputFile(made.data, filename=made.filename))
+        except TelegramError:
+            log.warning("could not send %s to a staff chat", made.kind, exc_info=True)
 
 
 def _toast(text: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """`charterdesk nlu rasa setup|train|serve`: Rasa 3.6 in its own venv and process, from nlu/data."""
 
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,8 @@ def serve(
 ) -> None:
     """Set up and train if needed, then run the Rasa server with its HTTP API until Ctrl-C."""
     paths = RasaPaths.default()
+    # SIGTERM (scripts/stack.sh, a service manager) stops Rasa in order, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with _failing_loudly():
         model = ensure_model(paths, say, python=ensure_venv(paths, say))
         log = paths.root / "rasa-server.log"

@@ -60,6 +60,7 @@ def report(
 async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     from pydantic import ValidationError
 
+    from desk import keyring
     from desk.charter import CharterError, load_charter
     from desk.config import Settings
     from desk.reports.report import build_report
@@ -84,7 +85,8 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
         )
     try:
         store = Store(settings.database_url)
-    except StoreError as error:
+        keyring.use_file(settings.key_file)  # rating comments are encrypted
+    except (StoreError, keyring.KeyringError) as error:
         _fail(EXIT_FAILED, str(error))
     try:
         await store.migrate()

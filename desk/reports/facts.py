@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.charter import Charter
 from desk.surveys import Rating
+from desk.tickets.entries import ESCALATION
 from desk.tickets.models import Ticket, TicketEntry, format_number
 
 INTERIM_KIND = "interim"
-# The deadline sweep records each escalation to an officer as a ticket entry of this kind
-# (text: to whom and why). Reports count these entries; nothing else marks an escalation.
-ESCALATION_KIND = "escalation"
+# Each escalation to an officer (the deadline sweep's, a non-response complaint's) is a ticket entry
+# of this kind (text: to whom and why). Reports count these entries; nothing else marks an escalation.
+ESCALATION_KIND = ESCALATION
 
 
 @dataclass(frozen=True)

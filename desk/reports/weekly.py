@@ -11,6 +11,7 @@ from desk.reports.period import days
 from desk.reports.report import build_report
 from desk.reports.text import render_text
 from desk.tickets.flows import Desk
+from desk.tickets.models import Ticket
 
 
 def weekly_key(week_of: datetime, telegram_id: int) -> str:
@@ -29,7 +30,7 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
     sent = set(
         (await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys.values())))).all()
     )
-    if sent >= set(keys.values()):
+    if sent >= set(keys.values()) or not await _was_running(session, moment):
         return []
     week = days(moment.date() - timedelta(days=7), moment.date() - timedelta(days=1))
     report = await build_report(session=session, charter=charter, period=week, now=now)
@@ -42,3 +43,8 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
         if row is not None:
             promised.append(row)
     return promised
+
+
+async def _was_running(session: AsyncSession, moment: datetime) -> bool:
+    # A desk installed after the weekly moment has no week to report yet: its first report is next week's.
+    return await session.scalar(select(Ticket.id).where(Ticket.received_at <= moment).limit(1)) is not None

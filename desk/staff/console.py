@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
-from desk.staff import buttons, commands, members, service, views
+from desk.staff import buttons, commands, members, reports, service, views
 from desk.staff.access import Actor, may, staff_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
-from desk.staff.turn import Reply, Request, Turn, first_word, ticket_id_of
+from desk.staff.turn import FileOut, Reply, Request, Turn, first_word, ticket_id_of
 from desk.tickets import replies
 from desk.tickets import service as tickets
 from desk.tickets.flows import Desk
@@ -49,6 +49,7 @@ COMMANDS: dict[str, Spec] = {
     "decline": Spec("agent", commands.decline),
     "reopen": Spec("agent", commands.reopen),
     "audit": Spec("officer", views.audit_view),
+    "report": Spec("officer", reports.report),
     "staff": Spec("agent", members.staff),  # add/remove check for admin themselves
     # Not typed: a reply to a card in the staff chat.
     "draft": Spec("agent", buttons.draft),
@@ -75,6 +76,7 @@ class Outcome:
     toast: str | None = None
     roster_changed: bool = False
     settled: bool = False
+    files: list[FileOut] = field(default_factory=list)  # for the chat the request came from, after the text
 
 
 async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Request, now: datetime) -> Outcome:
@@ -136,7 +138,7 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
         )
     return Outcome(
         accepted=staff is not None, outgoing=outgoing, toast=reply.toast, roster_changed=reply.roster_changed,
-        settled=reply.settled,
+        settled=reply.settled, files=reply.files,
     )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.base import Base, UTCDateTime
+from desk.encrypted import EncryptedText
 
 
 class Staff(Base):
@@ -38,7 +39,8 @@ class Draft(Base):
     # Erasing a ticket (retention) takes its unsent drafts with it.
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
+    # An answer to a citizen says things about their matter: encrypted like the ticket's texts.
+    text: Mapped[str] = mapped_column(EncryptedText("staff_drafts.text"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))  # sent | cancelled

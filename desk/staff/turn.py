@@ -32,6 +32,15 @@ class Request:
     in_group: bool = False  # sent in a group chat (the staff chat), where everyone reads the answer
 
 
+@dataclass(frozen=True)
+class FileOut:
+    """A file sent with an answer, made on request (a report's chart or table), never a promise kept in the outbox."""
+
+    kind: str  # photo | document
+    filename: str
+    data: bytes
+
+
 @dataclass
 class Reply:
     """What a command answers: text for the chat it came from, buttons, messages for citizens."""
@@ -42,6 +51,7 @@ class Reply:
     toast: str | None = None  # a short note on a pressed button, instead of a chat message
     roster_changed: bool = False
     settled: bool = False  # the buttons pressed have done their job and may be removed
+    files: list[FileOut] = field(default_factory=list)  # sent after the text, to the same chat
 
 
 @dataclass

@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.base import Base, UTCDateTime
+from desk.encrypted import chat_hash_of, chat_hash_type
 from desk.languages import choose_language
 from desk.tickets import service
 from desk.tickets.models import Citizen
@@ -18,7 +19,8 @@ class LanguageChoice(Base):
 
     __tablename__ = "language_choices"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # The chat's lookup hash: a choice is only ever found by chat, never listed per chat.
+    chat_hash: Mapped[str] = mapped_column(chat_hash_type(), primary_key=True)
     language: Mapped[str] = mapped_column(String(8))
     chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -30,7 +32,7 @@ def speakable(desk: Desk) -> tuple[str, ...]:
 
 async def chosen_language(*, session: AsyncSession, chat_id: int) -> str | None:
     """The language this chat picked, if it did."""
-    return await session.scalar(select(LanguageChoice.language).where(LanguageChoice.chat_id == chat_id))
+    return await session.scalar(select(LanguageChoice.language).where(LanguageChoice.chat_hash == chat_hash_of(chat_id)))
 
 
 async def language_for(
@@ -41,6 +43,14 @@ async def language_for(
     if chosen in desk.texts.languages:
         return chosen
     known = await service.get_citizen(session=session, chat_id=chat_id)
+    return _pick_language(desk, chosen, known, text=text, detected=detected, hint=hint)
+
+
+def _pick_language(
+    desk: Desk, chosen: str | None, known: Citizen | None, *, text: str, detected: str | None, hint: str | None
+) -> str:
+    if chosen in desk.texts.languages:
+        return chosen
     return choose_language(
         text=text,
         detected=detected,
@@ -56,15 +66,19 @@ async def citizen_for(
     now: datetime,
 ) -> Citizen:
     """The chat's citizen (created on first contact), answering in the language we settle on now."""
-    language = await language_for(session=session, desk=desk, chat_id=chat_id, text=text, detected=detected, hint=hint)
-    return await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=now)
+    # The citizen row is read once here and reused (this runs for every message a citizen sends).
+    known = await service.get_citizen(session=session, chat_id=chat_id)
+    chosen = await chosen_language(session=session, chat_id=chat_id)
+    language = _pick_language(desk, chosen, known, text=text, detected=detected, hint=hint)
+    return await service.settle_citizen(session=session, citizen=known, chat_id=chat_id, language=language, now=now)
 
 
 async def choose(*, session: AsyncSession, chat_id: int, language: str, now: datetime) -> Citizen:
     """The citizen picked a language: remember the choice and answer in it from now on."""
-    choice = await session.get(LanguageChoice, chat_id)
+    chat_hash = chat_hash_of(chat_id)
+    choice = await session.get(LanguageChoice, chat_hash)
     if choice is None:
-        session.add(LanguageChoice(chat_id=chat_id, language=language, chosen_at=now))
+        session.add(LanguageChoice(chat_hash=chat_hash, language=language, chosen_at=now))
     else:
         choice.language, choice.chosen_at = language, now
     return await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=now)

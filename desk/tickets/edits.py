@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from desk.encrypted import chat_tag
 from desk.tickets import entries, questions, service
 from desk.tickets.turns import Answer, Desk, Inbound, Turn
 
@@ -13,7 +14,7 @@ async def take_edit(*, session: AsyncSession, desk: Desk, inbound: Inbound, edit
     """A citizen edited a message: the ticket (or follow-up) it made takes the new text; the old one stays in history."""
     citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
     language = citizen.language if citizen else desk.charter.languages[0]
-    key = f"edit:{inbound.chat_id}:{inbound.message_id}:{int(edited_at.timestamp())}"
+    key = f"edit:{chat_tag(inbound.chat_id)}:{inbound.message_id}:{int(edited_at.timestamp())}"
     turn = Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=language, key=key)
     ticket_id = await entries.ticket_of_message(session=session, chat_id=inbound.chat_id,
                                                 message_id=inbound.message_id)

@@ -24,7 +24,7 @@ async def escalate_non_response(
     if complaint.assigned_to is None and charter.officers:
         complaint.assigned_to = charter.officers[0].telegram_id
     note = desk.texts.render("utter_escalated_note", language, complaint=complaint.number)
-    await entries.add(session=session, ticket=original, kind="system", text=note, now=now)
+    await entries.add(session=session, ticket=original, kind=entries.ESCALATION, text=note, now=now)
     text = desk.texts.render(
         "utter_staff_escalation_non_response",
         language,

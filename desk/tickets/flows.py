@@ -9,10 +9,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from desk.encrypted import chat_tag
 from desk.tickets import citizens, intake, questions, service, status
 from desk.tickets.edits import take_edit
 from desk.tickets.intake import TICKET_CATEGORIES
-from desk.tickets.models import parse_number
+from desk.tickets.models import Citizen, parse_number
 from desk.tickets.presses import choose_language, language_menu, press
 from desk.tickets.turns import Answer, Attachment, Desk, Held, Inbound, Press, Turn, Understanding
 
@@ -30,10 +31,10 @@ async def take_message(
     *, session: AsyncSession, desk: Desk, inbound: Inbound, understanding: Understanding, now: datetime
 ) -> Answer:
     """A citizen wrote: open a ticket, add to one, ask, or answer; a repeat of the same message is a no-op."""
-    turn = await _begin(session, desk, inbound, understanding.language, now)
-    if turn is None:
+    begun = await _begin_with_citizen(session, desk, inbound, understanding.language, now)
+    if begun is None:
         return Answer(duplicate=True)
-    citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
+    turn, citizen = begun
     return await intake.route(turn, citizen, inbound, understanding)
 
 
@@ -68,10 +69,10 @@ async def language_prompt(*, session: AsyncSession, desk: Desk, inbound: Inbound
 
 async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, argument: str, now: datetime) -> Answer:
     """/status: the citizen's tickets; /status NUMBER: one of them in full. (Codes: desk.anonymous_flows.)"""
-    turn = await _begin(session, desk, inbound, None, now)
-    if turn is None:
+    begun = await _begin_with_citizen(session, desk, inbound, None, now)
+    if begun is None:
         return Answer(duplicate=True)
-    citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
+    turn, citizen = begun
     argument = argument.strip()
     if not argument:
         await turn.say(await status.overview(turn, citizen))
@@ -106,7 +107,7 @@ async def flood_notice(*, session: AsyncSession, desk: Desk, chat_id: int, hint:
     language = await citizens.language_for(session=session, desk=desk, chat_id=chat_id, text="", detected=None,
                                            hint=hint)
     turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
-                key=f"flood:{chat_id}:{int(now.timestamp())}")
+                key=f"flood:{chat_tag(chat_id)}:{int(now.timestamp())}")
     await turn.say(turn.text("utter_flood"))
     return turn.answer()
 
@@ -117,7 +118,7 @@ async def group_note(*, session: AsyncSession, desk: Desk, chat_id: int, message
     language = (hint or "").split("-")[0].lower()
     language = language if language in citizens.speakable(desk) else desk.charter.languages[0]
     turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
-                key=f"group:{chat_id}:{message_id}")
+                key=f"group:{chat_tag(chat_id)}:{message_id}")
     await turn.say(turn.text("utter_group_private_only", bot=f"@{bot_username}" if bot_username else ""))
     return turn.answer()
 
@@ -125,6 +126,13 @@ async def group_note(*, session: AsyncSession, desk: Desk, chat_id: int, message
 async def _begin(session: AsyncSession, desk: Desk, inbound: Inbound, detected: str | None,
                  now: datetime) -> Turn | None:
     """Record the message once and settle the citizen and their language; None if it was seen before."""
+    begun = await _begin_with_citizen(session, desk, inbound, detected, now)
+    return begun[0] if begun else None
+
+
+async def _begin_with_citizen(session: AsyncSession, desk: Desk, inbound: Inbound, detected: str | None,
+                              now: datetime) -> tuple[Turn, Citizen] | None:
+    """_begin, also handing back the citizen it settled (so the flow need not read it again)."""
     if await service.record_inbound(
         session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
     ) is None:
@@ -134,6 +142,7 @@ async def _begin(session: AsyncSession, desk: Desk, inbound: Inbound, detected: 
         hint=inbound.telegram_language, now=now,
     )
     # Keyed by the message answered, so a redelivered update can never promise a second reply.
-    return Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=citizen.language,
-                key=f"reply:{inbound.chat_id}:{inbound.message_id}")
+    turn = Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=citizen.language,
+                key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}")
+    return turn, citizen
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk import audit, outbox
+from desk import anonymous, audit, outbox, surveys
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from desk.tickets import replies
@@ -48,6 +48,7 @@ async def staff_reply(
 
     reach, outgoing = await _tell_citizen(session, ticket, render, f"answer:{ticket.id}:{entry.id}", now)
     _answered(ticket, now)
+    await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, "reply", ticket, now, f"to={reach}")
     return Handled(ticket, outgoing, reach)
 
@@ -93,6 +94,8 @@ async def close(
         raise ActionError("utter_staff_already_closed", number=ticket.number)
     was_open = ticket.status == "open"
     ticket.status, ticket.closed_at = "closed", now
+    if ticket.anonymous:  # the sender's sealed reply channel lives only as long as the ticket is open
+        await anonymous.close_channel(session=session, ticket_id=ticket.id)
     if note and note.strip():
         await _entry(session, ticket, "note", staff, note.strip(), now)
     await _audit(session, staff, "close", ticket, now, "unanswered" if was_open else None)
@@ -126,6 +129,7 @@ async def confirm_appointment(
     if at <= now:
         raise ActionError("utter_staff_date_past")
     ticket.appointment_at = at
+    ticket.appointment_reminded_at = None  # a new (or moved) date earns its own reminder the day before
 
     def render(language: str) -> str:
         return desk.texts.render(
@@ -133,7 +137,7 @@ async def confirm_appointment(
             when=desk.moment(at, language), signature=signature(desk, staff, language),
         )
 
-    return await _final(session, staff, ticket, render, "confirm", now, f"at={at.isoformat()}")
+    return await _final(session, desk, staff, ticket, render, "confirm", now, f"at={at.isoformat()}")
 
 
 async def decline_appointment(
@@ -150,7 +154,7 @@ async def decline_appointment(
             signature=signature(desk, staff, language),
         )
 
-    return await _final(session, staff, ticket, render, "decline", now, None)
+    return await _final(session, desk, staff, ticket, render, "decline", now, None)
 
 
 async def reopen(*, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, now: datetime) -> Handled:
@@ -173,11 +177,21 @@ def signature(desk: Desk, staff: Staff, language: str) -> str:
     return staff.name
 
 
-async def _final(session, staff: Staff, ticket: Ticket, render, action: str, now: datetime, detail) -> Handled:
+async def _ask_rating(session, desk: Desk, ticket: Ticket, reach: str, now: datetime) -> None:
+    # The question waits in the outbox (a minute, and past quiet hours) behind the answer itself; an
+    # anonymous sender is asked through their sealed channel when the answer is pushed there.
+    if reach == TO_CHAT:
+        await surveys.ask_for_rating(session=session, desk=desk, ticket=ticket, now=now)
+
+
+async def _final(
+    session, desk: Desk, staff: Staff, ticket: Ticket, render, action: str, now: datetime, detail
+) -> Handled:
     # The message itself is the history entry: it is exactly what the citizen was told.
     entry = await _entry(session, ticket, "staff_reply", staff, render(ticket.language), now)
     reach, outgoing = await _tell_citizen(session, ticket, render, f"{action}:{ticket.id}:{entry.id}", now)
     _answered(ticket, now)
+    await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, action, ticket, now, " ".join(filter(None, [f"to={reach}", detail])))
     return Handled(ticket, outgoing, reach)
 

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.base import Base, UTCDateTime
+from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
 
 CATEGORY_LETTERS = {
     "inquiry": "I",
@@ -23,10 +24,14 @@ class Citizen(Base):
     __tablename__ = "citizens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # Encrypted; lookups go by chat_hash (desk/encrypted.py).
+    chat_id: Mapped[int] = mapped_column(EncryptedInt("citizens.chat_id"))
+    chat_hash: Mapped[str | None] = mapped_column(
+        chat_hash_type(), default=chat_hash_column_default(), unique=True, index=True
+    )
     language: Mapped[str] = mapped_column(String(8))
-    display_name: Mapped[str | None] = mapped_column(Text)
-    username: Mapped[str | None] = mapped_column(Text)
+    display_name: Mapped[str | None] = mapped_column(EncryptedText("citizens.display_name"))
+    username: Mapped[str | None] = mapped_column(EncryptedText("citizens.username"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set when Telegram says the citizen blocked the bot: pushes stop, the tickets stay open.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -49,7 +54,7 @@ class Ticket(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When staff are reminded (charter's remind_staff_before), fixed when the ticket opens.
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("tickets.text"))
     # The ticket a non-response complaint is about.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)  # a staff member's Telegram user id
@@ -62,6 +67,8 @@ class Ticket(Base):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its texts and its link to the citizen were erased (/forget or retention); figures stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     citizen: Mapped[Citizen | None] = relationship()
 
@@ -72,6 +79,8 @@ class Ticket(Base):
         Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
         # The appointment sweep: appointments in the next day or so not yet reminded of.
         Index("ix_tickets_appointment_reminded_at", "appointment_reminded_at", "appointment_at"),
+        # The retention sweep: closed tickets not erased yet, oldest closing first.
+        Index("ix_tickets_erased_at_closed_at", "erased_at", "closed_at"),
     )
 
     @property
@@ -86,12 +95,15 @@ class InboundMessage(Base):
     __tablename__ = "inbound_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(EncryptedInt("inbound_messages.chat_id"))
+    chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
     message_id: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
-    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+    __table_args__ = (
+        Index("ix_inbound_messages_chat_hash_message_id", "chat_hash", "message_id", unique=True),
+    )
 
 
 class TicketEntry(Base):
@@ -104,7 +116,7 @@ class TicketEntry(Base):
     # citizen_message | citizen_edit | attachment | staff_reply | interim | note | system
     kind: Mapped[str] = mapped_column(String(24))
     author_id: Mapped[int | None] = mapped_column(BigInteger)  # staff Telegram id; None for the citizen
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(EncryptedText("ticket_entries.text"))
     file_id: Mapped[str | None] = mapped_column(Text)  # a Telegram file reference, never the file
     file_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document | voice
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.base import Base, UTCDateTime
+from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 
 # category: which kind of matter is this?   followup: add to an open ticket, or a new matter?
 # appointment: what for / when?             anonymous: the next message is an anonymous complaint
@@ -24,13 +25,14 @@ class Question(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int | None] = mapped_column(EncryptedInt("citizen_questions.chat_id"))
+    chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default(), index=True)
     chat_key: Mapped[str | None] = mapped_column(String(64), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     language: Mapped[str] = mapped_column(String(8))
     # The held message (category / followup questions).
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(EncryptedText("citizen_questions.text"))
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     intent: Mapped[str | None] = mapped_column(String(32))  # the category the classifier was sure of
     file_id: Mapped[str | None] = mapped_column(Text)
@@ -60,7 +62,7 @@ async def open_for_chat(*, session: AsyncSession, chat_id: int, kind: str) -> Qu
     """The newest unanswered question of a kind to this chat."""
     query = (
         select(Question)
-        .where(Question.chat_id == chat_id, Question.kind == kind, Question.answered_at.is_(None))
+        .where(Question.chat_hash == chat_hash_of(chat_id), Question.kind == kind, Question.answered_at.is_(None))
         .order_by(Question.id.desc())
         .limit(1)
     )
@@ -70,7 +72,7 @@ async def open_for_chat(*, session: AsyncSession, chat_id: int, kind: str) -> Qu
 async def held_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Question | None:
     """The unanswered question holding this message, if any (for edits)."""
     query = select(Question).where(
-        Question.chat_id == chat_id, Question.message_id == message_id, Question.answered_at.is_(None)
+        Question.chat_hash == chat_hash_of(chat_id), Question.message_id == message_id, Question.answered_at.is_(None)
     )
     return await session.scalar(query)
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from desk.encrypted import chat_hash_of
 from desk.store import insert_ignoring_conflicts
 from desk.tickets.models import Citizen, InboundMessage, Ticket
 
@@ -14,8 +15,8 @@ async def record_inbound(
 ) -> int | None:
     """Remember a message by (chat, message id); None if it was seen before."""
     statement = (
-        insert_ignoring_conflicts(session, InboundMessage, ["chat_id", "message_id"])
-        .values(chat_id=chat_id, message_id=message_id, received_at=received_at)
+        insert_ignoring_conflicts(session, InboundMessage, ["chat_hash", "message_id"])
+        .values(chat_id=chat_id, chat_hash=chat_hash_of(chat_id), message_id=message_id, received_at=received_at)
         .returning(InboundMessage.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
@@ -29,17 +30,26 @@ async def link_inbound(*, session: AsyncSession, inbound_id: int, ticket_id: int
 
 async def get_citizen(*, session: AsyncSession, chat_id: int) -> Citizen | None:
     """The citizen writing from this chat, if we know them."""
-    return await session.scalar(select(Citizen).where(Citizen.chat_id == chat_id))
+    return await session.scalar(select(Citizen).where(Citizen.chat_hash == chat_hash_of(chat_id)))
 
 
 async def upsert_citizen(*, session: AsyncSession, chat_id: int, language: str, now: datetime) -> Citizen:
     """The citizen for a chat, created on first contact, answering in `language` from now on."""
     citizen = await get_citizen(session=session, chat_id=chat_id)
+    return await settle_citizen(session=session, citizen=citizen, chat_id=chat_id, language=language, now=now)
+
+
+async def settle_citizen(
+    *, session: AsyncSession, citizen: Citizen | None, chat_id: int, language: str, now: datetime
+) -> Citizen:
+    """upsert_citizen for a caller that has already looked the citizen up (None: not found)."""
     if citizen is None:
         citizen = Citizen(chat_id=chat_id, language=language, created_at=now)
         session.add(citizen)
         await session.flush()
     citizen.language = language
+    # Whoever writes to the bot has not blocked it (any more): pushes may reach them again.
+    citizen.unreachable_at = None
     return citizen
 
 

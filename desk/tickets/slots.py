@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from desk.calendar import BusinessCalendar
@@ -48,10 +49,17 @@ def day_verdict(calendar: BusinessCalendar, day: date, *, now: datetime) -> Verd
 
 def day_slots(calendar: BusinessCalendar, day: date, *, now: datetime) -> list[datetime]:
     """Every slot start on `day` that fits and lies after `now`."""
+    return [start for start in _fitting_starts(calendar, day) if start > now]
+
+
+@lru_cache(maxsize=4096)
+def _fitting_starts(calendar: BusinessCalendar, day: date) -> tuple[datetime, ...]:
+    # A calendar is frozen, so which slots of a day fit never changes; offering times to one appointment
+    # request looks at a month of days, and the next request looks at the same days again.
     if not calendar.is_business_day(day):
-        return []
+        return ()
     starts = (calendar.wall_time(day, hour * 3600) for hour in range(24))
-    return [start for start in starts if start > now and fits(calendar, start)]
+    return tuple(start for start in starts if fits(calendar, start))
 
 
 def nearest(calendar: BusinessCalendar, around: datetime, *, now: datetime) -> list[datetime]:

@@ -20,7 +20,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def live(sandbox: Sandbox, database_url: str, tmp_path) -> AsyncIterator[Components]:
+async def live(sandbox: Sandbox, database_url: str, data_keys) -> AsyncIterator[Components]:
     """Charterdesk's real bot and scheduler, polling the sandbox, on the `store` fixture's database."""
     settings = Settings(
         TELEGRAM_BOT_TOKEN=sandbox.token,
@@ -28,7 +28,7 @@ async def live(sandbox: Sandbox, database_url: str, tmp_path) -> AsyncIterator[C
         DATABASE_URL=database_url,
         CHARTER_FILE=ROOT / "charter.yml",
         CHARTERDESK_DISPATCH_INTERVAL=0.2,
-        CHARTERDESK_KEY_FILE=tmp_path / "charterdesk.key",
+        CHARTERDESK_KEY_FILE=data_keys.path,  # the keys the test itself reads the database with
     )
     components = await assemble(settings)
     stop = asyncio.Event()

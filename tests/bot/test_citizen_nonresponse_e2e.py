@@ -62,7 +62,7 @@ async def test_a_non_response_complaint_is_linked_on_its_own_clock_and_escalated
     for chat in (charter.staff_chat_id, charter.officers[0].telegram_id):
         await sandbox.wait_for(lambda chat=chat: any(m.get("text") == alert for m in sandbox.bot_messages(chat)),
                                what=f"the escalation in chat {chat}")
-    assert [n.kind for n in notes] == ["system"] and "N-1002" in notes[0].text
+    assert [n.kind for n in notes] == ["escalation"] and "N-1002" in notes[0].text
     # Said again in reply to the late ticket's message: no question, it joins the same complaint.
     [again] = await say(sandbox, user, NO_ANSWER[language] + "!!", reply_to_message_id=first_ack["message_id"])
     assert again["text"].startswith(texts.render("utter_followup_added", language, number="N-1002",

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from desk.encrypted import chat_hash_of
 from desk.tickets.citizens import LanguageChoice
 from desk.tickets.models import Citizen
 from tests.bot.citizen_steps import buttons, press, say
@@ -18,7 +19,7 @@ OPENING = {"ko": "문의가 접수되었습니다", "en": "We have received your
 
 
 def menu(desk, language: str) -> list[dict[str, str]]:
-    names = ["start", "help", "status", "anonymous", "language", "cancel"]
+    names = ["start", "help", "status", "anonymous", "language", "cancel", "mydata", "forget"]
     return [{"command": n, "description": desk.texts.render(f"utter_menu_{n}", language)} for n in names]
 
 
@@ -49,8 +50,8 @@ async def test_start_gives_the_privacy_notice_and_the_chosen_language_sticks(san
     assert buttons(notice_now) == []  # the pressed buttons went away
     assert sandbox.command_menu(user, user) == menu(live.desk, chosen)
     async with live.store.unit_of_work() as session:
-        citizen = await session.scalar(select(Citizen).where(Citizen.chat_id == user))
-        choice = await session.get(LanguageChoice, user)
+        citizen = await session.scalar(select(Citizen).where(Citizen.chat_hash == chat_hash_of(user)))
+        choice = await session.get(LanguageChoice, chat_hash_of(user))
     assert citizen.language == chosen and choice.language == chosen
 
     # A request in the app's language is still answered in the language chosen.

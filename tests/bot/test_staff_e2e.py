@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desk import audit
+from desk.encrypted import chat_hash_of
 from desk.staff.access import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID, TELEGRAM_SERVICE_ID
 from desk.staff.models import Staff
 from desk.tickets.models import Citizen, Ticket, TicketEntry
@@ -239,7 +240,7 @@ async def test_every_staff_action_leaves_an_audit_row(sandbox, staff_chat, live)
                        "audit", "staff_list"]
     assert await audit_actions(live.store, actor_id=1002) == [("assign", "done")]
     async with live.store.unit_of_work() as session:
-        assert (await session.scalar(select(Citizen).where(Citizen.chat_id == 817))).language == "hu"
+        assert (await session.scalar(select(Citizen).where(Citizen.chat_hash == chat_hash_of(817)))).language == "hu"
     for words in ("visszaigazoljuk", "Indok: No room free"):  # the appointment's answers, in Hungarian
         await sandbox.wait_for(lambda w=words: any(w in m["text"] for m in sandbox.bot_messages(817)), what=words)
 

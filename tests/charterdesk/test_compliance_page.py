@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from aiohttp import web
 
 from charterdesk.components import Components
+from charterdesk.http_server import HttpServer
 from charterdesk.web import CACHE_SECONDS, accepted_languages, build_web_app
 from desk.config import Settings
 from desk.tickets.models import Ticket
@@ -49,14 +49,11 @@ async def site(store, charter, desk, database_url, clock) -> AsyncIterator[str]:
     await seed_history(store)
     settings = Settings(DATABASE_URL=database_url, CHARTER_FILE=ROOT / "charter.yml")
     components = Components(settings, charter, desk, store, classifier=None)
-    runner = web.AppRunner(build_web_app(components, clock=lambda: clock[0]), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
+    server = HttpServer(build_web_app(components, clock=lambda: clock[0]), host="127.0.0.1", port=0)
     try:
-        yield f"http://{host}:{port}"
+        yield await server.start()
     finally:
-        await runner.cleanup()
+        await server.stop()
 
 
 class Figures(HTMLParser):

@@ -132,15 +132,17 @@ async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
         async with store.unit_of_work() as session:
             return await anonymous_flows.push_sealed_answers(session=session, desk=desk, sealer=sealer, now=RECEIVED)
 
-    [pushed] = await push()
+    pushed, question = await push()  # the answer, then the rating question through the same channel
     assert pushed.chat_id == CHAT and "We fixed the lock." in pushed.text
+    assert question.chat_id == CHAT and question.reply_markup["inline_keyboard"][0][-1]["text"] == "5"
     assert await push() == []
     async with store.unit_of_work() as session:
         row = await session.get(OutboxMessage, pushed.id)
         assert row.ticket_id is None and row.key.startswith("anon:")
         for row in (await session.scalars(select(OutboxMessage))).all():
             row.status = "sent"  # as the handler and the dispatcher leave them
-        assert await anonymous_flows.scrub_delivered(session=session) == 4  # receipt, 2 seal answers, push
+        # receipt, 2 seal answers, the push and its rating question
+        assert await anonymous_flows.scrub_delivered(session=session) == 5
     assert await rows_mentioning(store, [CHAT]) == []
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from desk.outbox import OutboxMessage
 from desk.store import Store
-from desk.tickets import flows
+from desk.tickets import flows, service
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 from tests.conftest import at
@@ -134,7 +134,7 @@ async def test_a_complaint_while_a_ticket_is_overdue_is_a_linked_non_response_co
     chats = [m.chat_id for m in answer.outgoing]
     assert chats == [CHAT, desk.charter.staff_chat_id, desk.charter.officers[0].telegram_id]
     [note] = await all_of(store, TicketEntry, TicketEntry.ticket_id == 1)
-    assert note.kind == "system" and "N-1002" in note.text
+    assert note.kind == "escalation" and "N-1002" in note.text
     # The breach itself is the deadline sweep's to record.
     assert (await all_of(store, Ticket, Ticket.id == 1))[0].breached_at is None
     # A complaint naming the late ticket needs no question; it joins the open non-response complaint.
@@ -239,3 +239,13 @@ async def test_a_flood_notice_is_promised_once_per_window(store, desk):
         first = await flows.flood_notice(session=session, desk=desk, chat_id=CHAT, hint="hu", now=RECEIVED)
         again = await flows.flood_notice(session=session, desk=desk, chat_id=CHAT, hint="hu", now=RECEIVED)
     assert first.outgoing[0].text == desk.texts.render("utter_flood", "hu") and again.outgoing == []
+
+
+async def test_a_citizen_who_blocked_the_bot_and_writes_again_is_reachable_again(store: Store):
+    async with store.unit_of_work() as session:
+        citizen = await service.upsert_citizen(session=session, chat_id=7007, language="en", now=RECEIVED)
+        citizen.unreachable_at = RECEIVED
+    async with store.unit_of_work() as session:
+        await service.upsert_citizen(session=session, chat_id=7007, language="en", now=RECEIVED + timedelta(days=1))
+    async with store.unit_of_work() as session:
+        assert (await service.get_citizen(session=session, chat_id=7007)).unreachable_at is None

@@ -47,7 +47,7 @@ async def ticket(store: Store, ticket_id: int) -> Ticket:
         return await session.get(Ticket, ticket_id)
 
 
-async def entries(store: Store, kind: str = "system") -> list[TicketEntry]:
+async def entries(store: Store, kind: str = "escalation") -> list[TicketEntry]:
     async with store.unit_of_work() as session:
         return list((await session.scalars(select(TicketEntry).where(TicketEntry.kind == kind))).all())
 

@@ -229,3 +229,39 @@ async def test_every_action_leaves_one_audit_row(store, desk):
     await act(store, handling.reopen, ticket_id, desk)
     actions = [r.action for r in await rows(store, audit.AuditEntry, audit.AuditEntry.ticket_id == ticket_id)]
     assert actions == ["note", "interim", "confirm", "decline", "reply", "close", "reopen"]
+
+
+async def test_a_final_reply_is_followed_by_one_rating_question_after_it(store, desk):
+    ticket_id = await open_ticket(store, desk)
+    await act(store, handling.staff_reply, ticket_id, desk, text="Room 3.")
+    [question] = await rows(store, OutboxMessage, OutboxMessage.key == f"survey:{ticket_id}")
+    assert question.chat_id == 700 and question.not_before > NOW and "I-1001" in question.text
+    assert question.reply_markup["inline_keyboard"][0][0]["callback_data"] == f"c:rate:{ticket_id}:1"
+    await act(store, handling.reopen, ticket_id, desk)
+    await act(store, handling.staff_reply, ticket_id, desk, text="Room 4, sorry.")
+    assert len(await rows(store, OutboxMessage, OutboxMessage.key.startswith("survey:"))) == 1
+
+
+async def test_an_anonymous_or_unreachable_citizen_gets_no_rating_question_in_the_outbox(store, desk):
+    anonymous = await open_ticket(store, desk, anonymous=True)
+    await act(store, handling.staff_reply, anonymous, desk, text="Looked into it.")
+    blocked = await open_ticket(store, desk, chat_id=701)
+    async with store.unit_of_work() as session:
+        (await service.get_citizen(session=session, chat_id=701)).unreachable_at = NOW
+    await act(store, handling.staff_reply, blocked, desk, text="Room 3.")
+    assert await rows(store, OutboxMessage, OutboxMessage.key.startswith("survey:")) == []
+
+
+async def test_an_appointment_is_rated_after_its_date_not_at_confirmation(store, desk):
+    ticket_id = await open_ticket(store, desk, category="appointment_request")
+    await act(store, handling.confirm_appointment, ticket_id, desk, at=at("2026-12-03T14:00:00+09:00"))
+    assert await rows(store, OutboxMessage, OutboxMessage.key.startswith("survey:")) == []
+
+
+async def test_a_new_appointment_date_earns_a_new_reminder(store, desk):
+    ticket_id = await open_ticket(store, desk, category="appointment_request")
+    await act(store, handling.confirm_appointment, ticket_id, desk, at=at("2026-12-03T14:00:00+09:00"))
+    async with store.unit_of_work() as session:
+        (await session.get(Ticket, ticket_id)).appointment_reminded_at = NOW
+    await act(store, handling.confirm_appointment, ticket_id, desk, at=at("2026-12-04T10:00:00+09:00"))
+    assert (await load(store, ticket_id)).appointment_reminded_at is None

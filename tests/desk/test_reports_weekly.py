@@ -182,3 +182,7 @@ async def test_a_bad_period_gets_a_polite_answer_and_no_files(store, desk):
     answer = await officer_report(store, desk, "last week", language="ko")
     assert answer.text == desk.texts.render("utter_report_bad_period", "ko", given="last week")
     assert answer.png is None and answer.csv is None
+
+
+async def test_a_desk_installed_after_the_weekly_moment_waits_for_next_weeks_report(store, desk):
+    assert await weekly(store, desk, at("2026-11-23T09:30:00+09:00")) == []

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from desk import notices, outbox
+from desk.encrypted import chat_hash_of
 from desk.outbox import Delivery, OutboxMessage
 from desk.tickets import service
 from tests.conftest import at
@@ -26,7 +27,7 @@ async def report(store, desk) -> int:
 
 async def staff_chat_texts(store) -> list[str]:
     async with store.unit_of_work() as session:
-        query = select(OutboxMessage.text).where(OutboxMessage.chat_id == STAFF_CHAT).order_by(OutboxMessage.id)
+        query = select(OutboxMessage.text).where(OutboxMessage.chat_hash == chat_hash_of(STAFF_CHAT)).order_by(OutboxMessage.id)
         return list((await session.scalars(query)).all())
 
 

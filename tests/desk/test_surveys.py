@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from desk import surveys
+from desk import anonymous, surveys
 from desk.charter import SatisfactionSurvey
 from desk.outbox import OutboxMessage
+from desk.sealing import Sealer
 from desk.surveys import ASK_DELAY, COMMENT_WINDOW, Rating
 from desk.tickets import service
 from desk.tickets.flows import Desk, Inbound
@@ -43,19 +44,25 @@ async def new_ticket(
         return ticket.id
 
 
-async def ask(store, desk, ticket_id, *, now=ANSWERED, chat_id=None):
+async def ask(store, desk, ticket_id, *, now=ANSWERED):
     async with store.unit_of_work() as session:
         ticket = await session.get(Ticket, ticket_id)
-        return await surveys.ask_for_rating(
-            session=session, desk=desk, ticket=ticket, now=now, chat_id=chat_id
-        )
+        return await surveys.ask_for_rating(session=session, desk=desk, ticket=ticket, now=now)
 
 
-async def rate(store, desk, ticket_id, score, *, chat_id=CHAT, now=ANSWERED):
+async def rate(store, desk, ticket_id, score, *, chat_id=CHAT, now=ANSWERED, sealer=None):
     async with store.unit_of_work() as session:
         return await surveys.record_rating(
-            session=session, desk=desk, ticket_id=ticket_id, score=score, chat_id=chat_id, now=now
+            session=session, desk=desk, ticket_id=ticket_id, score=score, chat_id=chat_id, now=now,
+            sealer=sealer,
         )
+
+
+async def seal_channel(store, sealer, ticket_id, chat_id):
+    """The anonymous sender of `ticket_id` chose to be told in `chat_id`."""
+    async with store.unit_of_work() as session:
+        receipt, _code = await anonymous.issue(session=session, ticket_id=ticket_id)
+        receipt.sealed_chat = sealer.seal_chat(chat_id, purpose=anonymous.purpose_of(receipt))
 
 
 async def rows(store, model) -> list:
@@ -97,12 +104,10 @@ async def test_the_question_waits_for_the_end_of_quiet_hours(store, desk):
     assert row.not_before == at("2026-11-25T08:00:00+09:00")
 
 
-async def test_an_anonymous_ticket_is_asked_only_through_a_channel_it_chose(store, desk):
+async def test_an_anonymous_ticket_is_never_asked_through_a_row_that_links_it_to_a_chat(store, desk):
     ticket_id = await new_ticket(store, anonymous=True)
     assert await ask(store, desk, ticket_id) is None
     assert await rows(store, OutboxMessage) == []
-    question = await ask(store, desk, ticket_id, chat_id=9090)
-    assert question.chat_id == 9090 and "I-1001" in question.text
 
 
 async def test_nothing_is_asked_when_the_charter_does_not_survey(store, desk):
@@ -190,11 +195,14 @@ async def test_only_the_chat_that_was_asked_can_rate(store, desk):
     assert (await rate(store, desk, ticket_id, 5)).status == "recorded"
 
 
-async def test_an_anonymous_ticket_is_rated_from_its_channel_and_keeps_no_citizen(store, desk):
+async def test_an_anonymous_ticket_is_rated_only_from_its_sealed_channel_and_keeps_no_citizen(store, desk):
+    sealer = Sealer(bytes(range(32)))
     ticket_id = await new_ticket(store, anonymous=True)
-    await ask(store, desk, ticket_id, chat_id=9090)
-    press = await rate(store, desk, ticket_id, 2, chat_id=9090)
-    assert press.status == "recorded"
+    await seal_channel(store, sealer, ticket_id, 9090)
+    assert (await rate(store, desk, ticket_id, 2, chat_id=9091, sealer=sealer)).status == "invalid"
+    assert (await rate(store, desk, ticket_id, 2, chat_id=9090)).status == "invalid"  # no key, no channel
+    press = await rate(store, desk, ticket_id, 2, chat_id=9090, sealer=sealer)
+    assert press.status == "recorded" and press.reply_markup is None  # no comment: it would need a link
     [rating] = await rows(store, Rating)
     assert not hasattr(rating, "citizen_id") and not hasattr(rating, "chat_id")
 

@@ -6,9 +6,14 @@ as a quality gate against regressions in data or features (docs/benchmarks.md, s
 the same figures beside Rasa DIET's)."""
 
 import dataclasses
+import io
 import json
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlu.classifier import (
@@ -23,6 +28,7 @@ from nlu.classifier import (
 from nlu.embedded import EmbeddedClassifier, intent_features_text
 from nlu.evaluate import LabelledMessage, score
 
+ROOT = Path(__file__).resolve().parents[2]
 MACRO_F1_FLOOR = 0.94
 MACRO_F1_FLOOR_PER_LANGUAGE = 0.935
 LANGUAGE_DETECTION_FLOOR = 0.97
@@ -213,11 +219,72 @@ def test_load_caches_the_fit_keyed_by_the_data(tmp_path: Path) -> None:
     for text in ("상담 예약하고 싶어요", "köszönöm", "status of C-1043?"):
         assert again.classify_sync(text) == first.classify_sync(text)
 
-    cached.write_bytes(b"not a pickle")  # a damaged cache is trained over, not trusted
+    cached.write_bytes(b"not a model")  # a damaged cache is trained over, not trusted
     assert EmbeddedClassifier.load(data, cache_dir=cache).classify_sync("hello").intent == "greet"
-    assert cached.read_bytes() != b"not a pickle"
+    assert cached.read_bytes() != b"not a model"
 
     with open(data / "nlu.yml", "a", encoding="utf-8") as handle:
         handle.write("    - hello hello hello there\n")
     EmbeddedClassifier.load(data, cache_dir=cache)
     assert len(list(cache.iterdir())) == 2, "changed data, new key"
+
+
+def test_loading_from_the_cache_imports_no_scikit_learn(tmp_path: Path) -> None:
+    """What keeps the bot's resident memory ~90 MB lower: the cached fit is read with numpy alone."""
+    cache = tmp_path / "cache"
+    fitted = EmbeddedClassifier.load(cache_dir=cache)
+    probe = (
+        "import json, sys\n"
+        "from nlu.embedded import EmbeddedClassifier\n"
+        f"c = EmbeddedClassifier.load(cache_dir={str(cache)!r})\n"
+        "r = c.classify_sync('다음 주 화요일 오후 2시에 상담 예약하고 싶어요')\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'joblib', 'threadpoolctl'))\n"
+        "print(json.dumps({'heavy': heavy, 'answer': [r.intent, r.confidence, r.language]}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    result = json.loads(done.stdout)
+    assert result["heavy"] == []
+    expected = fitted.classify_sync("다음 주 화요일 오후 2시에 상담 예약하고 싶어요")
+    assert result["answer"] == [expected.intent, expected.confidence, expected.language]
+    assert len(list(cache.iterdir())) == 1, "the child used the cache, it did not fit again"
+
+
+def test_a_cache_miss_fits_in_a_child_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu import embedded
+
+    monkeypatch.setattr(
+        EmbeddedClassifier, "train", classmethod(lambda cls, *a, **k: pytest.fail("fitted in this process"))
+    )
+    assert embedded.EmbeddedClassifier.load(cache_dir=tmp_path).classify_sync("köszönöm").language == "hu"
+
+
+def test_a_failing_child_falls_back_to_fitting_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with caplog.at_level(logging.WARNING, logger="nlu.embedded"):
+        classifier = EmbeddedClassifier.load(cache_dir=tmp_path / "cache")
+    assert classifier.classify_sync("상담 예약하고 싶어요").intent == "appointment_request"
+    assert "fitting here" in caplog.text
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_fit_round_trips_through_bytes(classifier: EmbeddedClassifier) -> None:
+    again = EmbeddedClassifier.from_bytes(classifier.to_bytes())
+    for text in ("I-1042 어떻게 됐나요?", "szeretnek idopontot kerni", "ok", "👍", "x" * 3000):
+        assert again.classify_sync(text, hint="hu") == classifier.classify_sync(text, hint="hu")
+
+
+@pytest.mark.parametrize("blob", [b"", b"junk", b"PK\x03\x04 truncated zip"])
+def test_unreadable_bytes_are_a_value_error(blob: bytes) -> None:
+    with pytest.raises(ValueError):
+        EmbeddedClassifier.from_bytes(blob)
+
+
+def test_another_npz_is_not_taken_for_a_fit() -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, format=np.frombuffer(b"something-else", dtype=np.uint8))
+    with pytest.raises(ValueError, match="format"):
+        EmbeddedClassifier.from_bytes(buffer.getvalue())

@@ -168,3 +168,18 @@ async def test_injected_429_and_403_surface_as_ptb_errors(sandbox, bot):
     sandbox.faults.clear()
     await bot.send_message(CITIZEN, "unblocked")
     assert [m["text"] for m in sandbox.bot_messages(CITIZEN)] == ["second try", "unblocked"]
+
+
+async def test_a_users_forward_reaches_ptb_as_forwarded_with_its_command(sandbox, bot):
+    sandbox.user(CITIZEN, "Minji")
+    sandbox.user(CITIZEN + 1, "Forwarder")
+    original = await sandbox.send_text(CITIZEN, "/close I-1001 done")
+    forwarded = await sandbox.forward(CITIZEN + 1, CITIZEN, original["message_id"])
+    assert forwarded["forward_origin"]["sender_user"]["id"] == CITIZEN
+    assert forwarded["from"]["id"] == CITIZEN + 1 and forwarded["chat"]["id"] == CITIZEN + 1
+    updates = await bot.get_updates()
+    message = updates[-1].message
+    assert message.text == "/close I-1001 done" and message.entities[0].type == "bot_command"
+    assert filters.FORWARDED.check_update(updates[-1]) and not filters.FORWARDED.check_update(updates[0])
+    with pytest.raises(LookupError):
+        await sandbox.forward(CITIZEN + 1, CITIZEN, 999)

@@ -28,22 +28,22 @@ async def test_one_sweep_sends_every_kind_of_push_once(store, desk, sandbox, mak
     dispatcher = make_dispatcher(clock=lambda: now)
 
     counts = await sweeps.sweep_deadlines(store, desk, lambda: now, dispatcher)
-    assert counts == {"breached": 1, "reminded": 1, "appointments": 1}
-    assert await dispatcher.drain() == {"sent": 5}
+    assert counts == {"breached": 1, "reminded": 1, "appointments": 1, "weekly_reports": 1}
+    assert await dispatcher.drain() == {"sent": 6}
 
     [reminder] = texts_in(sandbox, 1002)
     assert reminder.startswith("⏰") and "I-1001" in reminder
     [interim] = texts_in(sandbox, 702)
     assert interim.startswith("Elnézést kérünk") and "I-1002" in interim
-    assert texts_in(sandbox, OFFICER) == texts_in(sandbox, STAFF_CHAT)
-    [escalation] = texts_in(sandbox, OFFICER)
+    [escalation, weekly] = texts_in(sandbox, OFFICER)  # the breach, then Monday 09:00's weekly report
+    assert weekly.startswith("주간 보고") and texts_in(sandbox, STAFF_CHAT) == [escalation]
     assert escalation.startswith("🚨") and "I-1002" in escalation
     [appointment] = texts_in(sandbox, 703)
     assert "A-1003" in appointment
 
     # A second sweep, later, finds nothing new and sends nothing again.
     assert await sweeps.sweep_deadlines(store, desk, lambda: now + timedelta(minutes=10), dispatcher) == {}
-    assert await dispatcher.drain() == {"sent": 5}
+    assert await dispatcher.drain() == {"sent": 6}
 
 
 async def test_a_push_found_in_quiet_hours_goes_out_when_they_end(store, desk, sandbox, make_dispatcher):
@@ -86,5 +86,5 @@ def test_the_scheduler_has_two_fixed_jobs_that_run_at_once(store, desk):
     jobs = build_scheduler(
         store=store, desk=desk, dispatcher=object(), clock=lambda: RECEIVED, dispatch_interval=2, sweep_interval=30
     )
-    assert sorted(job.id for job in jobs.scheduler.get_jobs()) == ["dispatch_outbox", "sweep_deadlines"]
+    assert sorted(job.id for job in jobs.scheduler.get_jobs()) == ["dispatch_outbox", "purge_expired", "sweep_deadlines"]
     assert all(job.next_run_time is not None and job.max_instances == 1 for job in jobs.scheduler.get_jobs())

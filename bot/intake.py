@@ -1,0 +1,239 @@
+"""From the intake table to the handlers: stored updates are handled in order, then marked done.
+
+Webhook and polling both only store updates (desk/intake.py) and wake the worker; the worker reads
+what is waiting, oldest first, and feeds it to the Application through its update processor (which
+keeps each chat's updates in order). An update is marked done only after its handling ended, so a
+crash at any point leaves it waiting for the next start; handling one twice is harmless, because
+inbound messages are idempotent (same chat and message id changes nothing).
+One bot process handles the intake of a bot token, as Telegram allows only one poller anyway.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot import metrics
+from desk import intake
+from desk.store import Store
+
+log = logging.getLogger(__name__)
+
+# Updates being handled at once; the update processor's own limit and per-chat order apply inside this.
+MAX_IN_FLIGHT = 64
+# How often the worker looks at the table unwoken (updates stored by a run that stopped too soon).
+IDLE_LOOK_SECONDS = 2.0
+# How long stopping waits for handling under way; what is cut off stays waiting for the next start.
+DRAIN_SECONDS = 15.0
+RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+PURGE_EVERY_SECONDS = 3600.0
+
+
+class IntakeWorker:
+    """Handles stored updates, each chat's in order, and marks them done."""
+
+    def __init__(
+        self,
+        application: Application,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
+        self.application = application
+        self.store = store
+        self.clock = clock
+        self.max_in_flight = max_in_flight
+        # Taken and not yet recorded as done: never read again meanwhile.
+        self._in_flight: set[int] = set()
+        self._finished: list[int] = []
+        self._handling: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._last_purge: datetime | None = None
+
+    def start(self) -> None:
+        """Begin with whatever an earlier run left waiting."""
+        self._task = asyncio.create_task(self._run(), name="intake worker")
+
+    def wake(self) -> None:
+        """Something was stored: look now."""
+        self._wake.set()
+
+    async def stop(self, *, grace: float = DRAIN_SECONDS) -> None:
+        """Take nothing new, let handling under way finish (up to `grace` s), record what finished."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._handling:
+            done, cut_off = await asyncio.wait(set(self._handling), timeout=grace)
+            for task in cut_off:
+                task.cancel()
+            await asyncio.gather(*cut_off, return_exceptions=True)
+            if cut_off:
+                log.warning("intake: %d updates cut off by shutdown; they are handled at the next start", len(cut_off))
+        await self._record_finished()
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                await self._purge_now_and_then()
+                await self._take()
+                failures = 0
+            except Exception:
+                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                log.warning("intake: reading stored updates failed; again in %s s", delay, exc_info=True)
+                await self._pause(delay)
+                continue
+            await self._pause(IDLE_LOOK_SECONDS)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def _take(self) -> None:
+        while not self._stopping:
+            await self._record_finished()
+            room = self.max_in_flight - len(self._in_flight)
+            if room <= 0:
+                return
+            async with self.store.unit_of_work() as session:
+                rows = await intake.waiting(session, limit=room, skip=self._in_flight)
+            rows = [row for row in rows if row.update_id not in self._in_flight]
+            for row in rows:
+                self._in_flight.add(row.update_id)
+                task = asyncio.create_task(self._handle(row), name=f"update {row.update_id}")
+                self._handling.add(task)
+                task.add_done_callback(self._handling.discard)
+            if len(rows) < room:
+                return
+
+    async def _handle(self, row: intake.Waiting) -> None:
+        outcome = "handled"
+        try:
+            if row.data is None:
+                outcome = "unreadable"
+                log.error("intake: update %s does not decrypt with the data keys; dropped", row.update_id)
+            else:
+                update = Update.de_json(row.data, self.application.bot)
+                # The same path as PTB's own fetcher: the processor keeps each chat's updates in order.
+                await self.application.update_processor.process_update(
+                    update, self.application.process_update(update)
+                )
+        except asyncio.CancelledError:
+            self._in_flight.discard(row.update_id)
+            raise
+        except Exception:
+            # A handler's own errors go to the error handler; this is an update PTB cannot read.
+            outcome = "failed"
+            log.exception("intake: update %s could not be handled; dropped", row.update_id)
+        metrics.UPDATES_HANDLED.labels(outcome).inc()
+        metrics.INTAKE_LATENCY.observe(max((self.clock() - row.received_at).total_seconds(), 0.0))
+        self._finished.append(row.update_id)
+        self._wake.set()
+
+    async def _record_finished(self) -> None:
+        if not self._finished:
+            return
+        finished, self._finished = self._finished, []
+        try:
+            async with self.store.unit_of_work() as session:
+                await intake.mark_done(session, finished, now=self.clock())
+        except Exception:
+            self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
+            raise
+        self._in_flight.difference_update(finished)
+
+    async def _purge_now_and_then(self) -> None:
+        now = self.clock()
+        if self._last_purge is not None and (now - self._last_purge).total_seconds() < PURGE_EVERY_SECONDS:
+            return
+        async with self.store.unit_of_work() as session:
+            await intake.purge_done(session, now=now)
+        self._last_purge = now
+
+
+async def store_updates(store: Store, updates: list[dict], *, source: str, clock: Callable[[], datetime]) -> int:
+    """Store raw updates in one transaction and count them; returns how many were new."""
+    async with store.unit_of_work() as session:
+        new = await intake.store(session, updates, now=clock())
+    metrics.UPDATES_RECEIVED.labels(source).inc(new)
+    if len(updates) > new:
+        metrics.UPDATES_REPEATED.labels(source).inc(len(updates) - new)
+    return new
+
+
+class DurablePoller:
+    """getUpdates that confirms an offset only after the updates below it are stored."""
+
+    def __init__(
+        self,
+        application: Application,
+        store: Store,
+        worker: IntakeWorker,
+        *,
+        clock: Callable[[], datetime],
+        timeout: float = 10,
+    ) -> None:
+        self.bot = application.bot
+        self.store = store
+        self.worker = worker
+        self.clock = clock
+        self.timeout = timeout
+        self._offset: int | None = None
+        self._stopping = False
+        self._waiting_on_telegram = False
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Leave webhook mode if an earlier run was in it (getUpdates is refused otherwise), then poll."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._run(), name="intake poller")
+
+    async def stop(self) -> None:
+        """Stop asking; updates already stored stay stored, those not stored are asked for again next start."""
+        self._stopping = True
+        if self._task is None:
+            return
+        if self._waiting_on_telegram:
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        if self._offset is not None:
+            # Confirm what is stored, so the next run is not handed it again (it would be ignored anyway).
+            with contextlib.suppress(TelegramError):
+                await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                self._waiting_on_telegram = True
+                try:
+                    updates = await self.bot.get_updates(offset=self._offset, timeout=self.timeout)
+                finally:
+                    self._waiting_on_telegram = False
+                if updates:
+                    await store_updates(self.store, [u.to_dict() for u in updates], source="polling", clock=self.clock)
+                    # Only now may Telegram forget them: the next getUpdates confirms this offset.
+                    self._offset = updates[-1].update_id + 1
+                    self.worker.wake()
+                failures = 0
+            except InvalidToken:
+                log.error("intake: Telegram refuses the bot token; polling stopped")
+                return
+            except Exception as exc:
+                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                log.warning("intake: polling failed (%s); again in %s s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)

@@ -1,0 +1,63 @@
+"""Rows that name a citizen's chat, found and deleted by chat id (/forget, and retention of idle citizens).
+
+Every lookup by chat of the privacy flows is here. Chat ids are stored encrypted, so rows are found
+by the chat's keyed lookup hash (`chat_hash`, desk/encrypted.py).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.encrypted import chat_hash_of
+from desk.outbox import OutboxMessage
+from desk.tickets import service
+from desk.tickets.citizens import LanguageChoice
+from desk.tickets.models import Citizen, InboundMessage
+from desk.tickets.questions import Question
+
+
+async def pending_questions(*, session: AsyncSession, chat_id: int) -> list[Question]:
+    """Questions we asked this chat and still wait on, oldest first."""
+    query = (
+        select(Question)
+        .where(Question.chat_hash == chat_hash_of(chat_id), Question.answered_at.is_(None))
+        .order_by(Question.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def language_choice(*, session: AsyncSession, chat_id: int) -> LanguageChoice | None:
+    """The language this chat picked itself, if it did."""
+    return await session.get(LanguageChoice, chat_hash_of(chat_id))
+
+
+def citizen_seen_since(since: datetime):
+    """SQL condition on Citizen: their chat wrote to us at or after `since`."""
+    return exists().where(InboundMessage.chat_hash == Citizen.chat_hash, InboundMessage.received_at >= since)
+
+
+async def forget_chat(*, session: AsyncSession, chat_id: int) -> None:
+    """Delete the citizen of this chat and every row that names the chat (tickets must be erased first)."""
+    chat_hash = chat_hash_of(chat_id)
+    for statement in (
+        delete(Question).where(Question.chat_hash == chat_hash),
+        delete(LanguageChoice).where(LanguageChoice.chat_hash == chat_hash),
+        # Whatever was to go to them, or went: its columns name the chat, its texts their matters.
+        delete(OutboxMessage).where(OutboxMessage.chat_hash == chat_hash),
+        delete(InboundMessage).where(InboundMessage.chat_hash == chat_hash),
+    ):
+        await session.execute(statement)
+    citizen = await service.get_citizen(session=session, chat_id=chat_id)
+    if citizen is not None:
+        await session.delete(citizen)
+        await session.flush()
+
+
+async def orphan_choices(*, session: AsyncSession, before: datetime) -> int:
+    """Delete language choices made before `before` by chats we no longer know as citizens."""
+    known = exists().where(Citizen.chat_hash == LanguageChoice.chat_hash)
+    result = await session.execute(delete(LanguageChoice).where(LanguageChoice.chosen_at < before, ~known))
+    return result.rowcount or 0
+
+
