@@ -11,11 +11,14 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
 
+from bench import report
 from bench.report import machine, write_section
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-BENCHMARKS = ("nlu", "sweeps", "intake")
+# Intake first: it is what the product exists for, and the longest to wait for at the end.
+BENCHMARKS = ("intake", "profile", "nlu", "sweeps")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -27,7 +30,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="PostgreSQL server URL (asyncpg); scratch databases are made on it")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"), help="a running Rasa server for bench.nlu")
+    parser.add_argument("--docs", type=Path, default=report.BENCHMARKS, help="the Markdown file to rewrite")
     args = parser.parse_args(argv)
+    report.BENCHMARKS = args.docs  # every benchmark's write_section writes here
     unknown = set(args.only.split(",")) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
@@ -56,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = "\n".join([
         "## How these figures were made",
         "",
-        f"Machine: {machine()}, {memory_gb():.1f} GB RAM; 1-minute load average at the end "
-        f"{os.getloadavg()[0]:.2f} (the machine is shared: compare rows within a section, not across runs).",
+        (
+            f"Machine: {machine()}, {memory_gb():.1f} GB RAM; 1-minute load average at the end "
+            f"{os.getloadavg()[0]:.2f} (the machine is shared: compare rows within a section, not across runs)."
+        ),
         "",
         "Benchmarks run: " + ("; ".join(done) or "none") + ".",
         *([""] + ["Failed: " + "; ".join(failed)] if failed else []),
@@ -74,6 +81,11 @@ def run(name: str, args: argparse.Namespace, postgres: str | None) -> str:
         if args.rasa_url:
             return "" if nlu.main(["--rasa-url", args.rasa_url]) == 0 else " (errors)"
         return _nlu_without_rasa()
+    if name == "profile":
+        from bench import profile
+
+        profile.main(["--messages", "150" if args.quick else "300"])
+        return ""
     if name == "sweeps":
         from bench import sweeps
 

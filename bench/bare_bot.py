@@ -7,7 +7,14 @@ configured exactly as Charterdesk's own Application (same base URL, rate limiter
 import os
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 
 
@@ -35,7 +42,7 @@ def main() -> None:
     """Poll until interrupted."""
     application = build(
         os.environ["TELEGRAM_BOT_TOKEN"], os.environ["TELEGRAM_API_URL"],
-        float(os.environ.get("TELEGRAM_OVERALL_RATE", 30)),
+        float(os.environ.get("TELEGRAM_OVERALL_RATE", "30")),
     )
     application.run_polling(poll_interval=0, timeout=10, drop_pending_updates=False)
 

@@ -139,6 +139,8 @@ async def run(
                               timings.on_sent, tick=lambda: progress(timings.count()))
         await _wait(lambda: progress(timings.count()) or timings.count() >= scenario.messages,
                     max(120, scenario.messages / 5))
+        if counter is not None:
+            await _settle(counter)  # the last messages' sends are recorded after their acknowledgement
         cpu = time.process_time() - cpu_before
         if profiler is not None:
             profiler.stop()
@@ -189,6 +191,18 @@ def _fresh(api: FakeBotApi) -> Timings:
     timings = Timings()
     api.on_send = timings.on_answer
     return timings
+
+
+async def _settle(counter: QueryCounter, quiet: float = 0.3, limit: float = 10.0) -> None:
+    """Wait until the database has been quiet for `quiet` seconds (or `limit` has passed)."""
+    deadline = time.monotonic() + limit
+    last = -1
+    while time.monotonic() < deadline:
+        total = sum(counter.counts.values())
+        if total == last:
+            return
+        last = total
+        await asyncio.sleep(quiet)
 
 
 async def _wait(done: Callable[[], bool], timeout: float) -> None:

@@ -59,10 +59,12 @@ class Message:
 
 def workload(count: int, chats: int) -> list[Message]:
     """Citizens' messages of every intent and language (ko/en/hu, nlu/data/test.yml), `count` of them."""
-    examples = load_examples(ROOT / "nlu" / "data" / "test.yml")
-    # Interleave the file (grouped by intent and language) so every stretch of the run is mixed.
-    stride = 7 if len(examples) % 7 else 11
-    picked = [examples[(i * stride) % len(examples)] for i in range(count)]
+    groups: dict[tuple[str, str], list] = {}
+    for example in load_examples(ROOT / "nlu" / "data" / "test.yml"):
+        groups.setdefault((example.language, example.intent), []).append(example)
+    # Round robin over (language, intent), so every stretch of the run is mixed as the whole is.
+    ordered = list(groups.values())
+    picked = [ordered[i % len(ordered)][(i // len(ordered)) % len(ordered[i % len(ordered)])] for i in range(count)]
     return [Message(FIRST_CHAT + i % chats, e.text, e.language) for i, e in enumerate(picked)]
 
 

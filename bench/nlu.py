@@ -1,8 +1,9 @@
 """NLU benchmark: the embedded classifier against Rasa DIET on the held-out nlu/data/test.yml.
 
 Both are trained from nlu/data/nlu.yml only. Each runs in its own process, so start-up time and
-resident memory are its own: the embedded classifier in a child Python (start-up = import +
-training), Rasa as `rasa run --enable-api` (start-up = process start to model loaded; its venv and
+resident memory are its own: the embedded classifier in a child Python (start-up = import + load
+on an empty cache, which fits with scikit-learn in a grandchild; the child itself never imports
+scikit-learn or scipy, as the bot does not), Rasa as `rasa run --enable-api` (start-up = process start to model loaded; its venv and
 model come from the cache `charterdesk nlu rasa train` fills). Latency is per message as the bot
 pays it: an in-process call for the embedded classifier, an HTTP round trip on loopback for Rasa.
 
@@ -88,7 +89,9 @@ def run_embedded(messages: list[LabelledMessage]) -> Run:
     )
     result = json.loads(done.stdout)
     if result["heavy"]:
-        raise SystemExit(f"the embedded classifier imported {result['heavy']}: its memory figure would be wrong")
+        raise SystemExit(
+            f"the embedded classifier imported {result['heavy']}: its memory figure would be wrong"
+        )
     predictions = [
         Classification(intent, confidence, language) for intent, confidence, language in result["answers"]
     ]
@@ -252,7 +255,11 @@ CV_CANDIDATES: list[tuple[str, list[tuple[str, str, int, int]], float]] = [
     ("  same, C=1000", [*_BASE], 1000.0),
     ("char_wb 1-4 + words 1-2 + joined char 2-4", [("intent", "char_wb", 1, 4), *_BASE[1:]], 300.0),
     ("char_wb 1-3 + words 1-2", _BASE[:2], 300.0),
-    ("char_wb 1-3 + words 1-2 + joined char 2-4 + jamo char_wb 2-5", [*_BASE, ("jamo", "char_wb", 2, 5)], 300.0),
+    (
+        "char_wb 1-3 + words 1-2 + joined char 2-4 + jamo char_wb 2-5",
+        [*_BASE, ("jamo", "char_wb", 2, 5)],
+        300.0,
+    ),
     ("  same, jamo char_wb 3-6", [*_BASE, ("jamo", "char_wb", 3, 6)], 300.0),
     ("  same, jamo char 3-6", [*_BASE, ("jamo", "char", 3, 6)], 300.0),
 ]
@@ -276,9 +283,11 @@ def cross_validate(seeds: int = 2, folds: int = 5) -> str:
     lines = [
         f"## NLU: choosing the embedded classifier's features ({folds}-fold CV on nlu.yml, {seeds} shuffles)",
         "",
-        f"{len(examples)} training examples; folds stratified by intent and language; macro-F1 of the "
-        "out-of-fold predictions, averaged over the shuffles. The held-out test.yml plays no part. "
-        "Shipped: the row marked *.",
+        (
+            f"{len(examples)} training examples; folds stratified by intent and language; macro-F1 of the "
+            "out-of-fold predictions, averaged over the shuffles. The held-out test.yml plays no part. "
+            "Shipped: the row marked *."
+        ),
         "",
         "| features | C | macro-F1 | " + " | ".join(f"{lang}" for lang in LANGUAGES) + " |",
         "|---|---|---|" + "---|" * len(LANGUAGES),

@@ -17,6 +17,7 @@ from pathlib import Path
 from pyinstrument.session import Session
 
 from bench.load import ROOT
+from bench.report import write_section
 
 # Where the event loop waits: for the database thread, the next update, a timer.
 IDLE = {"select", "epoll.poll", "poll", "sleep", "wait"}
@@ -62,8 +63,10 @@ def costs(session: Session) -> tuple[Counter, float, float]:
 def render(by_owner: Counter, busy: float, idle: float, messages: int, top: int = 15) -> str:
     """Markdown table of the top costs, in ms per message and share of busy time."""
     lines = [
-        f"Busy {1000 * busy / messages:.1f} ms per message (profiler overhead included), "
-        f"idle (event loop waiting on the database thread or the next update) {1000 * idle / messages:.1f} ms.",
+        (
+            f"Busy {1000 * busy / messages:.1f} ms per message (profiler overhead included), idle (event loop "
+            f"waiting on the database thread or the next update) {1000 * idle / messages:.1f} ms."
+        ),
         "",
         "| where (self time) | ms per message | share of busy time |",
         "|---|---|---|",
@@ -93,14 +96,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--database", help="DATABASE_URL (default: a fresh SQLite file)")
     parser.add_argument("--keep", help="copy the HTML profile here")
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
         result, session = run(args.messages, args.database, Path(workdir))
         if args.keep:
             Path(args.keep).write_bytes((Path(workdir) / "profile.html").read_bytes())
     by_owner, busy, idle = costs(session)
-    print(render(by_owner, busy, idle, args.messages))
-    print(f"\nCPU {1000 * result['cpu_seconds'] / args.messages:.1f} ms/msg, queries/msg {result['queries']}")
+    queries = ", ".join(f"{kind} {count:.2f}" for kind, count in result["queries"].items())
+    body = "\n\n".join([
+        "## Intake profile: where the pipeline's time goes",
+        (
+            f"pyinstrument over {args.messages} messages flat out, in-process (bench/inprocess.py), "
+            f"{'the given database' if args.database else 'SQLite'}; self time charged to the package or module "
+            "that called into the standard library. Under the profiler (which adds its own overhead): "
+            f"CPU {1000 * result['cpu_seconds'] / args.messages:.1f} ms per message; "
+            f"SQL statements per message: {queries}."
+        ),
+        render(by_owner, busy, idle, args.messages),
+    ])
+    print(body)
+    if not args.no_docs:
+        command = "python -m bench.profile" + (f" --messages {args.messages}" if args.messages != 300 else "")
+        print(f"\nwritten to {write_section('profile', body, command=command)}", file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import citizen_anonymous
 from bot.citizen_menu import set_chat_menu, set_menus
-from bot.citizen_support import citizen_deps, deliver, finish_press, inbound_of
+from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of
 from bot.deps import deps_of
 from desk.tickets import flows
 from nlu.classifier import LOW_CONFIDENCE
@@ -92,20 +92,12 @@ async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: the privacy notice and the language buttons (a deep-link payload is ignored)."""
-    deps = deps_of(context)
-    async with deps.store.unit_of_work() as session:
-        answer = await flows.start(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
-    await deliver(deps, answer)
+    await answer_with(update, context, flows.start)
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language: the language buttons."""
-    deps = deps_of(context)
-    async with deps.store.unit_of_work() as session:
-        answer = await flows.language_prompt(
-            session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock()
-        )
-    await deliver(deps, answer)
+    await answer_with(update, context, flows.language_prompt)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,10 +133,7 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: stop a pending anonymous complaint or the appointment questions."""
     if await citizen_anonymous.cancel_if_waiting(update, context):
         return
-    deps = deps_of(context)
-    async with deps.store.unit_of_work() as session:
-        answer = await flows.cancel(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
-    await deliver(deps, answer)
+    await answer_with(update, context, flows.cancel)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

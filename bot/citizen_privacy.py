@@ -6,7 +6,7 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.citizen_support import deliver, finish_press, inbound_of
+from bot.citizen_support import answer_with, deliver, finish_press, inbound_of
 from bot.deps import deps_of
 from desk.privacy import forget, mydata
 from desk.tickets.flows import Press
@@ -35,10 +35,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: what would be erased, with buttons to confirm or keep."""
-    deps = deps_of(context)
-    async with deps.store.unit_of_work() as session:
-        answer = await forget.ask(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
-    await deliver(deps, answer)
+    await answer_with(update, context, forget.ask)
 
 
 async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -62,6 +62,14 @@ def inbound_of(update: Update) -> flows.Inbound:
     )
 
 
+async def answer_with(update: Update, context: CallbackContext, flow) -> None:
+    """Run `flow(session, desk, inbound, now)` for this message in one transaction, then deliver its answer."""
+    deps = deps_of(context)
+    async with deps.store.unit_of_work() as session:
+        answer = await flow(session=session, desk=deps.desk, inbound=inbound_of(update), now=deps.clock())
+    await deliver(deps, answer)
+
+
 async def deliver(deps: BotDeps, answer: flows.Answer) -> None:
     """Send the rows leased to us, in order; once a row to a chat does not go, that chat's later rows
     wait for the dispatcher, so one chat's messages never overtake each other. Anonymous-path rows

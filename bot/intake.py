@@ -73,7 +73,7 @@ class IntakeWorker:
         if self._task is not None:
             await self._task
         if self._handling:
-            done, cut_off = await asyncio.wait(set(self._handling), timeout=grace)
+            _, cut_off = await asyncio.wait(set(self._handling), timeout=grace)
             for task in cut_off:
                 task.cancel()
             await asyncio.gather(*cut_off, return_exceptions=True)
@@ -232,7 +232,7 @@ class DurablePoller:
             except InvalidToken:
                 log.error("intake: Telegram refuses the bot token; polling stopped")
                 return
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the offset stays and the batch comes again
                 delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
                 log.warning("intake: polling failed (%s); again in %s s", type(exc).__name__, delay)

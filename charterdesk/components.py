@@ -8,6 +8,7 @@ from charterdesk.errors import StartupError
 from desk import keyring
 from desk.charter import Charter, CharterError, load_charter
 from desk.config import Settings
+from desk.rotation import check_readable
 from desk.staff.startup import seed_registry
 from desk.store import Store, StoreError
 from desk.texts import Texts, TextsError
@@ -58,7 +59,9 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
             await store.migrate()
         else:
             await store.check()
-    except StoreError as exc:
+        # A lost or swapped key file is found now, not at the first citizen's message.
+        await check_readable(store, ring=keyring.current())
+    except (StoreError, keyring.KeyringError) as exc:
         await store.dispose()
         raise StartupError(str(exc)) from exc
     await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act

@@ -23,8 +23,13 @@ QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors.default", "aiohttp.
 ADOPTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # A Telegram bot token: the bot's numeric id, a colon, ~35 URL-safe characters.
 _TOKEN = re.compile(r"(?<![0-9])([0-9]{5,}):[A-Za-z0-9_-]{30,}(?![A-Za-z0-9_-])")
-# Every attribute a LogRecord has of its own; anything else on a record came from `extra=`.
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Every attribute a LogRecord has of its own; anything else on a record came from `extra=`
+# (except uvicorn's copy of the message with terminal colour codes).
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def mask_tokens(text: str) -> str:

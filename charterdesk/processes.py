@@ -13,6 +13,9 @@ from bot.deps import BotDeps
 from bot.intake import DurablePoller, IntakeWorker
 from bot.transport import TelegramTransport
 from charterdesk.components import Components, utc_now
+from charterdesk.errors import StartupError
+from charterdesk.http_server import HttpServer
+from charterdesk.monitoring import build_monitoring_app
 from charterdesk.webhook import WebhookServer
 from desk import keyring
 from desk.config import Settings
@@ -58,6 +61,8 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             )
             jobs.start()
             stack.push_async_callback(jobs.stop)
+        if settings.metrics_port is not None and not (bot and settings.webhook_url):
+            await start_monitoring(components, stack)
         log.info("running: bot=%s scheduler=%s", bot, scheduler)
         await stop.wait()
         log.info("stopping")
@@ -78,6 +83,20 @@ async def start_intake(components: Components, application, stack: contextlib.As
     await receiving.start()
     stack.push_async_callback(receiving.stop)
     return receiving
+
+
+async def start_monitoring(components: Components, stack: contextlib.AsyncExitStack) -> None:
+    """/healthz and /metrics on WEBHOOK_LISTEN:CHARTERDESK_METRICS_PORT (the webhook server has its own)."""
+    settings = components.settings
+    server = HttpServer(build_monitoring_app(components), host=settings.webhook_listen, port=settings.metrics_port)
+    try:
+        url = await server.start()
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {settings.webhook_listen}:{settings.metrics_port} (CHARTERDESK_METRICS_PORT): {exc}"
+        ) from exc
+    stack.push_async_callback(server.stop)
+    log.info("health and metrics on %s", url)
 
 
 def ensure_keyring(settings: Settings) -> None:

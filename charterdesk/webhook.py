@@ -5,7 +5,6 @@ the body is read up to a limit, the update is stored in the database, and only t
 answered 200; handling happens afterwards (bot/intake.py). A refused request writes nothing.
 """
 
-import asyncio
 import hmac
 import json
 import logging
@@ -15,18 +14,18 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
+from telegram.error import TelegramError
 
 from bot import metrics
 from bot.intake import IntakeWorker, store_updates
-from charterdesk import metrics_page
 from charterdesk.components import Components, utc_now
 from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
+from charterdesk.monitoring import monitoring_routes
 from charterdesk.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's own rule for secret_token.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_PATH = "/telegram"
-HEALTH_TIMEOUT_SECONDS = 3.0
 
 
 class Receiver:
@@ -102,51 +100,13 @@ def _refuse(reason: str, status: int, text: str) -> Response:
 
 def build_webhook_app(components: Components, receiver: Receiver, *, path: str = DEFAULT_PATH) -> Starlette:
     """The webhook server's app: the receiver, /healthz, /metrics and the public compliance page."""
-
-    async def healthz(request: Request) -> Response:
-        checks = {
-            "database": await _database_ok(components),
-            "nlu": await _nlu_ok(components.classifier),
-        }
-        healthy = all(checks.values())
-        return JSONResponse(
-            {"status": "ok" if healthy else "unavailable", "checks": checks}, status_code=200 if healthy else 503
-        )
-
-    async def metrics_endpoint(request: Request) -> Response:
-        body, content_type = await metrics_page.scrape(components.store, now=utc_now())
-        return Response(body, media_type=content_type)
-
     return Starlette(
         routes=[
             Route(path, receiver.take, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *monitoring_routes(components),
             Mount("/", app=build_web_app(components)),
         ]
     )
-
-
-async def _database_ok(components: Components) -> bool:
-    try:
-        await asyncio.wait_for(components.store.check(), HEALTH_TIMEOUT_SECONDS)
-    except Exception:  # unreachable, refused, timed out: all mean "not healthy"
-        return False
-    return True
-
-
-async def _nlu_ok(classifier) -> bool:
-    # The embedded classifier lives in this process; a Rasa server must answer its root URL.
-    if classifier is None:
-        return False
-    url = getattr(classifier, "url", None)
-    if not url:
-        return True
-    try:
-        async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_SECONDS) as client:
-            return (await client.get(f"{url.rstrip('/')}/")).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 class WebhookServer:
@@ -176,7 +136,11 @@ class WebhookServer:
             raise StartupError(
                 f"cannot listen on {settings.webhook_listen}:{settings.webhook_port} (WEBHOOK_LISTEN/WEBHOOK_PORT): {exc}"
             ) from exc
-        await self.application.bot.set_webhook(url=self.url, secret_token=self.secret, drop_pending_updates=False)
+        try:
+            await self.application.bot.set_webhook(url=self.url, secret_token=self.secret, drop_pending_updates=False)
+        except TelegramError as exc:
+            await self.http.stop()
+            raise StartupError(f"Telegram refused WEBHOOK_URL: {exc}") from exc
         log.info("webhook server on %s; Telegram pushes to %s", self.base_url, urlsplit(self.url)._replace(query="").geturl())
 
     async def stop(self) -> None:

@@ -43,3 +43,5 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=0, le=65535, validation_alias="WEBHOOK_PORT")
     # Telegram's updates are a few kB; anything bigger than this is refused (413) before it is read whole.
     webhook_max_body: int = Field(default=1_048_576, gt=0, validation_alias="WEBHOOK_MAX_BODY")
+    # A process without the webhook server (scheduler, polling bot) serves /healthz and /metrics here if set.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535, validation_alias="CHARTERDESK_METRICS_PORT")

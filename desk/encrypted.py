@@ -19,7 +19,9 @@ _REFUSED = {operator.eq, operator.ne, operators.in_op, operators.not_in_op, oper
             operators.ilike_op, operators.contains_op, operators.startswith_op}
 
 
-class _Encrypted(TypeDecorator):
+class Encrypted(TypeDecorator):
+    """A column stored AES-GCM encrypted, bound to its table and column; see EncryptedText, EncryptedInt."""
+
     impl = Text
     cache_ok = True
 
@@ -51,7 +53,7 @@ class _Encrypted(TypeDecorator):
         return text
 
 
-class EncryptedText(_Encrypted):
+class EncryptedText(Encrypted):
     """Text stored AES-GCM encrypted (citizens' words, names)."""
 
     cache_ok = True
@@ -62,7 +64,7 @@ class EncryptedText(_Encrypted):
         return value
 
 
-class EncryptedInt(_Encrypted):
+class EncryptedInt(Encrypted):
     """An integer (a chat id) stored AES-GCM encrypted."""
 
     cache_ok = True

@@ -25,7 +25,7 @@ KEEP_DONE = timedelta(days=1)
 
 
 class IntakeUpdate(Base):
-    """One raw update as Telegram sent it, sealed, until it has been handled."""
+    """One raw update as Telegram sent it, encrypted, until it has been handled."""
 
     __tablename__ = "intake_updates"
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce, update
 
 from desk import keyring
-from desk.encrypted import EncryptedInt, _Encrypted
+from desk.encrypted import Encrypted, EncryptedInt
+from desk.keyring import KeyringError
 from desk.schema import metadata
 from desk.store import Store
 
@@ -37,7 +38,7 @@ def encrypted_columns() -> Iterator[tuple[Table, Column]]:
     """Every encrypted column of the schema, table by table."""
     for table in metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, _Encrypted):
+            if isinstance(column.type, Encrypted):
                 yield table, column
 
 
@@ -109,6 +110,21 @@ async def key_use(store: Store) -> dict[int, int]:
                 if str(key_id).isdigit():
                     counts[int(key_id)] = counts.get(int(key_id), 0) + count
     return counts
+
+
+async def check_readable(store: Store, *, ring: keyring.Keyring) -> None:
+    """KeyringError unless the ring decrypts a stored value of each encrypted column (start-up check).
+
+    A key file lost or swapped is found at start, with a clear message, not at the first citizen."""
+    async with store.unit_of_work() as session:
+        for table, column in encrypted_columns():
+            raw = type_coerce(column, Text)
+            value = await session.scalar(select(raw).where(raw.startswith(keyring.PREFIX)).limit(1))
+            if value is not None:
+                try:
+                    ring.decrypt(value, purpose=column.type.purpose)
+                except KeyringError as error:
+                    raise KeyringError(f"{ring.path or 'the key file'} cannot read this database: {error}") from None
 
 
 def _current(ring: keyring.Keyring) -> str:

@@ -35,6 +35,11 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             # Writers queue for the file lock instead of failing at once with "database is locked".
             options["connect_args"] = {"timeout": 30}
+            if parsed.database not in (None, "", ":memory:"):
+                # Every transaction takes the write lock (BEGIN IMMEDIATE), so one connection does all
+                # this process can: units of work queue for it in order, instead of several connections
+                # polling the file lock in SQLite's busy handler (sleeps up to 100 ms; 3x the p99).
+                options.update(pool_size=1, max_overflow=0, pool_timeout=30)
         else:
             options.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(parsed, **options)
@@ -120,6 +125,8 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Erased and deleted rows (retention, /forget) are overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -204,7 +204,10 @@ class EmbeddedClassifier:
 def _fit_in_child(data_dir: Path) -> EmbeddedClassifier | None:
     """The fit of `python -m nlu.fit` in a child process, or None (logged) if that failed."""
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
     try:
         done = subprocess.run(
             [sys.executable, "-m", "nlu.fit", str(data_dir)],

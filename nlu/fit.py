@@ -38,7 +38,10 @@ LANGUAGE_FEATURES: tuple[Analyzer, ...] = (Analyzer("lower", "char_wb", 1, 3),)
 def tfidf_pipeline(analyzers: Sequence[Analyzer], *, c: float) -> Pipeline:
     """Sublinear tf-idf per n-gram family, l2-normalised each, then multinomial logistic regression."""
     vectorizers = [
-        (f"{a.preprocess}-{a.kind}-{a.low}-{a.high}", TfidfVectorizer(analyzer=a, sublinear_tf=True, lowercase=False))
+        (
+            f"{a.preprocess}-{a.kind}-{a.low}-{a.high}",
+            TfidfVectorizer(analyzer=a, sublinear_tf=True, lowercase=False),
+        )
         for a in analyzers
     ]
     return Pipeline(
@@ -64,10 +67,12 @@ def fit_language_detector(examples: Sequence[Example]) -> LanguageDetector:
 
 def fit(examples: Sequence[Example]) -> EmbeddedClassifier:
     """Both models, fitted on `examples`."""
-    intent_model = build_intent_pipeline()
+    texts = [e.text for e in examples]
+    # A family with no n-gram in the data (jamo, for data without Korean) has nothing to learn.
+    intent_model = tfidf_pipeline([a for a in INTENT_FEATURES if any(map(a, texts))], c=INTENT_C)
     # On a matrix this small BLAS threads cost more than they save (measured 0.45 s -> 0.32 s).
     with threadpool_limits(limits=1):
-        intent_model.fit([e.text for e in examples], [e.intent for e in examples])
+        intent_model.fit(texts, [e.intent for e in examples])
         language_detector = fit_language_detector(examples)
     return EmbeddedClassifier(CompiledLinear.from_pipeline(intent_model), language_detector)
 

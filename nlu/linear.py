@@ -45,7 +45,9 @@ class CompiledLinear:
             if len(terms) != len(idf):
                 raise ValueError("each term needs its idf weight")
             vocabulary = {term: index for index, term in enumerate(terms)}
-            self._parts.append(_Part(analyzer, vocabulary, np.asarray(idf, dtype=float), bool(sublinear), offset))
+            self._parts.append(
+                _Part(analyzer, vocabulary, np.asarray(idf, dtype=float), bool(sublinear), offset)
+            )
             offset += len(terms)
         # Rows per feature, so one message gathers only the rows of the n-grams it contains.
         self._weights = np.ascontiguousarray(weights, dtype=float)
@@ -64,7 +66,9 @@ class CompiledLinear:
             if getattr(vectorizer, "norm", None) != "l2" or not isinstance(
                 getattr(vectorizer, "analyzer", None), Analyzer
             ):
-                raise TypeError("CompiledLinear handles l2-normalised TfidfVectorizers over nlu.features.Analyzer only")
+                raise TypeError(
+                    "CompiledLinear handles l2-normalised TfidfVectorizers over nlu.features.Analyzer only"
+                )
             terms = [""] * len(vectorizer.vocabulary_)
             for term, index in vectorizer.vocabulary_.items():
                 terms[index] = term
@@ -86,7 +90,9 @@ class CompiledLinear:
         }
         # ensure_ascii: lone surrogates or NULs in a term survive the round trip as escapes.
         arrays = {
-            f"{prefix}.meta": np.frombuffer(json.dumps(meta, ensure_ascii=True).encode("ascii"), dtype=np.uint8),
+            f"{prefix}.meta": np.frombuffer(
+                json.dumps(meta, ensure_ascii=True).encode("ascii"), dtype=np.uint8
+            ),
             f"{prefix}.weights": self._weights,
             f"{prefix}.intercept": self._intercept,
         }
@@ -129,7 +135,9 @@ class CompiledLinear:
         if len(scores) == 1:
             score = float(scores[0])
             # The logistic function, written so neither branch can overflow.
-            positive = 1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
+            positive = (
+                1.0 / (1.0 + math.exp(-score)) if score >= 0 else math.exp(score) / (1.0 + math.exp(score))
+            )
             return np.array([1.0 - positive, positive])
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()

@@ -10,13 +10,18 @@
 #                createdb -h 127.0.0.1 -U postgres charterdesk)
 # RASA_URL       a Rasa server to use; unset = start `charterdesk nlu rasa serve` on STACK_RASA_PORT
 #                (default 5005; the first run builds its venv and model under ~/.cache/charterdesk)
+# STACK_RASA=off  no Rasa at all: the embedded classifier answers
+# STACK_RASA_START_SECONDS  how long to wait for Rasa to serve (default 3600: a cold first run trains)
 # STACK_LOG_DIR  if set, each process writes to STACK_LOG_DIR/<name>.log instead of this terminal
 # CHARTERDESK_BIN  the charterdesk command (default: the repository's .venv, else PATH)
 set -euo pipefail
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 501)); then
+  echo "scripts/stack.sh needs bash 5.1 or newer (wait -n -p); this is $BASH_VERSION" >&2; exit 2
+fi
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STOP_GRACE_SECONDS=30
-RASA_START_SECONDS="${STACK_RASA_START_SECONDS:-1800}"  # a cold machine installs Rasa and trains first
+RASA_START_SECONDS="${STACK_RASA_START_SECONDS:-3600}"  # a cold machine installs Rasa and trains first
 
 if [ -z "${CHARTERDESK_BIN:-}" ]; then
   if [ -x "$ROOT/.venv/bin/charterdesk" ]; then CHARTERDESK_BIN="$ROOT/.venv/bin/charterdesk"; else CHARTERDESK_BIN=charterdesk; fi
@@ -94,7 +99,10 @@ case "$DATABASE_URL" in
   *) say "DATABASE_URL is not PostgreSQL ($DATABASE_URL): the stack runs against a PostgreSQL server" ;;
 esac
 
-if [ -z "${RASA_URL:-}" ]; then
+if [ "${STACK_RASA:-on}" = off ]; then
+  unset RASA_URL
+  say "STACK_RASA=off: the embedded classifier, no Rasa"
+elif [ -z "${RASA_URL:-}" ]; then
   port="${STACK_RASA_PORT:-5005}"
   start rasa "$CHARTERDESK_BIN" nlu rasa serve --port "$port"
   export RASA_URL="http://127.0.0.1:$port"

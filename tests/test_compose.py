@@ -137,6 +137,14 @@ def test_bot_healthcheck_asks_healthz_on_the_port_it_listens_on(services) -> Non
     assert bot["ports"][0]["host_ip"] == "127.0.0.1"
 
 
+def test_scheduler_healthcheck_asks_healthz_on_its_metrics_port(services) -> None:
+    scheduler = services["scheduler"]
+    port = scheduler["environment"]["CHARTERDESK_METRICS_PORT"]
+    assert port != services["bot"]["environment"]["WEBHOOK_PORT"]
+    assert f"http://127.0.0.1:{port}/healthz" in " ".join(scheduler["healthcheck"]["test"])
+    assert scheduler["environment"]["WEBHOOK_LISTEN"] == "0.0.0.0"
+
+
 def test_a_missing_webhook_url_is_refused(compose) -> None:
     command, env = compose
     if (ROOT / ".env").exists():

@@ -92,7 +92,7 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
         await store.migrate()
         async with store.unit_of_work() as session:
             report = await build_report(session=session, charter=charter, period=period, now=now)
-    except StoreError as error:
+    except (StoreError, keyring.KeyringError) as error:
         _fail(EXIT_FAILED, str(error))
     finally:
         await store.dispose()

@@ -9,10 +9,6 @@ import textwrap
 import threading
 
 from babel.dates import format_skeleton
-from matplotlib import font_manager, rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from desk.charter import CATEGORIES
 from desk.reports.figures import Figures
@@ -34,6 +30,11 @@ _drawing = threading.Lock()
 
 def render_png(report: Report, texts: Texts, language: str) -> bytes:
     """The chart of a report, labelled in `language` (in English if no installed font can draw it)."""
+    # matplotlib is imported on first use: ~30 MB that the bot process carries only once a report is drawn.
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     families = _installed_families()
     words = Words(texts, _drawable_language(texts, language, families), report.timezone)
     with _drawing, rc_context({"font.family": families, "font.size": 9}):
@@ -80,7 +81,7 @@ def _stacked(axes, words: Words, labels: list[str], figures: list[Figures], titl
     margin = max(MIN_SLOTS - len(labels), 0) / 2
     axes.set_xlim(-0.5 - margin, len(labels) - 0.5 + margin)
     axes.set_title(title)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_integer_ticks())
     axes.set_ylim(0, max([*bottom, 1]) * 1.15)
     axes.spines[["top", "right"]].set_visible(False)
 
@@ -95,7 +96,7 @@ def _ratings(axes, words: Words, total: Figures) -> None:
     if total.ratings:
         title += f"  ({words.score(total.mean_score)} / 5)"
     axes.set_title(title)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_integer_ticks())
     axes.set_ylim(0, max([*counts, 1]) * 1.15)
     axes.spines[["top", "right"]].set_visible(False)
 
@@ -110,7 +111,15 @@ def _wrap(label: str) -> str:
     return textwrap.fill(label, 12, break_long_words=False)
 
 
+def _integer_ticks():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _installed_families() -> list[str]:
+    from matplotlib import font_manager
+
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return [family for family in FONT_PREFERENCE if family in installed] or ["sans-serif"]
 

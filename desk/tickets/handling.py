@@ -161,6 +161,8 @@ async def reopen(*, session: AsyncSession, desk: Desk, staff: Staff, ticket: Tic
     """Open an answered or closed ticket again, on a fresh charter clock from now."""
     if ticket.status == "open":
         raise ActionError("utter_staff_already_open", number=ticket.number)
+    if ticket.erased_at is not None:  # withdrawn by /forget or past retention: nothing and no one to answer
+        raise ActionError("utter_staff_ticket_erased", number=ticket.number)
     ticket.status = "open"
     ticket.closed_at = ticket.answered_at = ticket.interim_at = None
     ticket.due_at = desk.charter.due_at(ticket.category, now)

@@ -49,7 +49,8 @@ async def settle_citizen(
         await session.flush()
     citizen.language = language
     # Whoever writes to the bot has not blocked it (any more): pushes may reach them again.
-    citizen.unreachable_at = None
+    if citizen.unreachable_at is not None:  # assigned only when set: an assignment costs an UPDATE per message
+        citizen.unreachable_at = None
     return citizen
 
 

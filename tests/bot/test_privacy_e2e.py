@@ -13,7 +13,15 @@ from desk.encrypted import chat_hash_of
 from desk.intake import IntakeUpdate
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
-from tests.bot.test_staff_e2e import STAFF_CHAT, audit_actions, buttons, open_ticket, staff_chat, staff_says, ticket
+from tests.bot.test_staff_e2e import (
+    STAFF_CHAT,
+    audit_actions,
+    buttons,
+    open_ticket,
+    staff_chat,
+    staff_says,
+    ticket,
+)
 from tests.desk.test_privacy import scan, totals
 
 __all__ = ["staff_chat"]  # the fixture, imported so pytest finds it here
@@ -61,7 +69,7 @@ def personal_in_logs(caplog, *needles: str) -> dict[str, int]:
 
 async def test_mydata_then_forget_leave_nothing_and_logs_say_nothing_personal(sandbox, staff_chat, live, caplog):
     caplog.set_level(logging.DEBUG)
-    ack, card = await open_ticket(sandbox, CITIZEN, INQUIRY, name="Quokka", username=USERNAME)
+    ack, _ = await open_ticket(sandbox, CITIZEN, INQUIRY, name="Quokka", username=USERNAME)
     assert "I-1001" in ack["text"]
     await staff_says(sandbox, 1002, "/reply I-1001 Bring your ID card to room 3.")
     await sandbox.wait_for_bot_messages(CITIZEN, count=2)

@@ -1,6 +1,6 @@
 """End to end: an officer asks for /report and gets the figures as text, a PNG chart and a CSV table."""
 
-from tests.bot.test_staff_e2e import STAFF_CHAT, audit_actions, open_ticket, staff_says, staff_chat  # noqa: F401
+from tests.bot.test_staff_e2e import STAFF_CHAT, audit_actions, open_ticket, staff_chat, staff_says  # noqa: F401
 
 INQUIRY = "What documents do I need for the housing benefit?"
 OFFICER, AGENT = 1001, 1002

@@ -37,7 +37,7 @@ class BotProcess:
 
     async def start(self) -> None:
         self.starts += 1
-        log = open(self.workdir / f"bot-{self.starts}.log", "wb")  # noqa: SIM115 (the child writes to it)
+        log = open(self.workdir / f"bot-{self.starts}.log", "wb")  # noqa: SIM115, ASYNC230 (a moment, before the child starts)
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "charterdesk", "bot", env=self.env, cwd=self.workdir, stdout=log, stderr=log,
         )

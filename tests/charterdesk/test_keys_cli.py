@@ -18,7 +18,7 @@ CITIZENS = 30
 
 def charterdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))}
-    return subprocess.run([sys.executable, "-m", "charterdesk", *args], env={**clean, **env}, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "charterdesk", *args], check=False, env={**clean, **env}, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 

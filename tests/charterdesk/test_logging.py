@@ -95,7 +95,9 @@ def test_bot_tokens_are_masked_in_messages_and_tracebacks():
         (False, "yaml", None, "text"),  # Settings then refuses it with a clear message
     ],
 )
-def test_the_format_comes_from_flag_environment_or_dotenv(monkeypatch, tmp_path, flag, variable, dotenv, expected):
+def test_the_format_comes_from_flag_environment_or_dotenv(
+    monkeypatch, tmp_path, flag, variable, dotenv, expected
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CHARTERDESK_LOG_FORMAT", raising=False)
     if variable is not None:
@@ -116,15 +118,19 @@ def test_configure_routes_everything_through_one_handler(monkeypatch):
     try:
         configure_logging("json")
         logging.getLogger("desk.test").info("one", extra={"n": 1})
-        uvicorn.info("GET /healthz 200")
+        uvicorn.info("GET /healthz 200", extra={"color_message": "GET \x1b[1m/healthz\x1b[0m 200"})
         logging.getLogger("httpx").info(f"HTTP Request: POST https://api.telegram.org/bot{TOKEN}/x")
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logging.captureWarnings(False)
     entries = json_lines(stream.getvalue())
-    assert [(e["logger"], e["message"]) for e in entries] == [("desk.test", "one"), ("uvicorn.access", "GET /healthz 200")]
+    assert [(e["logger"], e["message"]) for e in entries] == [
+        ("desk.test", "one"),
+        ("uvicorn.access", "GET /healthz 200"),
+    ]
     assert entries[0]["n"] == 1
+    assert "color_message" not in entries[1]  # uvicorn's terminal-coloured copy of the message
 
 
 def test_an_unknown_format_is_refused():
@@ -140,6 +146,7 @@ def test_a_failed_start_is_a_json_line_too(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 1
     entries = json_lines(done.stderr)
@@ -150,7 +157,13 @@ def test_a_failed_start_is_a_json_line_too(tmp_path):
 def test_migrate_with_the_setting_writes_only_json_lines(tmp_path):
     env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", CHARTERDESK_LOG_FORMAT="json")
     done = subprocess.run(
-        [sys.executable, "-m", "charterdesk", "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "charterdesk", "migrate"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     entries = json_lines(done.stderr)
@@ -173,7 +186,10 @@ def test_the_demo_logs_only_json_and_nothing_the_citizen_wrote(tmp_path):
         with httpx.Client(base_url=page, timeout=30) as http:
             sent = http.post("sandbox/api/send", json={"user_id": citizen, "text": text})
             sent.raise_for_status()
-            reply = http.get(f"sandbox/api/chats/{citizen}/messages", params={"after": sent.json()["message_id"], "wait": 20})
+            reply = http.get(
+                f"sandbox/api/chats/{citizen}/messages",
+                params={"after": sent.json()["message_id"], "wait": 20},
+            )
             answers = [m["text"] for m in reply.json()["messages"] if m["from"]["is_bot"]]
         assert answers and "I-1001" in answers[0]
     finally:

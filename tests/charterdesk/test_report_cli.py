@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desk import keyring
 from tests.conftest import ROOT
 from tests.desk.test_reports_seed import SECRETS, seed_history
 
@@ -23,7 +24,9 @@ def report(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProc
         for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))
     }
-    env = {**clean, "DATABASE_URL": database_url, "CHARTER_FILE": str(ROOT / "charter.yml")}
+    env = {**clean, "DATABASE_URL": database_url, "CHARTER_FILE": str(ROOT / "charter.yml"),
+           # The keys the test seeded with (tests/conftest.py data_keys): rating comments are encrypted.
+           "CHARTERDESK_KEY_FILE": str(keyring.current().path)}
     return subprocess.run(
         [sys.executable, "-m", "charterdesk", "report", *args],
         check=False,

@@ -13,6 +13,7 @@ def charterdesk(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Comple
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))}
     return subprocess.run(
         [sys.executable, "-m", "charterdesk", *args],
+        check=False,
         env={**clean, **env},
         cwd=cwd,
         capture_output=True,

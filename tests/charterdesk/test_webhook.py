@@ -11,13 +11,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from charterdesk.components import Components, assemble
+from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.processes import serve
-from charterdesk.webhook import SECRET_HEADER, Receiver, build_webhook_app
+from charterdesk.webhook import SECRET_HEADER, SECRET_PATTERN, Receiver, build_webhook_app, webhook_secret
 from desk.config import Settings
 from desk.schema import metadata
 from desk.store import Store
 from sandbox import Sandbox
+from tests.charterdesk.test_startup import charterdesk
 from tests.conftest import ROOT
 
 SECRET = "test-secret_0123456789"
@@ -54,12 +56,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def hooked(sandbox, database_url, data_keys) -> AsyncIterator[tuple[Components, str]]:
-    """The bot in webhook mode; yields the components and the server's base URL."""
+async def hooked(request, sandbox, database_url, data_keys) -> AsyncIterator[tuple[Components, str]]:
+    """The bot in webhook mode (with the scheduler if the test asks: `charterdesk run`); yields the
+    components and the server's base URL."""
     port = free_port()
     components = await assemble(webhook_settings(sandbox, database_url, data_keys.path, port))
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(components, bot=True, scheduler=False, stop=stop))
+    with_scheduler = getattr(request, "param", False)
+    running = asyncio.create_task(serve(components, bot=True, scheduler=with_scheduler, stop=stop))
     try:
         await sandbox.world.updates_changed.wait_until(lambda: sandbox.world.webhook or running.done(), 60)
         assert not running.done(), running.exception()
@@ -88,6 +92,7 @@ async def row_counts(store: Store) -> dict[str, int]:
         }
 
 
+@pytest.mark.parametrize("hooked", [True], indirect=True, ids=["run"])
 async def test_a_citizen_message_pushed_to_the_webhook_gets_its_ticket_and_metrics_count_it(sandbox, hooked):
     components, base = hooked
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -228,3 +233,47 @@ async def test_health_is_503_and_updates_are_not_acknowledged_when_the_database_
     assert push.status_code == 503 and worker.wakes == 0  # not stored, so Telegram must deliver it again
     assert scrape(metrics.text)[("charterdesk_database_up", ())] == 0
     assert draining.status_code == 503
+
+
+def test_the_webhook_secret_is_checked_or_made_up():
+    made = {webhook_secret(None), webhook_secret("")}
+    assert len(made) == 2 and all(SECRET_PATTERN.match(secret) and len(secret) >= 32 for secret in made)
+    assert webhook_secret(SECRET) == SECRET
+    for bad in ("has space", "ümlaut", "x" * 257, "semi;colon"):
+        with pytest.raises(StartupError, match="WEBHOOK_SECRET"):
+            webhook_secret(bad)
+
+
+def test_a_webhook_url_telegram_cannot_use_stops_start_up(tmp_path):
+    env = {"TELEGRAM_BOT_TOKEN": "1:x", "CHARTER_FILE": str(ROOT / "charter.yml"), "WEBHOOK_URL": "ftp://desk.example.org/telegram"}
+    result = charterdesk("bot", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "WEBHOOK_URL must be an https:// URL" in result.stderr
+
+
+async def test_a_scheduler_alone_serves_health_and_metrics_when_asked(sandbox, database_url, data_keys):
+    port = free_port()
+    settings = webhook_settings(sandbox, database_url, data_keys.path, free_port()).model_copy(
+        update={"webhook_url": None, "metrics_port": port}
+    )
+    components = await assemble(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(components, bot=False, scheduler=True, stop=stop))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            for _ in range(300):
+                try:
+                    health = await http.get("/healthz")
+                    break
+                except httpx.ConnectError:
+                    assert not running.done(), running.exception()
+                    await asyncio.sleep(0.1)
+            figures = scrape((await http.get("/metrics")).text)
+            telegram = await http.post("/telegram", json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
+    finally:
+        stop.set()
+        await running
+        await components.close()
+    assert health.status_code == 200
+    assert figures[("charterdesk_outbox_backlog", ())] == 0 and figures[("charterdesk_database_up", ())] == 1
+    assert telegram.status_code == 404  # no bot here: nothing takes updates

@@ -196,3 +196,12 @@ async def test_a_database_with_rows_is_not_migrated_without_keys(old_store: Stor
         await old_store.migrate()
     (chat,), = await _raw(old_store, "SELECT chat_id FROM citizens")
     assert int(chat) == CHAT  # rolled back: nothing half-done
+
+
+async def test_start_up_finds_a_key_file_that_cannot_read_the_database(store: Store, tmp_path, data_keys):
+    await rotation.check_readable(store, ring=data_keys)  # an empty database: nothing to read
+    await _seed(store, range(CHAT, CHAT + 1))
+    await rotation.check_readable(store, ring=data_keys)
+    # The key file was lost and a new one created, or another installation's file was copied in.
+    with pytest.raises(KeyringError, match="new.key cannot read this database"):
+        await rotation.check_readable(store, ring=keyring.Keyring.from_file(tmp_path / "new.key"))

@@ -300,3 +300,19 @@ async def test_malformed_forget_presses_erase_nothing(store, desk, data):
     answer = await press(store, desk, data)
     assert answer.toast == desk.texts.render("utter_question_gone", "en")
     assert await scan(store, MARKER) == before
+
+
+async def test_an_erased_ticket_cannot_be_reopened(store, desk):
+    from desk.staff.errors import ActionError
+
+    await seed(store, desk)
+    await press(store, desk, "c:forget:yes")
+    with pytest.raises(ActionError) as refused:
+        await staff_does(store, desk, handling.reopen, 1)
+    assert refused.value.response == "utter_staff_ticket_erased" and refused.value.params == {"number": "I-1001"}
+    assert (await tickets_status(store, 1)) == "closed"
+
+
+async def tickets_status(store, ticket_id: int) -> str:
+    async with store.unit_of_work() as session:
+        return (await session.get(Ticket, ticket_id)).status

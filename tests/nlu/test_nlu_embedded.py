@@ -1,9 +1,10 @@
-"""EmbeddedClassifier: quality on the held-out test.yml, the hard cases, language, robustness.
+"""EmbeddedClassifier: quality on the held-out test.yml, the hard cases, language, robustness, and a
+cached fit that is served without scikit-learn.
 
-Measured on the shipped data (`charterdesk nlu eval nlu/data/test.tsv`): macro-F1 0.953 overall,
-ko 0.957, en 0.949, hu 0.952; language detection 0.997. The floors below sit a little under that,
-as a quality gate against regressions in data or features (docs/benchmarks.md, section nlu, has
-the same figures beside Rasa DIET's)."""
+Measured on the shipped data (`charterdesk nlu eval nlu/data/test.tsv`): macro-F1 0.965 overall,
+ko 0.965, en 0.966, hu 0.965; language detection 0.997. The floors below are the issue's target
+(0.95 in each language), a gate against regressions in data or features (docs/benchmarks.md,
+section nlu, has the same figures beside Rasa DIET's)."""
 
 import dataclasses
 import io
@@ -29,8 +30,8 @@ from nlu.embedded import EmbeddedClassifier, intent_features_text
 from nlu.evaluate import LabelledMessage, score
 
 ROOT = Path(__file__).resolve().parents[2]
-MACRO_F1_FLOOR = 0.94
-MACRO_F1_FLOOR_PER_LANGUAGE = 0.935
+MACRO_F1_FLOOR = 0.95
+MACRO_F1_FLOOR_PER_LANGUAGE = 0.95
 LANGUAGE_DETECTION_FLOOR = 0.97
 
 

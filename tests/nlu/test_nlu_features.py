@@ -30,7 +30,10 @@ def test_short_or_empty_text(text: str) -> None:
         assert all(isinstance(g, str) and g for g in grams)
 
 
-@pytest.mark.parametrize("spec", [("upper", "char", 1, 2), ("lower", "bytes", 1, 2), ("lower", "char", 3, 2), ("lower", "char", 0, 2)])
+@pytest.mark.parametrize(
+    "spec",
+    [("upper", "char", 1, 2), ("lower", "bytes", 1, 2), ("lower", "char", 3, 2), ("lower", "char", 0, 2)],
+)
 def test_bad_specs_are_refused(spec) -> None:
     with pytest.raises(ValueError):
         Analyzer(*spec)
@@ -47,4 +50,6 @@ def test_jamo_family_sees_informal_spelling_close_to_the_standard() -> None:
     standard, informal, other = set(analyzer("하세요")), set(analyzer("하세여")), set(analyzer("감사"))
     assert len(standard & informal) > len(standard & other)
     # At syllable level the two endings share nothing beyond the stem.
-    assert set(Analyzer("intent", "char_wb", 2, 2)("요")).isdisjoint(Analyzer("intent", "char_wb", 2, 2)("여"))
+    assert set(Analyzer("intent", "char_wb", 2, 2)("요")).isdisjoint(
+        Analyzer("intent", "char_wb", 2, 2)("여")
+    )

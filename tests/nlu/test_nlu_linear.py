@@ -95,10 +95,20 @@ def test_odd_terms_survive_the_round_trip() -> None:
 
 def test_weights_must_fit_the_vocabulary() -> None:
     with pytest.raises(ValueError, match="do not fit"):
-        CompiledLinear([(Analyzer("lower", "char", 1, 1), ["a", "b"], np.ones(2), True)], np.ones((3, 2)), np.zeros(2), ("x", "y"))
+        CompiledLinear(
+            [(Analyzer("lower", "char", 1, 1), ["a", "b"], np.ones(2), True)],
+            np.ones((3, 2)),
+            np.zeros(2),
+            ("x", "y"),
+        )
 
 
 def test_binary_probability_does_not_overflow() -> None:
-    model = CompiledLinear([(Analyzer("lower", "char", 1, 1), ["a"], np.ones(1), False)], np.array([[-1e6]]), np.zeros(1), ("x", "y"))
+    model = CompiledLinear(
+        [(Analyzer("lower", "char", 1, 1), ["a"], np.ones(1), False)],
+        np.array([[-1e6]]),
+        np.zeros(1),
+        ("x", "y"),
+    )
     np.testing.assert_allclose(model.probabilities("a"), [1.0, 0.0])
     np.testing.assert_allclose(model.probabilities("b"), [0.5, 0.5])

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
-from desk import outbox
+from desk import keyring, outbox
 from desk.outbox import OutboxMessage
 from desk.store import Store
 from desk.tickets import service
@@ -69,6 +69,8 @@ def scheduler_env(sandbox, database_url: str, charter_file: Path, **settings) ->
         CHARTERDESK_SEND_PER_SECOND="100000",
         CHARTERDESK_CHAT_INTERVAL="0",
         CHARTERDESK_GROUP_PER_MINUTE="1000000",
+        # The keys this test writes with (tests/conftest.py data_keys): the scheduler must read its rows.
+        CHARTERDESK_KEY_FILE=str(keyring.current().path),
     )
     env.update({name: str(value) for name, value in settings.items()})
     return env
@@ -267,7 +269,8 @@ async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_r
         await outbox.enqueue(session, key="ack:lost", chat_id=4005, text="an acknowledgement never sent", now=now)
 
     process.start()  # back up
-    expected = {4001: 1, 1002: 1, 4003: 1, OFFICER: 3, STAFF_CHAT: 3, 4005: 1}
+    # The officer: three escalations and the weekly report that fell due (last Monday 09:00) while down.
+    expected = {4001: 1, 1002: 1, 4003: 1, OFFICER: 4, STAFF_CHAT: 3, 4005: 1}
     await until(
         lambda: all(len(sandbox.bot_messages(chat)) >= n for chat, n in expected.items()),
         timeout=60, what="every missed promise",
@@ -280,6 +283,7 @@ async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_r
     assert appointment in sandbox.bot_messages(4003)[0]["text"]
     escalated = " ".join(m["text"] for m in sandbox.bot_messages(OFFICER))
     assert all(number in escalated for number in (breached, complaint, covered))
+    assert sum(m["text"].startswith("주간 보고") for m in sandbox.bot_messages(OFFICER)) == 1
     assert sandbox.bot_messages(4005)[0]["text"] == "an acknowledgement never sent"  # no automatic interim
     assert sandbox.bot_messages(4002) == []  # not due yet: nothing to the citizen
     await store.dispose()
