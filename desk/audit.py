@@ -23,8 +23,10 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The Telegram user id of whoever acted or tried to; None for the system itself.
+    # The Telegram user id of a staff member who acted or tried to; None for the system itself and
+    # for anyone else, who is named by actor_hash instead (a citizen's id is personal data).
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_hash: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(16))  # None: not staff
     action: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))  # done | refused
@@ -36,6 +38,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_ticket_id_id", "ticket_id", "id"),
         Index("ix_audit_log_actor_id_at", "actor_id", "at"),
+        Index("ix_audit_log_actor_hash_at", "actor_hash", "at"),
     )
 
 
@@ -50,12 +53,14 @@ async def record(
     chat_id: int | None = None,
     detail: str | None = None,
     outcome: str = DONE,
+    actor_hash: str | None = None,
 ) -> None:
     """Append one row, in the caller's transaction (so it exists exactly when the action does)."""
     session.add(
         AuditEntry(
             at=now,
             actor_id=actor_id,
+            actor_hash=actor_hash,
             actor_role=actor_role,
             action=action,
             outcome=outcome,
@@ -73,10 +78,13 @@ async def for_ticket(session: AsyncSession, *, ticket_id: int, limit: int = 30) 
     return list(reversed((await session.scalars(query)).all()))
 
 
-async def refused_since(session: AsyncSession, *, actor_id: int, chat_id: int, since: datetime) -> bool:
-    """Whether this person had an attempt refused in this chat at or after `since`."""
+async def refused_since(
+    session: AsyncSession, *, actor_id: int | None, actor_hash: str | None, chat_id: int | None, since: datetime
+) -> bool:
+    """Whether this person (staff by id, anyone else by hash) had an attempt refused in this chat since `since`."""
+    who = AuditEntry.actor_id == actor_id if actor_id is not None else AuditEntry.actor_hash == actor_hash
     query = select(AuditEntry.id).where(
-        AuditEntry.actor_id == actor_id,
+        who,
         AuditEntry.at >= since,
         AuditEntry.chat_id == chat_id,
         AuditEntry.outcome == REFUSED,

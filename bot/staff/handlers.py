@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
 from desk import outbox
+from desk.encrypted import chat_tag
 from desk.staff import console
 from desk.staff.access import Actor
 from desk.staff.turn import Request
@@ -33,7 +34,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     request = Request(
         command=found.group(1).lower(),
         chat_id=message.chat_id,
-        key=f"staff:{message.chat_id}:{message.message_id}",
+        key=answer_key(message),
         text=found.group(2).strip(),
         message_id=message.message_id,
         replied_user=user_actor(replied.from_user) if replied and replied.from_user else None,
@@ -51,7 +52,7 @@ async def on_card_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     request = Request(
         command="draft",
         chat_id=message.chat_id,
-        key=f"staff:{message.chat_id}:{message.message_id}",
+        key=answer_key(message),
         text=message.text or "",
         message_id=message.message_id,
         replied_text=replied.text or "",
@@ -79,6 +80,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError:
         log.warning("could not answer a staff button press", exc_info=True)
     await _deliver(deps_of(context), outcome)
+
+
+def answer_key(message: Message) -> str:
+    """The outbox key of the answer to a staff command message: one per message, and naming the chat
+    only by its keyed hash (someone who is not staff may write from their own private chat)."""
+    return f"staff:{chat_tag(message.chat_id)}:{message.message_id}"
 
 
 def message_actor(message: Message) -> Actor:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
+from desk.encrypted import chat_hash_of
 from desk.staff import buttons, commands, members, reports, service, views
 from desk.staff.access import Actor, may, staff_language
 from desk.staff.errors import ActionError, NeedsRole
@@ -114,13 +115,13 @@ async def _refuse(
         response, reason = "utter_staff_refused", "not staff"
     else:
         response, reason = "utter_staff_needs_role", f"needs {needed}"
+    who = _who(actor, staff, request)
     quiet = request.in_group and not request.button and await audit.refused_since(
-        session, actor_id=actor.user_id, chat_id=request.chat_id, since=now - REFUSAL_QUIET
+        session, **who, since=now - REFUSAL_QUIET
     )
     await audit.record(
-        session, action=request.command, outcome=audit.REFUSED, actor_id=actor.user_id,
-        actor_role=staff.role if staff else None, ticket_id=_ticket_hint(request), chat_id=request.chat_id,
-        detail=reason + (", not answered again" if quiet else ""), now=now,
+        session, action=request.command, outcome=audit.REFUSED, actor_role=staff.role if staff else None,
+        ticket_id=_ticket_hint(request), detail=reason + (", not answered again" if quiet else ""), now=now, **who,
     )
     role = desk.texts.render(f"utter_staff_role_{needed}", language)
     text = desk.texts.render(response, language, role=role)
@@ -145,6 +146,15 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
 def _said(turn: Turn, text: str) -> Reply:
     """Why the action could not be done: on the button when one was pressed, else in the chat."""
     return Reply(toast=text) if turn.request.button else Reply(text=text)
+
+
+def _who(actor: Actor, staff: Staff | None, request: Request) -> dict:
+    """How the audit log names who tried, and where: a staff member by id; anyone else (a citizen,
+    a stranger) by a keyed hash only, and their private chat with the bot, whose id is theirs, not at all."""
+    if staff is not None:
+        return {"actor_id": actor.user_id, "actor_hash": None, "chat_id": request.chat_id}
+    private = request.chat_id == actor.user_id
+    return {"actor_id": None, "actor_hash": chat_hash_of(actor.user_id), "chat_id": None if private else request.chat_id}
 
 
 def _ticket_hint(request: Request) -> int | None:

@@ -96,7 +96,7 @@ async def audit_view(turn: Turn) -> Reply:
     lines = [turn.say("utter_staff_audit_header", number=ticket.number)]
     lines += [
         turn.say(
-            "utter_staff_audit_line", when=turn.moment(row.at), who=names.get(row.actor_id, str(row.actor_id)),
+            "utter_staff_audit_line", when=turn.moment(row.at), who=_actor(row, names),
             role=row.actor_role or "—", action=row.action, outcome=row.outcome, detail=row.detail or "",
         ).rstrip()
         for row in rows
@@ -106,6 +106,13 @@ async def audit_view(turn: Turn) -> Reply:
         ticket_id=ticket.id, chat_id=turn.request.chat_id,
     )
     return Reply(text="\n".join(lines))
+
+
+def _actor(row: audit.AuditEntry, names: dict[int | None, str]) -> str:
+    # Someone who is not staff appears under a pseudonym: the same person's attempts read alike.
+    if row.actor_hash is not None:
+        return "#" + row.actor_hash[:8]
+    return names.get(row.actor_id, str(row.actor_id))
 
 
 async def help_text(turn: Turn) -> Reply:

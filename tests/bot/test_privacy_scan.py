@@ -115,6 +115,9 @@ async def test_no_marker_chat_id_username_or_name_is_found_in_the_raw_database(
             lambda chat=chat: asyncio.sleep(0, [m for m in sandbox.bot_messages(chat) if MARK in m["text"]])
         )
         assert delivered, f"the staff reply did not reach the {language} citizen"
+        # A citizen trying a staff command is refused and audited, by a keyed hash, not by their id.
+        [refused] = await say(sandbox, chat, f"/close {number}")
+        assert "staff" in refused["text"].lower() or "직원" in refused["text"] or "munkatárs" in refused["text"]
 
     # An anonymous complaint whose sender seals a channel for the answer.
     chat, name, username, complaint = ANONYMOUS
