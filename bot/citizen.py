@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import citizen_anonymous
 from bot.citizen_menu import set_chat_menu, set_menus
-from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of
+from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
 from desk.tickets import flows
 from nlu.classifier import LOW_CONFIDENCE
@@ -139,14 +139,7 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A citizen pressed a language, category, follow-up or appointment button."""
     deps = deps_of(context)
-    query = update.callback_query
-    press = flows.Press(
-        chat_id=query.message.chat.id if query.message else query.from_user.id,
-        query_id=query.id,
-        data=query.data or "",
-        message_id=query.message.message_id if query.message else None,
-        telegram_language=query.from_user.language_code,
-    )
+    press = press_of(update)
     async with deps.store.unit_of_work() as session:
         answer = await flows.press(session=session, desk=deps.desk, press=press, now=deps.clock())
     if answer.menu_language:

@@ -6,10 +6,9 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.citizen_support import answer_with, deliver, finish_press, inbound_of
+from bot.citizen_support import answer_with, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
 from desk.privacy import forget, mydata
-from desk.tickets.flows import Press
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +40,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The /forget confirmation buttons."""
     deps = deps_of(context)
-    query = update.callback_query
-    press = Press(
-        chat_id=query.message.chat.id if query.message else query.from_user.id,
-        query_id=query.id,
-        data=query.data or "",
-        message_id=query.message.message_id if query.message else None,
-        telegram_language=query.from_user.language_code,
-    )
+    press = press_of(update)
     async with deps.store.unit_of_work() as session:
         answer = await forget.press(session=session, desk=deps.desk, press=press, now=deps.clock())
     await finish_press(update, context, answer)

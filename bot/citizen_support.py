@@ -46,6 +46,18 @@ def attachment_of(message: Message) -> flows.Attachment | None:
     return None
 
 
+def press_of(update: Update) -> flows.Press:
+    """The transport-free view of a citizen's button press."""
+    query = update.callback_query
+    return flows.Press(
+        chat_id=query.message.chat.id if query.message else query.from_user.id,
+        query_id=query.id,
+        data=query.data or "",
+        message_id=query.message.message_id if query.message else None,
+        telegram_language=query.from_user.language_code,
+    )
+
+
 def inbound_of(update: Update) -> flows.Inbound:
     """The transport-free view of a citizen's message."""
     message = update.effective_message

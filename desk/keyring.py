@@ -175,14 +175,24 @@ def remove_data_key(path: Path, kid: int) -> None:
 
 def write_keys(path: Path, keys: dict[str, bytes]) -> None:
     """Replace the file atomically with these keys, mode 0600."""
+    spare = _write_aside(path, keys)
+    try:
+        os.replace(spare, path)
+    finally:
+        spare.unlink(missing_ok=True)
+
+
+def _write_aside(path: Path, keys: dict[str, bytes]) -> Path:
+    """The keys in a new 0600 file beside `path`, to be moved or linked into place."""
     spare = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(_render(keys))
-        os.replace(spare, path)
-    finally:
+    except BaseException:
         spare.unlink(missing_ok=True)
+        raise
+    return spare
 
 
 def _create(path: Path) -> None:
@@ -190,11 +200,8 @@ def _create(path: Path) -> None:
     if path.exists():
         return
     keys = {ANON: secrets.token_bytes(KEY_BYTES), HASH: secrets.token_bytes(KEY_BYTES), "1": secrets.token_bytes(KEY_BYTES)}
-    spare = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    spare = _write_aside(path, keys)
     try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(_render(keys))
         # link() fails if another process got there first; then its keys are the keys.
         os.link(spare, path)
         log.info("created new data keys in %s", path)

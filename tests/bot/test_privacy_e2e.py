@@ -125,7 +125,7 @@ async def test_edited_and_forwarded_staff_commands_do_nothing(sandbox, staff_cha
     assert stored.status == "open" and stored.answered_at is None and stored.closed_at is None
     assert await audit_actions(live.store, actor_id=1002) == [("show", "done")]
     assert len(sandbox.bot_messages(821)) == 2  # no "approved" answer ever reached the citizen
-    assert await audit_actions(live.store, actor_id=821) == [("reply", "refused")]
+    assert await audit_actions(live.store, actor_hash=chat_hash_of(821)) == [("reply", "refused")]  # by hash, not id
     assert len(sandbox.bot_messages(STAFF_CHAT)) == 2  # the card and the /show answer
     async with live.store.unit_of_work() as session:
         assert await audit.count(session, outcome=audit.DONE, action="close") == 0
