@@ -18,7 +18,7 @@ from bench.report import machine, write_section
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 # Intake first: it is what the product exists for, and the longest to wait for at the end.
-BENCHMARKS = ("intake", "profile", "nlu", "sweeps")
+BENCHMARKS = ("intake", "profile", "nlu", "sweeps", "nlu_threshold")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -85,6 +85,11 @@ def run(name: str, args: argparse.Namespace, postgres: str | None) -> str:
         from bench import profile
 
         profile.main(["--messages", "150" if args.quick else "300"])
+        return ""
+    if name == "nlu_threshold":
+        from bench import nlu_threshold
+
+        nlu_threshold.main([])  # ~20 s: --quick keeps both shuffles, so the table matches LOW_CONFIDENCE
         return ""
     if name == "sweeps":
         from bench import sweeps

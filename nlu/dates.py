@@ -175,6 +175,10 @@ def _weekday(today: date, weekday: int, next_week: str | None, this_week: str | 
 
 def _search(text: str, languages: list[str], local_now: datetime, timezone: ZoneInfo):
     """An absolute date dateparser finds ('12월 3일', 'December 3'): (day, span, clock or None)."""
+    if not any(ch.isdigit() for ch in text):
+        # Only readings with a digit are used (below), so without one dateparser, the costliest step
+        # of reading a message, has nothing to find: most messages name no date.
+        return None
     settings = {
         "RELATIVE_BASE": local_now.replace(tzinfo=None),
         "PREFER_DATES_FROM": "future",

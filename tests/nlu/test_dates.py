@@ -110,3 +110,13 @@ def test_the_words_that_named_the_time_are_given():
 def test_without_a_language_every_language_is_tried():
     assert found("holnap délelőtt 10-kor", None).at.strftime("%d %H") == "24 10"
     assert found("내일 오후 3시", None).at.strftime("%d %H") == "24 15"
+
+
+def test_dateparser_is_not_asked_about_text_without_a_digit(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("dateparser was asked")
+
+    monkeypatch.setattr("nlu.dates.search_dates", refuse)
+    assert found("기초생활수급 신청 서류가 궁금해요", "ko") is None
+    asked = found("next Tuesday afternoon please", "en")
+    assert asked is not None and asked.has_time
