@@ -36,6 +36,9 @@ ASK_DELAY = timedelta(minutes=1)
 COMMENT_WINDOW = timedelta(minutes=10)
 COMMENT_MAX_CHARS = 2000
 SWEEP_LIMIT = 100
+# How long after a visit it is still worth asking about it. It also bounds the appointment survey's
+# scan to recent appointments, so the sweep's cost does not grow with every answered ticket ever kept.
+VISIT_SURVEY_WINDOW = timedelta(days=7)
 
 
 class Rating(Base):
@@ -119,6 +122,7 @@ async def due_appointment_surveys(
         .join(Citizen, Ticket.citizen_id == Citizen.id)
         .where(
             Ticket.appointment_at < now,
+            Ticket.appointment_at >= now - VISIT_SURVEY_WINDOW,
             Ticket.status != "closed",
             Ticket.anonymous.is_(False),
             Citizen.unreachable_at.is_(None),

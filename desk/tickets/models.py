@@ -79,6 +79,8 @@ class Ticket(Base):
         Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
         # The appointment sweep: appointments in the next day or so not yet reminded of.
         Index("ix_tickets_appointment_reminded_at", "appointment_reminded_at", "appointment_at"),
+        # The survey sweep: appointments of the last few days.
+        Index("ix_tickets_appointment_at", "appointment_at"),
         # The retention sweep: closed tickets not erased yet, oldest closing first.
         Index("ix_tickets_erased_at_closed_at", "erased_at", "closed_at"),
     )

@@ -295,3 +295,11 @@ async def test_a_comment_needs_a_rating_from_the_same_chat(store, desk):
             await session.execute(select(func.count()).where(Rating.comment_open_until.is_not(None)))
         ).scalar_one()
     assert armed == 0
+
+
+async def test_a_visit_longer_ago_than_the_survey_window_is_not_asked_about(store, desk):
+    visit = at("2026-11-27T10:00:00+09:00")
+    await new_ticket(store, chat_id=1, appointment_at=visit)
+    long_after = visit + surveys.VISIT_SURVEY_WINDOW + timedelta(minutes=1)
+    async with store.unit_of_work() as session:
+        assert await surveys.due_appointment_surveys(session=session, desk=desk, now=long_after) == []
