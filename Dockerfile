@@ -18,10 +18,10 @@ WORKDIR /app
 # Dependencies first (this layer is rebuilt only when pyproject.toml changes): install the
 # project's requirements from an empty skeleton of its packages.
 COPY pyproject.toml README.md ./
-RUN for package in charterdesk desk nlu bot scheduler sandbox; do mkdir -p $package && touch $package/__init__.py; done \
+RUN for package in charterdesk desk conversation infra nlu bot scheduler sandbox; do mkdir -p $package && touch $package/__init__.py; done \
     && pip install . \
     && pip uninstall -y charterdesk \
-    && rm -rf charterdesk desk nlu bot scheduler sandbox build *.egg-info
+    && rm -rf charterdesk desk conversation infra nlu bot scheduler sandbox build *.egg-info
 
 COPY . .
 # Editable: domain.yml, the charters and nlu/data are read from beside the packages (/app), as in a checkout.

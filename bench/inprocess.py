@@ -167,7 +167,7 @@ async def _application(scenario: Scenario, database_url: str, api: FakeBotApi):
     from bot.app import build_application
     from bot.deps import BotDeps
     from charterdesk.components import assemble, utc_now
-    from desk.config import Settings
+    from charterdesk.settings import Settings
 
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(

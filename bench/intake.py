@@ -144,7 +144,7 @@ async def scratch_postgres(url: str, name: str, *, drop: bool = False) -> str:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from desk.store import Store
+    from infra.database import Store
 
     admin = Store(url)
     try:

@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.report import write_section
-from desk.tickets.intake import TICKET_CATEGORIES
+from conversation.citizen.messages import TICKET_CATEGORIES
 from nlu.classifier import LANGUAGES, LOW_CONFIDENCE, Example, load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ TRAINING = ROOT / "nlu" / "data" / "nlu.yml"
 COMMAND = "python -m bench.nlu_threshold"
 SECTION = "nlu-threshold"
 
-# The intents the desk opens a ticket for when the classifier is certain (desk.tickets.intake).
+# The intents the desk opens a ticket for when the classifier is certain (conversation.citizen.messages).
 TICKET_INTENTS: tuple[str, ...] = tuple(TICKET_CATEGORIES)
 THRESHOLDS: tuple[float, ...] = tuple(round(0.40 + 0.05 * step, 2) for step in range(9))  # 0.40 .. 0.80
 # Asking costs the citizen one tap; a wrong ticket costs a wrong clock and a misrouted case.

@@ -3,7 +3,7 @@
     python -m bench.profile [--messages 300] [--database URL]
 runs bench.inprocess under pyinstrument (flat out, SQLite unless --database), writes the HTML
 profile next to the summary, and prints the top costs: self time summed per third-party package
-(sqlalchemy, telegram, dateparser, ...) and per Charterdesk module (desk/tickets/intake.py, ...).
+(sqlalchemy, telegram, dateparser, ...) and per Charterdesk module (conversation/citizen/messages.py, ...).
 """
 
 import argparse

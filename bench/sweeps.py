@@ -28,11 +28,11 @@ from sqlalchemy import String, case, cast, event, func, insert, literal, select,
 from sqlalchemy.engine import make_url
 
 from bench.report import write_section
-from desk import keyring
-from desk.charter import load_charter
-from desk.store import Store
-from desk.texts import Texts
-from desk.tickets.flows import Desk
+from infra import keyring
+from desk.charter.model import load_charter
+from infra.database import Store
+from conversation.texts import Texts
+from conversation.citizen.flows import Desk
 from desk.tickets.models import Citizen, Ticket
 from scheduler import sweeps
 
@@ -141,7 +141,7 @@ async def time_sweeps(store: Store, the_desk: Desk) -> dict[str, float]:
 
 async def explain(store: Store) -> list[str]:
     """PostgreSQL's plan of each claim query of the sweep, run as the sweep runs it (nothing due now)."""
-    from desk import deadlines
+    from conversation.promises import deadlines
 
     the_desk, lines = desk(), []
     for step in (deadlines.handle_breaches, deadlines.remind_staff, deadlines.remind_appointments):
@@ -186,7 +186,7 @@ async def bench_dispatch(url: str, *, limited: bool, messages: int, chats: int) 
 
     from bot.transport import TelegramTransport
     from desk import outbox
-    from desk.ratelimit import Limits, SendLimiter
+    from bot.ratelimit import Limits, SendLimiter
     from sandbox import Sandbox
     from scheduler.dispatcher import Dispatcher
 

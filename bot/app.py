@@ -18,9 +18,9 @@ from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
-from desk import logs
-from desk.config import Settings
-from desk.sealing import Sealer
+from infra import logs
+from charterdesk.settings import Settings
+from infra.sealing import Sealer
 
 
 def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:

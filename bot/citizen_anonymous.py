@@ -8,8 +8,10 @@ from telegram.ext import ContextTypes
 
 from bot.citizen_support import citizen_deps, deliver, finish_press, inbound_of
 from bot.deps import deps_of
-from desk import anonymous, anonymous_flows
-from desk.tickets import citizens, flows
+from desk.anonymous import receipts
+from conversation.citizen import anonymous
+from desk.tickets import citizens
+from conversation.citizen import flows
 
 
 async def on_anonymous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,9 +25,9 @@ async def on_anonymous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                       "message_id": inbound.message_id, "received_at": inbound.received_at, "language": language,
                       "now": deps.clock()}
         if text.strip():
-            answer = await anonymous_flows.take_complaint(text=text, **common)
+            answer = await anonymous.take_complaint(text=text, **common)
         else:
-            answer = await anonymous_flows.explain(**common)
+            answer = await anonymous.explain(**common)
     await deliver(deps, answer)
 
 
@@ -34,7 +36,7 @@ async def take_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     deps, sealer = deps_of(context), citizen_deps(context).sealer
     inbound = inbound_of(update)
     async with deps.store.unit_of_work() as session:
-        if not await anonymous_flows.is_waiting(session=session, sealer=sealer, chat_id=inbound.chat_id):
+        if not await anonymous.is_waiting(session=session, sealer=sealer, chat_id=inbound.chat_id):
             return False
     language = await _language(update, context, inbound, inbound.text)
     async with deps.store.unit_of_work() as session:
@@ -42,26 +44,26 @@ async def take_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                       "message_id": inbound.message_id, "received_at": inbound.received_at, "language": language,
                       "now": deps.clock()}
         if inbound.attachment is not None:
-            answer = await anonymous_flows.refuse_file(**common)
+            answer = await anonymous.refuse_file(**common)
         else:
-            answer = await anonymous_flows.take_complaint(text=inbound.text, **common)
+            answer = await anonymous.take_complaint(text=inbound.text, **common)
     await deliver(deps, answer)
     return True
 
 
 async def status_if_code(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str) -> bool:
     """/status with digits: a receipt code (True, handled here); anything else is not ours (False)."""
-    if not anonymous.looks_like_code(argument):
+    if not receipts.looks_like_code(argument):
         return False
     deps, sealer = deps_of(context), citizen_deps(context).sealer
     inbound = inbound_of(update)
     language = await _language(update, context, inbound, "")
     async with deps.store.unit_of_work() as session:
-        if anonymous.parse_code(argument) is None:
+        if receipts.parse_code(argument) is None:
             answer = await flows.answer_command(session=session, desk=deps.desk, inbound=inbound,
                                                 response="utter_code_format", now=deps.clock())
         else:
-            answer = await anonymous_flows.status_by_code(
+            answer = await anonymous.status_by_code(
                 session=session, desk=deps.desk, sealer=sealer, chat_id=inbound.chat_id,
                 message_id=inbound.message_id, code_text=argument, received_at=inbound.received_at,
                 language=language, now=deps.clock(),
@@ -76,7 +78,7 @@ async def cancel_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     inbound = inbound_of(update)
     language = await _language(update, context, inbound, "")
     async with deps.store.unit_of_work() as session:
-        answer = await anonymous_flows.cancel(
+        answer = await anonymous.cancel(
             session=session, desk=deps.desk, sealer=sealer, chat_id=inbound.chat_id, message_id=inbound.message_id,
             received_at=inbound.received_at, language=language, now=deps.clock(),
         )
@@ -95,11 +97,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         language = await citizens.language_for(session=session, desk=deps.desk, chat_id=chat_id, text="",
                                                detected=None, hint=query.from_user.language_code)
         if (query.data or "").startswith("c:seal:"):
-            answer = await anonymous_flows.seal(session=session, desk=deps.desk, sealer=sealer, chat_id=chat_id,
+            answer = await anonymous.seal(session=session, desk=deps.desk, sealer=sealer, chat_id=chat_id,
                                                 code=query.data.removeprefix("c:seal:"), language=language,
                                                 now=deps.clock())
         else:
-            answer = await anonymous_flows.decline_seal(session=session, desk=deps.desk, chat_id=chat_id,
+            answer = await anonymous.decline_seal(session=session, desk=deps.desk, chat_id=chat_id,
                                                         language=language, now=deps.clock())
     await finish_press(update, context, answer)
 

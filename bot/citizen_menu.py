@@ -6,7 +6,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from desk.tickets.citizens import speakable
-from desk.tickets.flows import Desk
+from conversation.citizen.flows import Desk
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.citizen_support import answer_with, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
-from desk.privacy import forget, mydata
+from conversation.citizen import forget, mydata
 
 log = logging.getLogger(__name__)
 

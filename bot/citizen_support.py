@@ -9,10 +9,11 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.deps import BotDeps, deps_of
-from desk import anonymous_flows, outbox
-from desk.sealing import Sealer
-from desk.throttle import FloodGuard
-from desk.tickets import flows
+from conversation.citizen import anonymous
+from desk import outbox
+from infra.sealing import Sealer
+from bot.throttle import FloodGuard
+from conversation.citizen import flows
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ async def deliver(deps: BotDeps, answer: flows.Answer) -> None:
             stalled.add(message.chat_id)
     if answer.ephemeral and answer.outgoing:
         async with deps.store.unit_of_work() as session:
-            await anonymous_flows.scrub(session=session, outbox_ids=[m.id for m in answer.outgoing])
+            await anonymous.scrub(session=session, outbox_ids=[m.id for m in answer.outgoing])
 
 
 async def finish_press(update: Update, context: CallbackContext, answer: flows.Answer) -> None:

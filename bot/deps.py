@@ -7,8 +7,8 @@ from datetime import datetime
 from telegram.ext import CallbackContext
 
 from desk.outbox import Transport
-from desk.store import Store
-from desk.tickets.flows import Desk
+from infra.database import Store
+from conversation.citizen.flows import Desk
 from nlu.classifier import Classifier
 
 KEY = "charterdesk"

@@ -1,6 +1,6 @@
 """From the intake table to the handlers: stored updates are handled in order, then marked done.
 
-Webhook and polling both only store updates (desk/intake.py) and wake the worker; the worker reads
+Webhook and polling both only store updates (bot/inbox.py) and wake the worker; the worker reads
 what is waiting, oldest first, and feeds it to the Application through its update processor (which
 keeps each chat's updates in order). An update is marked done only after its handling ended, so a
 crash at any point leaves it waiting for the next start; handling one twice is harmless, because
@@ -19,8 +19,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot import metrics
-from desk import intake
-from desk.store import Store
+from bot import inbox
+from infra.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class IntakeWorker:
             if room <= 0:
                 return
             async with self.store.unit_of_work() as session:
-                rows = await intake.waiting(session, limit=room, skip=self._in_flight)
+                rows = await inbox.waiting(session, limit=room, skip=self._in_flight)
             rows = [row for row in rows if row.update_id not in self._in_flight]
             for row in rows:
                 self._in_flight.add(row.update_id)
@@ -118,7 +118,7 @@ class IntakeWorker:
             if len(rows) < room:
                 return
 
-    async def _handle(self, row: intake.Waiting) -> None:
+    async def _handle(self, row: inbox.Waiting) -> None:
         outcome = "handled"
         try:
             if row.data is None:
@@ -148,7 +148,7 @@ class IntakeWorker:
         finished, self._finished = self._finished, []
         try:
             async with self.store.unit_of_work() as session:
-                await intake.mark_done(session, finished, now=self.clock())
+                await inbox.mark_done(session, finished, now=self.clock())
         except Exception:
             self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
             raise
@@ -159,14 +159,14 @@ class IntakeWorker:
         if self._last_purge is not None and (now - self._last_purge).total_seconds() < PURGE_EVERY_SECONDS:
             return
         async with self.store.unit_of_work() as session:
-            await intake.purge_done(session, now=now)
+            await inbox.purge_done(session, now=now)
         self._last_purge = now
 
 
 async def store_updates(store: Store, updates: list[dict], *, source: str, clock: Callable[[], datetime]) -> int:
     """Store raw updates in one transaction and count them; returns how many were new."""
     async with store.unit_of_work() as session:
-        new = await intake.store(session, updates, now=clock())
+        new = await inbox.store(session, updates, now=clock())
     metrics.UPDATES_RECEIVED.labels(source).inc(new)
     if len(updates) > new:
         metrics.UPDATES_REPEATED.labels(source).inc(len(updates) - new)

@@ -10,8 +10,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.citizen_support import citizen_deps
 from bot.deps import deps_of
-from desk import outbox, surveys
-from desk.tickets.flows import Inbound
+from desk import outbox
+from conversation.citizen import surveys
+from conversation.citizen.flows import Inbound
 
 log = logging.getLogger(__name__)
 

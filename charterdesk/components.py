@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from charterdesk.errors import StartupError
-from desk import keyring
-from desk.charter import Charter, CharterError, load_charter
-from desk.config import Settings
-from desk.rotation import check_readable
+from infra import keyring
+from desk.charter.model import Charter, CharterError, load_charter
+from charterdesk.settings import Settings
+from charterdesk.rotation import check_readable
 from desk.staff.startup import seed_registry
-from desk.store import Store, StoreError
-from desk.texts import Texts, TextsError
-from desk.tickets.flows import Desk
+from infra.database import Store, StoreError
+from conversation.texts import Texts, TextsError
+from conversation.citizen.flows import Desk
 from nlu.classifier import Classifier
 from nlu.embedded import EmbeddedClassifier
 

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from charterdesk.components import assemble
 from charterdesk.errors import StartupError
 from charterdesk.processes import demo_settings, serve, stop_on_signals
-from desk import keyring
-from desk.config import Settings
-from desk.store import Store, StoreError
+from infra import keyring
+from charterdesk.settings import Settings
+from infra.database import Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -104,7 +104,7 @@ def adopt(logger: logging.Logger) -> None:
 
 
 def _from_dotenv() -> str | None:
-    """CHARTERDESK_LOG_FORMAT from ./.env, as desk.config.Settings would read it."""
+    """CHARTERDESK_LOG_FORMAT from ./.env, as charterdesk.settings.Settings would read it."""
     try:
         from dotenv import dotenv_values
     except ImportError:  # pydantic-settings brings python-dotenv; without it, the environment decides

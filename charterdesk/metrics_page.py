@@ -6,8 +6,8 @@ from datetime import datetime
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from bot import metrics
-from desk import gauges
-from desk.store import Store
+from charterdesk import gauges
+from infra.database import Store
 
 log = logging.getLogger(__name__)
 

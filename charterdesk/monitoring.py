@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from charterdesk import metrics_page
 from charterdesk.components import Components, utc_now
-from desk.store import StoreError
+from infra.database import StoreError
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 

@@ -17,10 +17,10 @@ from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.monitoring import build_monitoring_app
 from charterdesk.webhook import WebhookServer
-from desk import keyring
-from desk.config import Settings
-from desk.ratelimit import Limits, SendLimiter
-from desk.sealing import Sealer
+from infra import keyring
+from charterdesk.settings import Settings
+from bot.ratelimit import Limits, SendLimiter
+from infra.sealing import Sealer
 from scheduler.app import build_scheduler
 from scheduler.dispatcher import Dispatcher
 

@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from charterdesk.components import Components, utc_now
 from charterdesk.http_server import HttpServer
-from desk.reports.chart import render_png
-from desk.reports.page import render_page
+from conversation.reports.chart import render_png
+from conversation.reports.page import render_page
 from desk.reports.period import Period, PeriodError, parse_period
 from desk.reports.report import Report, build_report
 

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.base import Base, UTCDateTime
+from infra.columns import Base, UTCDateTime
 
 DONE = "done"
 REFUSED = "refused"

@@ -1,7 +1,7 @@
-"""The tables of citizen conversations, gathered so desk/schema.py registers them in one line."""
+"""The tables of citizen conversations, gathered so charterdesk/schema.py registers them in one line."""
 
-from desk.anonymous import Receipt
-from desk.throttle_store import Attempt
+from desk.anonymous.receipts import Receipt
+from desk.anonymous.attempts import Attempt
 from desk.tickets.citizens import LanguageChoice
 from desk.tickets.questions import Question
 

@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from desk.base import Base, UTCDateTime
-from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
-from desk.store import Store, insert_ignoring_conflicts
+from infra.columns import Base, UTCDateTime
+from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
+from infra.database import Store, insert_ignoring_conflicts
 from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
@@ -61,7 +61,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set just before a request leaves; a lease that runs out with this set means the outcome is unknown.
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When staff were told about a doubtful or failed send (desk/notices.py).
+    # When staff were told about a doubtful or failed send (conversation/promises/notices.py).
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (

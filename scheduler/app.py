@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from desk.sealing import Sealer
-from desk.store import Store
-from desk.tickets.flows import Desk
+from infra.sealing import Sealer
+from infra.database import Store
+from conversation.citizen.flows import Desk
 from scheduler import sweeps
 from scheduler.dispatcher import Dispatcher
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from desk import outbox
-from desk.logs import personal
-from desk.ratelimit import SendLimiter
-from desk.store import Store
+from infra.logs import personal
+from bot.ratelimit import SendLimiter
+from infra.database import Store
 from scheduler.ledger import Ledger
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from desk import outbox
-from desk.store import Store
+from infra.database import Store
 
 # Writes taken into one transaction at most.
 MAX_GROUP = 500

@@ -5,12 +5,13 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
-from desk import anonymous_flows, deadlines, notices, surveys
+from conversation.citizen import anonymous, surveys
+from conversation.promises import deadlines, notices
 from desk.privacy import retention
-from desk.reports.weekly import weekly_report_due
-from desk.sealing import Sealer
-from desk.store import Store
-from desk.tickets.flows import Desk
+from conversation.promises.weekly import weekly_report_due
+from infra.sealing import Sealer
+from infra.database import Store
+from conversation.citizen.flows import Desk
 from scheduler.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,14 @@ async def push_anonymous_answers(
     pushed = 0
     while True:
         async with store.unit_of_work() as session:
-            batch = await anonymous_flows.push_sealed_answers(session=session, desk=desk, sealer=sealer, now=clock())
+            batch = await anonymous.push_sealed_answers(session=session, desk=desk, sealer=sealer, now=clock())
         pushed += len(batch)
         if not batch:
             break
     if pushed and dispatcher is not None:
         await dispatcher.pump()
     async with store.unit_of_work() as session:
-        scrubbed = await anonymous_flows.scrub_delivered(session=session)
+        scrubbed = await anonymous.scrub_delivered(session=session)
     if pushed or scrubbed:
         # Counts only: these rows must leave no trace of who was told what.
         log.info("anonymous channel: %d pushed, %d delivered rows deleted", pushed, scrubbed)

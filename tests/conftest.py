@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from desk.schema import metadata
-from desk.store import Store
-from desk.texts import Texts
+from charterdesk.schema import metadata
+from infra.database import Store
+from conversation.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get("TEST_DATABASE_URL")
@@ -64,7 +64,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 @pytest.fixture(autouse=True)
 def data_keys(tmp_path_factory):
     """Every test encrypts with keys of its own, in the file the `live` fixture's processes load too."""
-    from desk import keyring
+    from infra import keyring
 
     ring = keyring.use_file(tmp_path_factory.mktemp("keys") / "charterdesk.key")
     yield ring
@@ -74,7 +74,7 @@ def data_keys(tmp_path_factory):
 @pytest.fixture(scope="session")
 def charter():
     """The repository's default charter."""
-    from desk.charter import load_charter
+    from desk.charter.model import load_charter
 
     return load_charter(ROOT / "charter.yml")
 
@@ -88,7 +88,7 @@ def texts() -> Texts:
 @pytest.fixture(scope="session")
 def desk(charter, texts):
     """The organisation as the flows see it."""
-    from desk.tickets.flows import Desk
+    from conversation.citizen.flows import Desk
 
     return Desk(charter=charter, texts=texts)
 

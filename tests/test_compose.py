@@ -169,7 +169,7 @@ def test_the_image_runs_migrations_then_the_process_as_a_non_root_user() -> None
 
 
 def test_env_example_names_every_setting_and_holds_no_secret() -> None:
-    from desk.config import Settings
+    from charterdesk.settings import Settings
 
     # Set (NAME=value) or shown commented out with its default (# NAME=value).
     text = (ROOT / ".env.example").read_text(encoding="utf-8")

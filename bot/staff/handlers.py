@@ -10,10 +10,10 @@ from telegram.ext import ContextTypes
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
 from desk import outbox
-from desk.encrypted import chat_tag
-from desk.staff import console
+from infra.encrypted import chat_tag
+from conversation.staff import console
 from desk.staff.access import Actor
-from desk.staff.turn import Request
+from conversation.staff.turn import Request
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from desk.staff.console import TYPED_COMMANDS
-from desk.tickets.flows import Desk
+from conversation.staff.console import TYPED_COMMANDS
+from conversation.citizen.flows import Desk
 
 log = logging.getLogger(__name__)
 

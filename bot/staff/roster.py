@@ -11,7 +11,7 @@ from bot.deps import deps_of
 from bot.staff.menu import set_staff_menu
 from desk.staff import service
 from desk.staff.access import NEVER_STAFF
-from desk.store import Store
+from infra.database import Store
 
 log = logging.getLogger(__name__)
 

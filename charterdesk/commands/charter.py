@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from desk.calendar import BusinessCalendar
-from desk.charter import CATEGORIES, Charter, CharterError, Clock, load_charter
+from desk.charter.calendar import BusinessCalendar
+from desk.charter.model import CATEGORIES, Charter, CharterError, Clock, load_charter
 
 app = typer.Typer(
     help="Validate a service charter and compute the deadlines it promises.", no_args_is_help=True

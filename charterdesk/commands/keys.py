@@ -41,7 +41,8 @@ async def _rotate(*, new_key: bool, batch: int) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from desk import keyring, rotation
+    from infra import keyring
+    from charterdesk import rotation
 
     settings, store, ring = await _open()
     console = Console()
@@ -74,7 +75,8 @@ async def _rotate(*, new_key: bool, batch: int) -> None:
 
 
 async def _retire(key_id: int) -> None:
-    from desk import keyring, rotation
+    from infra import keyring
+    from charterdesk import rotation
 
     settings, store, ring = await _open()
     try:
@@ -92,7 +94,7 @@ async def _retire(key_id: int) -> None:
 
 
 async def _status() -> None:
-    from desk import rotation
+    from charterdesk import rotation
 
     settings, store, ring = await _open()
     try:
@@ -110,9 +112,9 @@ async def _open():
     """Settings, a migrated store and the key file's keyring; a missing key file is an error, not a new key."""
     from pydantic import ValidationError
 
-    from desk import keyring
-    from desk.config import Settings
-    from desk.store import Store, StoreError
+    from infra import keyring
+    from charterdesk.settings import Settings
+    from infra.database import Store, StoreError
 
     try:
         settings = Settings()

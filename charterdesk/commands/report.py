@@ -60,12 +60,12 @@ def report(
 async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     from pydantic import ValidationError
 
-    from desk import keyring
-    from desk.charter import CharterError, load_charter
-    from desk.config import Settings
+    from infra import keyring
+    from desk.charter.model import CharterError, load_charter
+    from charterdesk.settings import Settings
     from desk.reports.report import build_report
-    from desk.store import Store, StoreError
-    from desk.texts import Texts, TextsError
+    from infra.database import Store, StoreError
+    from conversation.texts import Texts, TextsError
 
     try:
         settings = Settings()
@@ -100,10 +100,10 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
 
 
 def _encode(report, texts, language: str, format: Format) -> bytes:
-    from desk.reports.chart import render_png
-    from desk.reports.csv_file import render_csv
-    from desk.reports.page import render_page
-    from desk.reports.text import render_text
+    from conversation.reports.chart import render_png
+    from conversation.reports.csv_file import render_csv
+    from conversation.reports.page import render_page
+    from conversation.reports.text import render_text
 
     if format is Format.csv:
         return render_csv(report)

@@ -1,7 +1,7 @@
 """Rows that name a citizen's chat, found and deleted by chat id (/forget, and retention of idle citizens).
 
 Every lookup by chat of the privacy flows is here. Chat ids are stored encrypted, so rows are found
-by the chat's keyed lookup hash (`chat_hash`, desk/encrypted.py).
+by the chat's keyed lookup hash (`chat_hash`, infra/encrypted.py).
 """
 
 from datetime import datetime
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.encrypted import chat_hash_of
+from infra.encrypted import chat_hash_of
 from desk.outbox import OutboxMessage
 from desk.tickets import service
 from desk.tickets.citizens import LanguageChoice

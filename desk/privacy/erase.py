@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.anonymous import Receipt
+from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
 from desk.staff.models import Draft
-from desk.surveys import Rating
+from conversation.citizen.surveys import Rating
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 

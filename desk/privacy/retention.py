@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk import anonymous_flows
+from conversation.citizen import anonymous
 from desk.outbox import OutboxMessage
 from desk.privacy import chats
 from desk.privacy.erase import erase_tickets
-from desk.throttle_store import WRONG_CODE, WRONG_CODE_WINDOW, Attempt
+from desk.anonymous.attempts import Attempt, WRONG_CODE, WRONG_CODE_WINDOW
 from desk.tickets.models import Citizen, InboundMessage, Ticket
 from desk.tickets.questions import Question
-from desk.tickets.turns import Desk
+from conversation.turns import Desk
 
 BATCH = 200
 AUDIT_KEEP = timedelta(days=2 * 365 + 1)
@@ -97,8 +97,8 @@ async def expire_messages(*, session: AsyncSession, desk: Desk, now: datetime, l
         OutboxMessage.ticket_id.is_(None), OutboxMessage.status != "pending", OutboxMessage.created_at < since
     )
     handled += await _delete_ids(session, OutboxMessage, list((await session.scalars(done.limit(limit))).all()))
-    await anonymous_flows.scrub_delivered(session=session)
-    await anonymous_flows.forget_old_inbound(session=session, now=now)
+    await anonymous.scrub_delivered(session=session)
+    await anonymous.forget_old_inbound(session=session, now=now)
     return handled
 
 

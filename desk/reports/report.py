@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.charter import CATEGORIES, Charter
+from desk.charter.model import CATEGORIES, Charter
 from desk.reports.facts import TicketFacts, load_facts
 from desk.reports.figures import Figures, summarise
 from desk.reports.period import Period

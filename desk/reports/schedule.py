@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import PlainSerializer, PlainValidator
 
-from desk.hours import DAY_NAMES, HoursError, parse_clock
+from desk.charter.hours import DAY_NAMES, HoursError, parse_clock
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.base import Base, UTCDateTime
-from desk.encrypted import EncryptedText
+from infra.columns import Base, UTCDateTime
+from infra.encrypted import EncryptedText
 
 
 class Staff(Base):

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.calendar import BusinessCalendar
-from desk.charter import CATEGORIES
+from desk.charter.calendar import BusinessCalendar
+from desk.charter.model import CATEGORIES
 from desk.tickets.models import Ticket
 
 FILTERS = ("mine", "overdue", "due-today", *CATEGORIES)

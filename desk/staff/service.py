@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.charter import ROLES, Charter
+from desk.charter.model import Charter, ROLES
 from desk.staff.access import NEVER_STAFF, ROLE_RANK, Actor
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
-from desk.store import insert_ignoring_conflicts
+from infra.database import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 

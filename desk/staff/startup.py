@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from desk.charter import Charter
+from desk.charter.model import Charter
 from desk.staff import service
-from desk.store import Store
+from infra.database import Store
 
 
 async def seed_registry(store: Store, charter: Charter, *, now: datetime) -> None:

@@ -6,12 +6,12 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.base import Base, UTCDateTime
-from desk.encrypted import chat_hash_of, chat_hash_type
+from infra.columns import Base, UTCDateTime
+from infra.encrypted import chat_hash_of, chat_hash_type
 from desk.languages import choose_language
 from desk.tickets import service
 from desk.tickets.models import Citizen
-from desk.tickets.turns import Desk
+from conversation.turns import Desk
 
 
 class LanguageChoice(Base):

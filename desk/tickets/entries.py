@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.encrypted import chat_hash_of
+from infra.encrypted import chat_hash_of
 from desk.outbox import OutboxMessage
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 

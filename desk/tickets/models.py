@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.base import Base, UTCDateTime
-from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
+from infra.columns import Base, UTCDateTime
+from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
 
 CATEGORY_LETTERS = {
     "inquiry": "I",
@@ -24,7 +24,7 @@ class Citizen(Base):
     __tablename__ = "citizens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Encrypted; lookups go by chat_hash (desk/encrypted.py).
+    # Encrypted; lookups go by chat_hash (infra/encrypted.py).
     chat_id: Mapped[int] = mapped_column(EncryptedInt("citizens.chat_id"))
     chat_hash: Mapped[str | None] = mapped_column(
         chat_hash_type(), default=chat_hash_column_default(), unique=True, index=True

@@ -10,8 +10,8 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, d
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desk.base import Base, UTCDateTime
-from desk.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
+from infra.columns import Base, UTCDateTime
+from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 
 # category: which kind of matter is this?   followup: add to an open ticket, or a new matter?
 # appointment: what for / when?             anonymous: the next message is an anonymous complaint

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.encrypted import chat_hash_of
-from desk.store import insert_ignoring_conflicts
+from infra.encrypted import chat_hash_of
+from infra.database import insert_ignoring_conflicts
 from desk.tickets.models import Citizen, InboundMessage, Ticket
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from desk.calendar import BusinessCalendar
+from desk.charter.calendar import BusinessCalendar
 
 # An appointment takes an hour; slots start on the hour, local time.
 SLOT = timedelta(hours=1)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desk.schema import metadata
+from charterdesk.schema import metadata
 
 
 def last_id(sandbox, chat_id: int) -> int:

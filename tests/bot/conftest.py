@@ -7,7 +7,7 @@ import pytest
 
 from charterdesk.components import Components, assemble
 from charterdesk.processes import serve
-from desk.config import Settings
+from charterdesk.settings import Settings
 from sandbox import Sandbox
 from tests.conftest import ROOT
 

@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from desk import anonymous_flows
-from desk.anonymous import Receipt
+from conversation.citizen import anonymous
+from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
-from desk.sealing import Sealer
+from infra.sealing import Sealer
 from desk.tickets.models import Ticket, TicketEntry
 from tests.bot.citizen_steps import buttons, eventually, press, rows_mentioning, say
 
@@ -62,7 +62,7 @@ async def test_an_anonymous_complaint_keeps_its_sender_unknown(sandbox, live, la
                                 created_at=ticket.received_at))
     sealer = Sealer.from_file(live.settings.key_file)
     async with live.store.unit_of_work() as session:
-        pushed = await anonymous_flows.push_sealed_answers(session=session, desk=live.desk, sealer=sealer,
+        pushed = await anonymous.push_sealed_answers(session=session, desk=live.desk, sealer=sealer,
                                                            now=ticket.received_at)
     assert len(pushed) in (0, 2)  # 0: the scheduler's own pass came first
     # The answer, then the rating question: both through the sealed channel, delivered by the dispatcher.
@@ -79,7 +79,7 @@ async def test_an_anonymous_complaint_keeps_its_sender_unknown(sandbox, live, la
 
     # Whatever the path left behind: the sweep deletes delivered rows the dispatcher sent.
     async with live.store.unit_of_work() as session:
-        await anonymous_flows.scrub_delivered(session=session)
+        await anonymous.scrub_delivered(session=session)
     assert await eventually(lambda: no_anonymous_rows_left(live.store))
     # No table holds the chat id, the name or the username: not the ticket, its history, the
     # receipt, the idempotency records, the outbox, the throttle, the citizens table.

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.tickets import slots
-from desk.tickets.appointments import slot_start
+from conversation.citizen.appointments import slot_start
 from desk.tickets.models import Ticket
 from nlu.dates import find_preferred_time
 from tests.bot.citizen_steps import buttons, press, say

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from desk.throttle import FLOOD_LIMIT
+from bot.throttle import FLOOD_LIMIT
 from desk.tickets.models import Ticket, TicketEntry
 from desk.tickets.questions import Question
 from nlu.classifier import LOW_CONFIDENCE, Classification

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from desk.encrypted import chat_hash_of
+from infra.encrypted import chat_hash_of
 from desk.tickets.citizens import LanguageChoice
 from desk.tickets.models import Citizen
 from tests.bot.citizen_steps import buttons, press, say

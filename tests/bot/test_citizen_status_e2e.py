@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.tickets.models import Ticket, TicketEntry
-from desk.tickets.replies import MESSAGE_LIMIT, split_text
+from conversation.replies import MESSAGE_LIMIT, split_text
 from tests.bot.citizen_steps import say
 
 LANGUAGES = ["ko", "en", "hu"]

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from desk import audit
-from desk.anonymous_flows import OUTBOX_PREFIX
-from desk.encrypted import chat_hash_of
-from desk.intake import IntakeUpdate
+from conversation.citizen.anonymous import OUTBOX_PREFIX
+from infra.encrypted import chat_hash_of
+from bot.inbox import IntakeUpdate
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
 from tests.bot.test_staff_e2e import (
@@ -22,7 +22,7 @@ from tests.bot.test_staff_e2e import (
     staff_says,
     ticket,
 )
-from tests.desk.test_privacy import scan, totals
+from tests.conversation.citizen.test_privacy import scan, totals
 
 __all__ = ["staff_chat"]  # the fixture, imported so pytest finds it here
 

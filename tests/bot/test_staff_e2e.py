@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desk import audit
-from desk.encrypted import chat_hash_of
+from infra.encrypted import chat_hash_of
 from desk.staff.access import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID, TELEGRAM_SERVICE_ID
 from desk.staff.models import Staff
 from desk.tickets.models import Citizen, Ticket, TicketEntry

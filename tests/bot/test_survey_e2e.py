@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from desk import surveys
-from desk.surveys import Rating
+from conversation.citizen import surveys
+from conversation.citizen.surveys import Rating
 from desk.tickets import service
 from tests.conftest import at
 

@@ -17,10 +17,10 @@ import pytest
 from charterdesk.components import Components
 from charterdesk.http_server import HttpServer
 from charterdesk.web import CACHE_SECONDS, accepted_languages, build_web_app
-from desk.config import Settings
+from charterdesk.settings import Settings
 from desk.tickets.models import Ticket
 from tests.conftest import ROOT, at
-from tests.desk.test_reports_seed import AS_OF, SECRETS, seed_history
+from tests.desk.reports.test_reports_seed import AS_OF, SECRETS, seed_history
 
 WIDTH, HEIGHT = 1200, 1600
 CHROMIUM_FLAGS = [

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import distinct, func, select
 
-from desk.intake import IntakeUpdate
+from bot.inbox import IntakeUpdate
 from desk.tickets.models import InboundMessage, Ticket
 from sandbox import Sandbox
 from tests.charterdesk.test_webhook import INQUIRY, SECRET, free_port, scrape

@@ -7,7 +7,8 @@ import sys
 
 from sqlalchemy import select, text
 
-from desk import keyring, outbox
+from infra import keyring
+from desk import outbox
 from desk.tickets import service
 from desk.tickets.models import Citizen, Ticket
 from tests.conftest import ROOT, at

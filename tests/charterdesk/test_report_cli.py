@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from desk import keyring
+from infra import keyring
 from tests.conftest import ROOT
-from tests.desk.test_reports_seed import SECRETS, seed_history
+from tests.desk.reports.test_reports_seed import SECRETS, seed_history
 
 AS_OF = "2026-12-03T12:00:00+09:00"
 

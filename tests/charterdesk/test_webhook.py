@@ -15,9 +15,9 @@ from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.processes import serve
 from charterdesk.webhook import SECRET_HEADER, SECRET_PATTERN, Receiver, build_webhook_app, webhook_secret
-from desk.config import Settings
-from desk.schema import metadata
-from desk.store import Store
+from charterdesk.settings import Settings
+from charterdesk.schema import metadata
+from infra.database import Store
 from sandbox import Sandbox
 from tests.charterdesk.test_startup import charterdesk
 from tests.conftest import ROOT
@@ -129,7 +129,7 @@ async def test_a_citizen_message_pushed_to_the_webhook_gets_its_ticket_and_metri
     assert health.status_code == 200 and health.json() == {"status": "ok", "checks": {"database": True, "nlu": True}}
     assert page.status_code == 200 and "<html" in page.text
     async with components.store.unit_of_work() as session:
-        from desk.intake import IntakeUpdate
+        from bot.inbox import IntakeUpdate
 
         payloads = (await session.execute(select(IntakeUpdate.payload))).scalars().all()
     assert payloads == [None, None, None]  # handled: the personal data in the raw updates is gone

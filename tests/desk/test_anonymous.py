@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desk import anonymous, anonymous_flows
-from desk.anonymous import Receipt
+from desk.anonymous import receipts
+from conversation.citizen import anonymous
+from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
-from desk.sealing import Sealer
-from desk.tickets.flows import Desk
+from infra.sealing import Sealer
+from conversation.citizen.flows import Desk
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 from tests.bot.citizen_steps import rows_mentioning
 from tests.conftest import at
@@ -25,12 +26,12 @@ def sealer(tmp_path) -> Sealer:
 
 
 def test_codes_have_16_digits_and_are_read_as_typed():
-    code = anonymous.new_code()
+    code = receipts.new_code()
     assert len(code) == 16 and code.isdigit()
-    assert anonymous.display("1234567890123456") == "1234 5678 9012 3456"
-    assert anonymous.parse_code("1234 5678-9012.3456") == "1234567890123456"
-    assert anonymous.parse_code("1234 5678") is None and anonymous.parse_code("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦") is None
-    assert anonymous.looks_like_code("12 34") and not anonymous.looks_like_code("I-1001")
+    assert receipts.display("1234567890123456") == "1234 5678 9012 3456"
+    assert receipts.parse_code("1234 5678-9012.3456") == "1234567890123456"
+    assert receipts.parse_code("1234 5678") is None and receipts.parse_code("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦") is None
+    assert receipts.looks_like_code("12 34") and not receipts.looks_like_code("I-1001")
 
 
 async def test_a_code_is_found_through_its_bucket_only(store):
@@ -39,20 +40,20 @@ async def test_a_code_is_found_through_its_bucket_only(store):
             session.add(Ticket(category="complaint", language="en", text="x", received_at=RECEIVED,
                                due_at=RECEIVED, anonymous=True))
         await session.flush()
-        receipt, code = await anonymous.issue(session=session, ticket_id=1)
+        receipt, code = await receipts.issue(session=session, ticket_id=1)
         # A second receipt in the same bucket (the first five digits are not unique).
         twin_code = code[:5] + "".join(reversed(code[5:]))
-        session.add(Receipt(lookup=code[:5], code_hash=anonymous._HASHER.hash(twin_code), ticket_id=2))
+        session.add(Receipt(lookup=code[:5], code_hash=receipts._HASHER.hash(twin_code), ticket_id=2))
     async with store.unit_of_work() as session:
-        assert (await anonymous.find(session=session, code=code)).ticket_id == 1
-        assert (await anonymous.find(session=session, code=twin_code)).ticket_id == 2
-        assert await anonymous.find(session=session, code=code[:15] + str((int(code[15]) + 1) % 10)) is None
+        assert (await receipts.find(session=session, code=code)).ticket_id == 1
+        assert (await receipts.find(session=session, code=twin_code)).ticket_id == 2
+        assert await receipts.find(session=session, code=code[:15] + str((int(code[15]) + 1) % 10)) is None
     assert code not in receipt.code_hash and receipt.lookup == code[:5]
 
 
 async def take(store, desk, sealer, text: str, message_id: int = 1, now=RECEIVED):
     async with store.unit_of_work() as session:
-        return await anonymous_flows.take_complaint(
+        return await anonymous.take_complaint(
             session=session, desk=desk, sealer=sealer, chat_id=CHAT, message_id=message_id, text=text,
             received_at=now, language="en", now=now,
         )
@@ -60,7 +61,7 @@ async def take(store, desk, sealer, text: str, message_id: int = 1, now=RECEIVED
 
 async def status(store, desk, sealer, code: str, now) -> str:
     async with store.unit_of_work() as session:
-        answer = await anonymous_flows.status_by_code(
+        answer = await anonymous.status_by_code(
             session=session, desk=desk, sealer=sealer, chat_id=CHAT, message_id=None, code_text=code,
             received_at=now, language="en", now=now,
         )
@@ -75,14 +76,14 @@ def code_in(answer) -> str:
 
 async def test_the_complaint_is_stored_with_nothing_that_points_at_the_sender(store, desk, sealer):
     async with store.unit_of_work() as session:
-        explained = await anonymous_flows.explain(session=session, desk=desk, sealer=sealer, chat_id=CHAT,
+        explained = await anonymous.explain(session=session, desk=desk, sealer=sealer, chat_id=CHAT,
                                                   message_id=1, received_at=RECEIVED, language="en", now=RECEIVED)
-        assert await anonymous_flows.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
+        assert await anonymous.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
     assert explained.ephemeral
     answer = await take(store, desk, sealer, "The waiting room was locked.", message_id=2)
     code = code_in(answer)
     assert answer.ephemeral and answer.ticket_number == "C-1001"
-    assert anonymous.display(code) in answer.outgoing[0].text
+    assert receipts.display(code) in answer.outgoing[0].text
     [ticket] = (await rows(store, Ticket))
     assert ticket.anonymous and ticket.citizen_id is None
     [inbound_one, inbound_two] = await rows(store, InboundMessage)
@@ -91,11 +92,11 @@ async def test_the_complaint_is_stored_with_nothing_that_points_at_the_sender(st
     async with store.unit_of_work() as session:
         for row in (await session.scalars(select(OutboxMessage))).all():
             row.status = "sent"
-        await anonymous_flows.scrub(session=session, outbox_ids=[m.id for m in explained.outgoing + answer.outgoing])
+        await anonymous.scrub(session=session, outbox_ids=[m.id for m in explained.outgoing + answer.outgoing])
     assert [row.key for row in await rows(store, OutboxMessage)] == ["card:1"]
     assert await rows_mentioning(store, [CHAT]) == []
     async with store.unit_of_work() as session:
-        assert not await anonymous_flows.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
+        assert not await anonymous.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
     # The same Telegram message again changes nothing.
     assert (await take(store, desk, sealer, "The waiting room was locked.", message_id=2)).duplicate
 
@@ -120,9 +121,9 @@ async def test_five_wrong_codes_then_none_are_checked_for_ten_minutes(store, des
 async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
     code = code_in(await take(store, desk, sealer, "The waiting room was locked."))
     async with store.unit_of_work() as session:
-        sealed = await anonymous_flows.seal(session=session, desk=desk, sealer=sealer, chat_id=CHAT, code=code,
+        sealed = await anonymous.seal(session=session, desk=desk, sealer=sealer, chat_id=CHAT, code=code,
                                             language="en", now=RECEIVED)
-        forged = await anonymous_flows.seal(session=session, desk=desk, sealer=sealer, chat_id=CHAT,
+        forged = await anonymous.seal(session=session, desk=desk, sealer=sealer, chat_id=CHAT,
                                             code="1" * 16, language="en", now=RECEIVED)
     assert sealed.outgoing[0].text.startswith("Done.") and forged.outgoing[0].text.startswith("That receipt code")
     async with store.unit_of_work() as session:
@@ -130,7 +131,7 @@ async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
 
     async def push():
         async with store.unit_of_work() as session:
-            return await anonymous_flows.push_sealed_answers(session=session, desk=desk, sealer=sealer, now=RECEIVED)
+            return await anonymous.push_sealed_answers(session=session, desk=desk, sealer=sealer, now=RECEIVED)
 
     pushed, question = await push()  # the answer, then the rating question through the same channel
     assert pushed.chat_id == CHAT and "We fixed the lock." in pushed.text
@@ -142,7 +143,7 @@ async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
         for row in (await session.scalars(select(OutboxMessage))).all():
             row.status = "sent"  # as the handler and the dispatcher leave them
         # receipt, 2 seal answers, the push and its rating question
-        assert await anonymous_flows.scrub_delivered(session=session) == 5
+        assert await anonymous.scrub_delivered(session=session) == 5
     assert await rows_mentioning(store, [CHAT]) == []
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from desk import outbox
 from desk.outbox import Delivery, OutboxMessage
-from desk.store import Store
+from infra.database import Store
 from tests.conftest import at
 
 NOW = at("2026-11-23T10:00:00+09:00")

@@ -8,7 +8,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.transport import TelegramTransport
-from desk.ratelimit import Limits, SendLimiter
+from bot.ratelimit import Limits, SendLimiter
 from sandbox import Sandbox
 from scheduler.dispatcher import Dispatcher
 

@@ -3,11 +3,13 @@ the rows that carried it are gone afterwards."""
 
 from sqlalchemy import func, select
 
-from desk import anonymous, surveys
+from desk.anonymous import receipts
+from conversation.citizen import surveys
 from desk.outbox import OutboxMessage
-from desk.sealing import Sealer
+from infra.sealing import Sealer
 from desk.staff.models import Staff
-from desk.tickets import handling, service
+from conversation.staff import handling
+from desk.tickets import service
 from desk.tickets.models import Ticket
 from scheduler import sweeps
 from tests.conftest import at
@@ -25,9 +27,9 @@ async def anonymous_ticket(store, desk, sealer: Sealer, *, sealed_to: int | None
             received_at=RECEIVED, due_at=desk.charter.due_at("complaint", RECEIVED),
         )
         ticket.anonymous = True
-        receipt, _code = await anonymous.issue(session=session, ticket_id=ticket.id)
+        receipt, _code = await receipts.issue(session=session, ticket_id=ticket.id)
         if sealed_to is not None:
-            receipt.sealed_chat = sealer.seal_chat(sealed_to, purpose=anonymous.purpose_of(receipt))
+            receipt.sealed_chat = sealer.seal_chat(sealed_to, purpose=receipts.purpose_of(receipt))
         return ticket.id
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from desk import notices, outbox
+from conversation.promises import notices
+from desk import outbox
 from desk.outbox import OutboxMessage
-from desk.ratelimit import Limits
+from bot.ratelimit import Limits
 from desk.tickets import service
 from tests.scheduler.conftest import real_now
 

@@ -7,12 +7,13 @@ import time_machine
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
-from desk import anonymous, audit, outbox
+from desk.anonymous import receipts
+from desk import audit, outbox
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
 from desk.reports.report import build_report
-from desk.surveys import Rating
-from desk.throttle_store import WRONG_CODE, Attempt
+from conversation.citizen.surveys import Rating
+from desk.anonymous.attempts import Attempt, WRONG_CODE
 from desk.tickets import citizens, service
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
@@ -57,7 +58,7 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
                                    now=RECEIVED, ticket_id=ticket.id)
         await outbox.record_sent(session, message_ids={row.id: 900 + message_id}, now=RECEIVED)
     else:
-        receipt, _ = await anonymous.issue(session=session, ticket_id=ticket.id)
+        receipt, _ = await receipts.issue(session=session, ticket_id=ticket.id)
         receipt.sealed_chat = None
     await audit.record(session, action="close" if closed_days_ago else "reply", actor_id=1002, actor_role="agent",
                        now=RECEIVED, ticket_id=ticket.id)
@@ -105,7 +106,7 @@ async def seed(store, desk) -> dict[str, int]:
 
 
 def _hash(chat_id: int) -> str:
-    from desk.encrypted import chat_hash_of
+    from infra.encrypted import chat_hash_of
 
     return chat_hash_of(chat_id)
 
@@ -137,7 +138,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
         tickets = {t.id: t for t in (await session.scalars(select(Ticket))).all()}
         entries = (await session.scalars(select(TicketEntry))).all()
         ratings = {r.ticket_id: r for r in (await session.scalars(select(Rating))).all()}
-        receipts = (await session.scalars(select(anonymous.Receipt))).all()
+        receipts = (await session.scalars(select(receipts.Receipt))).all()
         known = {c.chat_id for c in (await session.scalars(select(Citizen))).all()}
         choices = {c.chat_hash for c in (await session.scalars(select(citizens.LanguageChoice))).all()}
     erased, kept = {ids["expired"], ids["anonymous"]}, {ids["recent"], ids["open"], ids["answered"]}

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
-from desk import keyring, outbox
+from infra import keyring
+from desk import outbox
 from desk.outbox import OutboxMessage
-from desk.store import Store
+from infra.database import Store
 from desk.tickets import service
 from tests.conftest import POSTGRES_URL, ROOT
 

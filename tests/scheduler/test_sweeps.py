@@ -6,7 +6,7 @@ from desk.tickets import service
 from scheduler import sweeps
 from scheduler.app import build_scheduler
 from tests.conftest import at
-from tests.desk.test_deadlines import RECEIVED, open_ticket
+from tests.conversation.promises.test_deadlines import RECEIVED, open_ticket
 
 STAFF_CHAT = -1001234567890
 OFFICER = 1001

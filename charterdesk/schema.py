@@ -1,0 +1,14 @@
+"""Every table, imported in one place so Base.metadata is complete (for Alembic and tests)."""
+
+from desk.audit import AuditEntry  # noqa: F401  (staff console)
+from infra.columns import Base
+from desk.citizen_tables import Attempt, LanguageChoice, Question, Receipt  # noqa: F401  (citizen conversations)
+from bot.inbox import IntakeUpdate  # noqa: F401  (durable intake)
+from desk.outbox import OutboxMessage
+from desk.staff.models import Draft, Staff  # noqa: F401  (staff console)
+from conversation.citizen.surveys import Rating  # noqa: F401  (surveys and reports)
+from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
+
+metadata = Base.metadata
+
+__all__ = ["Citizen", "InboundMessage", "OutboxMessage", "Ticket", "TicketEntry", "metadata"]

@@ -1,0 +1,262 @@
+"""Anonymous complaints: take one without keeping who sent it, answer /status CODE, and the sealed push channel.
+
+Nothing on this path stores the sender next to the complaint:
+- the ticket has no citizen; the receipt holds an Argon2 hash of the code and, only if the sender
+  asked for it, their chat id sealed with AES-GCM;
+- the idempotency record of each message on this path has chat id 0 and a keyed hash of (chat,
+  message) instead of the message id, and is deleted after a day (Telegram redelivers within hours);
+- outbox rows on this path carry no ticket id, a random key, and are deleted once delivered;
+- the pending "/anonymous" and wrong-code attempts name the chat only by a keyed hash.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.anonymous import receipts
+from desk import outbox
+from conversation.citizen import surveys
+from infra.encrypted import chat_hash_of
+from desk.outbox import OutboxMessage
+from infra.sealing import Sealer, SealingError
+from desk.anonymous.attempts import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
+from desk.tickets import entries, questions, service
+from conversation import replies
+from conversation.citizen import status
+from conversation.staff.cards import enqueue_staff_card
+from conversation.citizen.messages import is_empty
+from desk.tickets.models import InboundMessage, Ticket, TicketEntry
+from desk.tickets.questions import Question
+from conversation.turns import Answer, Desk, Turn
+
+ANONYMOUS_CHAT = 0  # inbound_messages.chat_id of every message on the anonymous path
+KEEP_INBOUND = timedelta(days=1)
+OUTBOX_PREFIX = "anon:"
+
+
+def _chat_key(sealer: Sealer, chat_id: int) -> str:
+    return sealer.keyed_hash(chat_id, purpose="anonymous-chat")
+
+
+async def _begin(session: AsyncSession, desk: Desk, sealer: Sealer, *, chat_id: int, message_id: int | None,
+                 received_at: datetime, language: str, now: datetime) -> Turn | None:
+    """Record the message under a keyed hash (None if seen before); a turn whose rows carry no chat link."""
+    if message_id is not None:
+        hashed = int(sealer.keyed_hash(chat_id, message_id, purpose="anonymous-inbound")[:15], 16)
+        if await service.record_inbound(session=session, chat_id=ANONYMOUS_CHAT, message_id=hashed,
+                                        received_at=received_at) is None:
+            return None
+    await forget_old_inbound(session=session, now=now)
+    turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
+                key=OUTBOX_PREFIX + secrets.token_hex(16))
+    turn.ephemeral = True
+    return turn
+
+
+async def is_waiting(*, session: AsyncSession, sealer: Sealer, chat_id: int) -> bool:
+    """Whether this chat said /anonymous and we wait for the complaint."""
+    return await questions.anonymous_waiting(session=session, chat_key=_chat_key(sealer, chat_id)) is not None
+
+
+async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
+                  received_at: datetime, language: str, now: datetime) -> Answer:
+    """/anonymous: say plainly what anonymity means here, and wait for the complaint."""
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
+                        language=language, now=now)
+    if turn is None:
+        return Answer(duplicate=True)
+    if not desk.charter.anonymous_complaints:
+        await turn.say(turn.text("utter_anonymous_disabled"))
+        return turn.answer()
+    key = _chat_key(sealer, chat_id)
+    await questions.forget_anonymous(session=session, chat_key=key)
+    await questions.ask(session=session, question=Question(kind="anonymous", chat_key=key, language=language,
+                                                           created_at=now))
+    await turn.say(turn.text("utter_anonymous_explain"))
+    return turn.answer()
+
+
+async def cancel(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
+                 received_at: datetime, language: str, now: datetime) -> Answer | None:
+    """/cancel while we wait for an anonymous complaint; None if we were not waiting."""
+    if not await questions.forget_anonymous(session=session, chat_key=_chat_key(sealer, chat_id)):
+        return None
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
+                        language=language, now=now)
+    if turn is None:
+        return Answer(duplicate=True)
+    await turn.say(turn.text("utter_anonymous_cancelled"))
+    return turn.answer()
+
+
+async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
+                         text: str, received_at: datetime, language: str, now: datetime) -> Answer:
+    """The anonymous complaint itself: a ticket with no citizen, and the receipt code for the sender."""
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
+                        language=language, now=now)
+    if turn is None:
+        return Answer(duplicate=True)
+    if not desk.charter.anonymous_complaints:
+        await turn.say(turn.text("utter_anonymous_disabled"))
+        return turn.answer()
+    if is_empty(text):
+        # Still waiting: the next message may be the complaint.
+        await turn.say(turn.text("utter_anonymous_text_only"))
+        return turn.answer()
+    await questions.forget_anonymous(session=session, chat_key=_chat_key(sealer, chat_id))
+    due_at = desk.charter.due_at("complaint", received_at)
+    ticket = await service.create_ticket(
+        session=session, citizen=None, category="complaint", language=language, text=text,
+        received_at=received_at, due_at=due_at, remind_at=desk.charter.remind_at("complaint", due_at),
+    )
+    ticket.anonymous = True
+    await enqueue_staff_card(session, desk, ticket, now)
+    _, code = await receipts.issue(session=session, ticket_id=ticket.id)
+    buttons = replies.keyboard([[(turn.text("utter_button_seal"), f"c:seal:{code}")],
+                        [(turn.text("utter_button_no_seal"), "c:noseal")]])
+    await turn.say(turn.text("utter_anonymous_receipt", number=ticket.number, code=receipts.display(code),
+                             due=turn.moment(due_at), plain=code), buttons=buttons)
+    return turn.answer(ticket_number=ticket.number, due_at=due_at)
+
+
+async def refuse_file(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
+                      received_at: datetime, language: str, now: datetime) -> Answer:
+    """A file while we wait for an anonymous complaint: files can identify people, so we take words only."""
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
+                        language=language, now=now)
+    if turn is None:
+        return Answer(duplicate=True)
+    await turn.say(turn.text("utter_anonymous_text_only"))
+    return turn.answer()
+
+
+async def status_by_code(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
+                         code_text: str, received_at: datetime, language: str, now: datetime) -> Answer:
+    """/status CODE: the anonymous complaint's state and answers; wrong codes are throttled per chat."""
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
+                        language=language, now=now)
+    if turn is None:
+        return Answer(duplicate=True)
+    receipt = await _verified(turn, sealer, code_text)
+    if receipt is not None:
+        ticket = await service.get_ticket(session=session, ticket_id=receipt.ticket_id)
+        await turn.say(await status.detail(turn, ticket))
+    return turn.answer()
+
+
+async def seal(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, code: str, language: str,
+               now: datetime) -> Answer:
+    """"Tell me here": seal this chat into the receipt, so answers can be pushed without storing who asked."""
+    turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=None, received_at=now,
+                        language=language, now=now)
+    receipt = await _verified(turn, sealer, code)
+    if receipt is not None:
+        receipt.sealed_chat = sealer.seal_chat(chat_id, purpose=receipts.purpose_of(receipt))
+        ticket = await service.get_ticket(session=session, ticket_id=receipt.ticket_id)
+        await turn.say(turn.text("utter_anonymous_sealed", number=ticket.number))
+    return turn.answer(settled=True)
+
+
+async def decline_seal(*, session: AsyncSession, desk: Desk, chat_id: int, language: str, now: datetime) -> Answer:
+    """"No thanks": answers will be read with /status CODE only."""
+    turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
+                key=OUTBOX_PREFIX + secrets.token_hex(16))
+    turn.ephemeral = True
+    await turn.say(turn.text("utter_anonymous_not_sealed"))
+    return turn.answer(settled=True)
+
+
+async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Sealer, now: datetime,
+                              limit: int = 100) -> list[outbox.Outgoing]:
+    """For the scheduler: push new answers of anonymous tickets to the chats their senders sealed.
+
+    A final reply is followed by the rating question, through the same channel. Each pushed row is
+    deleted once delivered (`scrub_delivered`); `pushed_entry_id` remembers what went, so nothing
+    is pushed twice.
+    """
+    fresh_answer = exists().where(
+        TicketEntry.ticket_id == receipts.Receipt.ticket_id,
+        TicketEntry.kind.in_(entries.REPLY_KINDS),
+        TicketEntry.id > receipts.Receipt.pushed_entry_id,
+    )
+    query = (
+        select(receipts.Receipt, Ticket)
+        .join(Ticket, Ticket.id == receipts.Receipt.ticket_id)
+        .where(receipts.Receipt.sealed_chat.is_not(None), fresh_answer)
+        .order_by(receipts.Receipt.id)
+        .limit(limit)
+    )
+    promised: list[outbox.Outgoing] = []
+    for receipt, ticket in (await session.execute(query)).all():
+        fresh = [e for e in await entries.replies(session=session, ticket_id=ticket.id) if e.id > receipt.pushed_entry_id]
+        receipt.pushed_entry_id = fresh[-1].id
+        sealed = receipt.sealed_chat
+        if ticket.status == "closed":
+            receipt.sealed_chat = None  # the last answers of a closed ticket go out; then the channel is gone
+        try:
+            chat_id = sealer.unseal_chat(sealed, purpose=receipts.purpose_of(receipt))
+        except SealingError:
+            continue  # sealed under a key this process lacks: never retried, never pushed elsewhere
+        for entry in fresh:
+            text = desk.texts.render("utter_anonymous_push", ticket.language, number=ticket.number,
+                                     text=entry.text or "")
+            promised += await _push(session, chat_id, text, now)
+        if ticket.status != "closed" and any(e.kind == "staff_reply" for e in fresh) \
+                and await _asks_rating(session, desk, ticket):
+            text, buttons = surveys.rating_question(desk, ticket, ticket.language)
+            promised += await _push(session, chat_id, text, now, reply_markup=buttons)
+    return promised
+
+
+async def _push(session: AsyncSession, chat_id: int, text: str, now: datetime, **extra) -> list[outbox.Outgoing]:
+    # Not leased: the dispatcher sends these; scrub_delivered deletes them afterwards.
+    return await replies.enqueue_text(session, key=OUTBOX_PREFIX + secrets.token_hex(16), chat_id=chat_id,
+                                      text=text, now=now, claim=False, **extra)
+
+
+async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> bool:
+    return desk.charter.satisfaction_survey.ask_after_reply and not await surveys.is_rated(
+        session=session, ticket_id=ticket.id)
+
+
+async def scrub(*, session: AsyncSession, outbox_ids: list[int]) -> None:
+    """Delete anonymous-path outbox rows that are done with (sent, or failed for good)."""
+    if outbox_ids:
+        await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status != "pending")
+        )
+
+
+async def scrub_delivered(*, session: AsyncSession) -> int:
+    """For the scheduler: delete every anonymous-path outbox row that is done with (rows the dispatcher sent)."""
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.key.startswith(OUTBOX_PREFIX), OutboxMessage.status != "pending")
+    )
+    return result.rowcount or 0
+
+
+async def forget_old_inbound(*, session: AsyncSession, now: datetime) -> None:
+    """Drop idempotency records of anonymous messages once no redelivery can come."""
+    await session.execute(
+        delete(InboundMessage).where(
+            InboundMessage.chat_hash == chat_hash_of(ANONYMOUS_CHAT), InboundMessage.received_at < now - KEEP_INBOUND
+        )
+    )
+
+
+async def _verified(turn: Turn, sealer: Sealer, code_text: str):
+    """The receipt a code opens, or None after telling the citizen why (wrong, or too many tries)."""
+    subject = sealer.keyed_hash(turn.chat_id, purpose="wrong-code")
+    throttle = {"kind": WRONG_CODE, "subject": subject, "window": WRONG_CODE_WINDOW, "now": turn.now}
+    if await is_throttled(session=turn.session, limit=WRONG_CODE_LIMIT, **throttle):
+        minutes = int(WRONG_CODE_WINDOW.total_seconds() // 60)
+        await turn.say(turn.text("utter_code_throttled", minutes=minutes))
+        return None
+    code = receipts.parse_code(code_text)
+    receipt = await receipts.find(session=turn.session, code=code) if code else None
+    if receipt is None:
+        await count_attempt(session=turn.session, **throttle)
+        await turn.say(turn.text("utter_code_wrong"))
+    return receipt

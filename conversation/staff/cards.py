@@ -1,0 +1,71 @@
+"""The card a new ticket gets in the staff chat: what it is about, when it is due, and buttons to act."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk import outbox
+from desk.tickets.models import Ticket
+
+if TYPE_CHECKING:  # flows calls into this module when a ticket opens
+    from conversation.citizen.flows import Desk
+
+# Room for the card's own lines inside Telegram's 4096 characters; /show N has the full text.
+MAX_CARD_TEXT = 3000
+BUTTONS = ("take", "reply", "interim", "close")
+
+
+async def enqueue_staff_card(
+    session: AsyncSession, desk: "Desk", ticket: Ticket, now: datetime, *, claim: bool = False
+) -> outbox.Outgoing | None:
+    """Promise the ticket's card to the staff chat (once per ticket; None if already promised)."""
+    language = desk.charter.languages[0]
+    return await outbox.enqueue(
+        session,
+        key=f"card:{ticket.id}",
+        chat_id=desk.charter.staff_chat_id,
+        text=card_text(desk, ticket, language),
+        reply_markup=card_buttons(desk, ticket, language),
+        ticket_id=ticket.id,
+        now=now,
+        claim=claim,
+    )
+
+
+def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
+    """Number, category, due moment, language and text; an anonymous card says only that it is one."""
+    text = ticket.text if len(ticket.text) <= MAX_CARD_TEXT else ticket.text[:MAX_CARD_TEXT] + "…"
+    name = "utter_staff_card_anonymous" if ticket.anonymous else "utter_staff_card"
+    return desk.texts.render(
+        name,
+        language,
+        number=ticket.number,
+        category=category_name(desk, ticket.category, language),
+        due=desk.moment(ticket.due_at, language),
+        written_in=language_name(ticket.language, language),
+        text=text,
+    )
+
+
+def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> dict:
+    """Take, reply, interim and close, as Bot API inline keyboard JSON with "s:" callback data."""
+    row = [
+        {"text": desk.texts.render(f"utter_staff_button_{action}", language), "callback_data": f"s:{action}:{ticket.id}"}
+        for action in BUTTONS
+    ]
+    return {"inline_keyboard": [row]}
+
+
+def category_name(desk: "Desk", category: str, language: str) -> str:
+    """A category as staff read it ("문의", "inquiry", "kérdés")."""
+    return desk.texts.render(f"utter_staff_category_{category}", language)
+
+
+def language_name(code: str, language: str) -> str:
+    """A language's name in another language ('hu' in Korean: '헝가리어'), or the code if unknown."""
+    try:
+        return Locale.parse(code).get_display_name(language) or code
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code

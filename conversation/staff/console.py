@@ -1,0 +1,169 @@
+"""The staff console: one entry point for every staff command and button, from Telegram or anywhere.
+
+`handle` makes a repeated update a no-op, refuses (and audits) anyone who is not staff or whose
+role is too low, runs the command in a savepoint so a refused argument changes nothing, and
+promises the answer in the outbox. Everything it promises comes back leased in `Outcome.outgoing`.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk import audit, outbox
+from infra.encrypted import chat_hash_of
+from conversation.staff import commands, members, presses, reports, views
+from desk.staff import service
+from desk.staff.access import Actor, may, staff_language
+from desk.staff.errors import ActionError, NeedsRole
+from desk.staff.models import Staff
+from conversation.staff.turn import FileOut, Reply, Request, Turn, first_word, ticket_id_of
+from conversation import replies
+from desk.tickets import service as tickets
+from conversation.citizen.flows import Desk
+
+Run = Callable[[Turn], Awaitable[Reply]]
+
+# In a group, someone refused is told once in this long; later attempts are only audited, so nobody
+# can make the bot flood the staff chat (Telegram allows a bot 20 messages a minute in a group).
+REFUSAL_QUIET = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Who may run a command and what it does."""
+
+    role: str
+    run: Run
+
+
+COMMANDS: dict[str, Spec] = {
+    "help": Spec("agent", views.help_text),
+    "queue": Spec("agent", views.queue),
+    "show": Spec("agent", views.show),
+    "reply": Spec("agent", commands.reply),
+    "interim": Spec("agent", commands.interim),
+    "close": Spec("agent", commands.close),
+    "assign": Spec("agent", commands.assign),
+    "note": Spec("agent", commands.note),
+    "confirm": Spec("agent", commands.confirm),
+    "decline": Spec("agent", commands.decline),
+    "reopen": Spec("agent", commands.reopen),
+    "audit": Spec("officer", views.audit_view),
+    "report": Spec("officer", reports.report),
+    "staff": Spec("agent", members.staff),  # add/remove check for admin themselves
+    # Not typed: a reply to a card in the staff chat.
+    "draft": Spec("agent", presses.draft),
+}
+BUTTONS: dict[str, Spec] = {
+    "take": Spec("agent", presses.take),
+    "reply": Spec("agent", presses.reply_hint),
+    "interim": Spec("agent", presses.interim_hint),
+    "close": Spec("agent", presses.close),
+    "send": Spec("agent", presses.send),
+    "drop": Spec("agent", presses.drop),
+}
+# Commands staff type; the transport registers a handler for each.
+TYPED_COMMANDS = tuple(name for name in COMMANDS if name != "draft")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one request promised, and what the transport should do besides delivering it."""
+
+    duplicate: bool = False
+    accepted: bool = False  # the member was allowed to act (the action itself may still have said no)
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    toast: str | None = None
+    roster_changed: bool = False
+    settled: bool = False
+    files: list[FileOut] = field(default_factory=list)  # for the chat the request came from, after the text
+
+
+async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Request, now: datetime) -> Outcome:
+    """Authorise, run and answer one staff request, all in the caller's transaction."""
+    if request.message_id is not None and await tickets.record_inbound(
+        session=session, chat_id=request.chat_id, message_id=request.message_id, received_at=now
+    ) is None:
+        return Outcome(duplicate=True)
+    language = staff_language(actor.language_code, speakable=desk.texts.languages, default=desk.charter.languages[0])
+    spec = (BUTTONS if request.button else COMMANDS).get(request.command)
+    staff = await service.authorise(session=session, actor=actor)
+    if spec is None or staff is None or not may(staff.role, spec.role):
+        return await _refuse(session, desk, actor, staff, request, language, now, spec.role if spec else "admin")
+    service.remember(staff, actor)
+    turn = Turn(session, desk, staff, actor, language, now, request)
+    try:
+        async with session.begin_nested():
+            reply = await spec.run(turn)
+    except ActionError as error:
+        # Moments in an error are shown the way this staff member reads them.
+        params = {k: turn.moment(v) if isinstance(v, datetime) else v for k, v in error.params.items()}
+        reply = _said(turn, turn.say(error.response, **params))
+    except NeedsRole as needed:
+        return await _refuse(session, desk, actor, staff, request, language, now, needed.role)
+    return await _answer(session, request, reply, now, staff=staff)
+
+
+async def _refuse(
+    session, desk: Desk, actor: Actor, staff: Staff | None, request: Request, language: str, now: datetime,
+    needed: str,
+) -> Outcome:
+    if actor.hidden:
+        response, reason = "utter_staff_refused_hidden", "hidden sender"
+    elif staff is None:
+        response, reason = "utter_staff_refused", "not staff"
+    else:
+        response, reason = "utter_staff_needs_role", f"needs {needed}"
+    who = _who(actor, staff, request)
+    quiet = request.in_group and not request.button and await audit.refused_since(
+        session, **who, since=now - REFUSAL_QUIET
+    )
+    await audit.record(
+        session, action=request.command, outcome=audit.REFUSED, actor_role=staff.role if staff else None,
+        ticket_id=_ticket_hint(request), detail=reason + (", not answered again" if quiet else ""), now=now, **who,
+    )
+    role = desk.texts.render(f"utter_staff_role_{needed}", language)
+    text = desk.texts.render(response, language, role=role)
+    # A refused button press is answered on the button only, so nobody can flood the staff chat.
+    reply = Reply(toast=text) if request.button else Reply(text=None if quiet else text)
+    outcome = await _answer(session, request, reply, now, staff=None)
+    return Outcome(outgoing=outcome.outgoing, toast=outcome.toast)
+
+
+async def _answer(session, request: Request, reply: Reply, now: datetime, *, staff: Staff | None) -> Outcome:
+    outgoing = list(reply.outgoing)
+    if reply.text:
+        outgoing += await replies.enqueue_text(
+            session, key=request.key, chat_id=request.chat_id, text=reply.text, reply_markup=reply.markup, now=now
+        )
+    return Outcome(
+        accepted=staff is not None, outgoing=outgoing, toast=reply.toast, roster_changed=reply.roster_changed,
+        settled=reply.settled, files=reply.files,
+    )
+
+
+def _said(turn: Turn, text: str) -> Reply:
+    """Why the action could not be done: on the button when one was pressed, else in the chat."""
+    return Reply(toast=text) if turn.request.button else Reply(text=text)
+
+
+def _who(actor: Actor, staff: Staff | None, request: Request) -> dict:
+    """How the audit log names who tried, and where: a staff member by id; anyone else (a citizen,
+    a stranger) by a keyed hash only, and their private chat with the bot, whose id is theirs, not at all."""
+    if staff is not None:
+        return {"actor_id": actor.user_id, "actor_hash": None, "chat_id": request.chat_id}
+    private = request.chat_id == actor.user_id
+    return {"actor_id": None, "actor_hash": chat_hash_of(actor.user_id), "chat_id": None if private else request.chat_id}
+
+
+def _ticket_hint(request: Request) -> int | None:
+    """The ticket an attempt was about, as far as the request says, so /audit N shows attempts on N."""
+    if request.command == "draft":
+        found = presses.NUMBER.search(request.replied_text or "")
+        return ticket_id_of(found.group(0)) if found else None
+    if request.button:
+        ids = request.text if request.command in ("take", "reply", "interim", "close") else ""
+        return int(ids) if ids.isdigit() else None
+    return ticket_id_of(first_word(request.text)[0])

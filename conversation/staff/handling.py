@@ -1,0 +1,259 @@
+"""What staff do to a ticket: answer, delay with a reason, assign, note, close, reopen, appointments.
+
+Each use case changes the ticket, writes its history entry and audit row, and promises whatever the
+citizen is to be told in the outbox, all in the caller's transaction. Rows for the citizen come back
+leased (`Handled.outgoing`) so the caller can deliver them right after commit.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.anonymous import receipts
+from desk import audit, outbox
+from conversation.citizen import surveys
+from desk.staff.errors import ActionError
+from desk.staff.models import Staff
+from conversation import replies
+from conversation.citizen.flows import Desk
+from desk.tickets.models import Citizen, Ticket, TicketEntry
+
+# How a message for the citizen went: to their chat, held for an anonymous sender, or nowhere.
+TO_CHAT, STORED_ANONYMOUS, UNREACHABLE = "chat", "anonymous", "unreachable"
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The outcome of one staff action."""
+
+    ticket: Ticket
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    reach: str | None = None  # how the citizen was told, if they were
+    was_open: bool = False  # closing: the ticket had no final reply yet
+
+
+async def staff_reply(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, text: str, now: datetime
+) -> Handled:
+    """The final reply: sent to the citizen in their language, signed as the charter says."""
+    _not_closed(ticket)
+    text = _required(text, "utter_staff_usage_reply")
+    entry = await _entry(session, ticket, "staff_reply", staff, text, now)
+
+    def render(language: str) -> str:
+        return desk.texts.render(
+            "utter_staff_answer", language, what=_what(desk, ticket, language), number=ticket.number,
+            text=text, signature=signature(desk, staff, language),
+        )
+
+    reach, outgoing = await _tell_citizen(session, ticket, render, f"answer:{ticket.id}:{entry.id}", now)
+    _answered(ticket, now)
+    await _ask_rating(session, desk, ticket, reach, now)
+    await _audit(session, staff, "reply", ticket, now, f"to={reach}")
+    return Handled(ticket, outgoing, reach)
+
+
+async def interim(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, reason: str,
+    new_due: datetime | None, now: datetime,
+) -> Handled:
+    """An interim reply with the reason; a new date becomes the promise (and the reminder moves)."""
+    if ticket.status != "open":
+        raise ActionError("utter_staff_interim_not_open", number=ticket.number)
+    reason = _required(reason, "utter_staff_usage_interim")
+    if new_due is not None:
+        if new_due <= now:
+            raise ActionError("utter_staff_date_past")
+        if new_due <= ticket.due_at:
+            raise ActionError("utter_staff_date_not_later", due=ticket.due_at)
+        ticket.due_at = new_due
+        ticket.remind_at = desk.charter.remind_at(ticket.category, new_due)
+        ticket.reminded_at = ticket.breached_at = None
+    ticket.interim_at = now
+    entry = await _entry(session, ticket, "interim", staff, reason, now)
+    promise = ticket.due_at > now
+
+    def render(language: str) -> str:
+        name = "utter_staff_interim_citizen" if promise else "utter_staff_interim_citizen_no_date"
+        return desk.texts.render(
+            name, language, what=_what(desk, ticket, language), number=ticket.number, reason=reason,
+            due=desk.moment(ticket.due_at, language), signature=signature(desk, staff, language),
+        )
+
+    reach, outgoing = await _tell_citizen(session, ticket, render, f"interim:{ticket.id}:{entry.id}", now)
+    detail = f"to={reach}" + (f" due={new_due.isoformat()}" if new_due else "")
+    await _audit(session, staff, "interim", ticket, now, detail)
+    return Handled(ticket, outgoing, reach)
+
+
+async def close(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, note: str | None, now: datetime
+) -> Handled:
+    """Close the ticket, with an internal note if given; nothing is sent to the citizen."""
+    if ticket.status == "closed":
+        raise ActionError("utter_staff_already_closed", number=ticket.number)
+    was_open = ticket.status == "open"
+    ticket.status, ticket.closed_at = "closed", now
+    if ticket.anonymous:  # the sender's sealed reply channel lives only as long as the ticket is open
+        await receipts.close_channel(session=session, ticket_id=ticket.id)
+    if note and note.strip():
+        await _entry(session, ticket, "note", staff, note.strip(), now)
+    await _audit(session, staff, "close", ticket, now, "unanswered" if was_open else None)
+    return Handled(ticket, was_open=was_open)
+
+
+async def assign(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, assignee: Staff, now: datetime
+) -> Handled:
+    """Make `assignee` the one who handles the ticket."""
+    _not_closed(ticket)
+    ticket.assigned_to = assignee.telegram_id
+    await _audit(session, staff, "assign", ticket, now, f"to={assignee.telegram_id}")
+    return Handled(ticket)
+
+
+async def note(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, text: str, now: datetime
+) -> Handled:
+    """An internal note on the ticket's history; never sent to anyone."""
+    await _entry(session, ticket, "note", staff, _required(text, "utter_staff_usage_note"), now)
+    await _audit(session, staff, "note", ticket, now)
+    return Handled(ticket)
+
+
+async def confirm_appointment(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, at: datetime, now: datetime
+) -> Handled:
+    """Confirm an appointment request for a moment; the citizen is told when to come."""
+    _appointment(ticket)
+    if at <= now:
+        raise ActionError("utter_staff_date_past")
+    ticket.appointment_at = at
+    ticket.appointment_reminded_at = None  # a new (or moved) date earns its own reminder the day before
+
+    def render(language: str) -> str:
+        return desk.texts.render(
+            "utter_staff_appointment_confirmed", language, number=ticket.number,
+            when=desk.moment(at, language), signature=signature(desk, staff, language),
+        )
+
+    return await _final(session, desk, staff, ticket, render, "confirm", now, f"at={at.isoformat()}")
+
+
+async def decline_appointment(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, reason: str, now: datetime
+) -> Handled:
+    """Decline an appointment request with the reason."""
+    _appointment(ticket)
+    reason = _required(reason, "utter_staff_usage_decline")
+    ticket.appointment_at = None
+
+    def render(language: str) -> str:
+        return desk.texts.render(
+            "utter_staff_appointment_declined", language, number=ticket.number, reason=reason,
+            signature=signature(desk, staff, language),
+        )
+
+    return await _final(session, desk, staff, ticket, render, "decline", now, None)
+
+
+async def reopen(*, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, now: datetime) -> Handled:
+    """Open an answered or closed ticket again, on a fresh charter clock from now."""
+    if ticket.status == "open":
+        raise ActionError("utter_staff_already_open", number=ticket.number)
+    if ticket.erased_at is not None:  # withdrawn by /forget or past retention: nothing and no one to answer
+        raise ActionError("utter_staff_ticket_erased", number=ticket.number)
+    ticket.status = "open"
+    ticket.closed_at = ticket.answered_at = ticket.interim_at = None
+    ticket.due_at = desk.charter.due_at(ticket.category, now)
+    ticket.remind_at = desk.charter.remind_at(ticket.category, ticket.due_at)
+    ticket.reminded_at = ticket.breached_at = None
+    await _audit(session, staff, "reopen", ticket, now, f"due={ticket.due_at.isoformat()}")
+    return Handled(ticket)
+
+
+def signature(desk: Desk, staff: Staff, language: str) -> str:
+    """How a reply is signed: the staff member's name, or their role, as the charter says."""
+    if desk.charter.staff_signature == "role":
+        return desk.texts.render(f"utter_staff_role_{staff.role}", language)
+    return staff.name
+
+
+async def _ask_rating(session, desk: Desk, ticket: Ticket, reach: str, now: datetime) -> None:
+    # The question waits in the outbox (a minute, and past quiet hours) behind the answer itself; an
+    # anonymous sender is asked through their sealed channel when the answer is pushed there.
+    if reach == TO_CHAT:
+        await surveys.ask_for_rating(session=session, desk=desk, ticket=ticket, now=now)
+
+
+async def _final(
+    session, desk: Desk, staff: Staff, ticket: Ticket, render, action: str, now: datetime, detail
+) -> Handled:
+    # The message itself is the history entry: it is exactly what the citizen was told.
+    entry = await _entry(session, ticket, "staff_reply", staff, render(ticket.language), now)
+    reach, outgoing = await _tell_citizen(session, ticket, render, f"{action}:{ticket.id}:{entry.id}", now)
+    _answered(ticket, now)
+    await _ask_rating(session, desk, ticket, reach, now)
+    await _audit(session, staff, action, ticket, now, " ".join(filter(None, [f"to={reach}", detail])))
+    return Handled(ticket, outgoing, reach)
+
+
+async def _tell_citizen(
+    session: AsyncSession, ticket: Ticket, render: Callable[[str], str], key: str, now: datetime
+) -> tuple[str, list[outbox.Outgoing]]:
+    """Promise a message to the ticket's citizen; an anonymous ticket keeps it on its history only."""
+    citizen = await session.get(Citizen, ticket.citizen_id) if ticket.citizen_id is not None else None
+    if ticket.anonymous or citizen is None:
+        # Nothing links the ticket to a chat; the sealed channel (if the sender chose one) reads
+        # the ticket's staff entries, so the answer is already where it can be fetched.
+        return STORED_ANONYMOUS, []
+    if citizen.unreachable_at is not None:
+        return UNREACHABLE, []
+    # A long answer goes out in several messages rather than not at all.
+    sent = await replies.enqueue_text(
+        session, key=key, chat_id=citizen.chat_id, text=render(citizen.language), now=now, ticket_id=ticket.id
+    )
+    return TO_CHAT, sent
+
+
+async def _entry(session, ticket: Ticket, kind: str, staff: Staff, text: str, now: datetime) -> TicketEntry:
+    entry = TicketEntry(ticket_id=ticket.id, kind=kind, author_id=staff.telegram_id, text=text, created_at=now)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def _audit(session, staff: Staff, action: str, ticket: Ticket, now: datetime, detail: str | None = None):
+    await audit.record(
+        session, action=action, actor_id=staff.telegram_id, actor_role=staff.role, now=now,
+        ticket_id=ticket.id, detail=detail,
+    )
+
+
+def _answered(ticket: Ticket, now: datetime) -> None:
+    if ticket.status == "open":
+        ticket.status, ticket.answered_at = "answered", now
+
+
+def _not_closed(ticket: Ticket) -> None:
+    if ticket.status == "closed":
+        raise ActionError("utter_staff_ticket_closed", number=ticket.number)
+
+
+def _appointment(ticket: Ticket) -> None:
+    if ticket.category != "appointment_request":
+        raise ActionError("utter_staff_not_appointment", number=ticket.number)
+    _not_closed(ticket)
+
+
+def _required(text: str | None, usage: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ActionError(usage)
+    return text
+
+
+def _what(desk: Desk, ticket: Ticket, language: str) -> str:
+    return desk.texts.render(f"utter_staff_your_{ticket.category}", language)

@@ -1,0 +1,102 @@
+"""One staff member's turn at the console: who asks, in which language, and what comes back."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk import outbox
+from desk.staff.access import Actor
+from desk.staff.errors import ActionError
+from desk.staff.models import Staff
+from desk.tickets import service
+from conversation.citizen.flows import Desk
+from desk.tickets.models import NUMBER_OFFSET, Ticket, parse_number
+
+_FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One staff command or button press, as the transport received it."""
+
+    command: str  # "reply", "queue", ... or a button: "take", "send", ...
+    chat_id: int
+    key: str  # outbox key of the answer: one answer per command message or button press
+    text: str = ""  # everything after the command (for a button: the id it carries)
+    message_id: int | None = None  # the command's message; None for a button press
+    replied_text: str | None = None  # a reply to a card: the text of the bot message answered
+    replied_user: Actor | None = None  # /staff add as a reply: the person replied to
+    button: bool = False
+    in_group: bool = False  # sent in a group chat (the staff chat), where everyone reads the answer
+
+
+@dataclass(frozen=True)
+class FileOut:
+    """A file sent with an answer, made on request (a report's chart or table), never a promise kept in the outbox."""
+
+    kind: str  # photo | document
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Reply:
+    """What a command answers: text for the chat it came from, buttons, messages for citizens."""
+
+    text: str | None = None
+    markup: dict | None = None
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    toast: str | None = None  # a short note on a pressed button, instead of a chat message
+    roster_changed: bool = False
+    settled: bool = False  # the buttons pressed have done their job and may be removed
+    files: list[FileOut] = field(default_factory=list)  # sent after the text, to the same chat
+
+
+@dataclass
+class Turn:
+    """Everything a command needs: the session, the desk, the member acting and their language."""
+
+    session: AsyncSession
+    desk: Desk
+    staff: Staff
+    actor: Actor
+    language: str
+    now: datetime
+    request: Request
+
+    def say(self, response: str, **params: object) -> str:
+        """A response in the staff member's language."""
+        return self.desk.texts.render(response, self.language, **params)
+
+    def moment(self, at: datetime) -> str:
+        """A moment as this staff member reads it."""
+        return self.desk.moment(at, self.language)
+
+
+def first_word(text: str) -> tuple[str, str]:
+    """('I-1042', 'the rest, line breaks kept') for 'I-1042 the rest...'."""
+    first, rest = _FIRST_WORD.match(text or "").groups()
+    return first, rest.strip()
+
+
+def ticket_id_of(token: str) -> int | None:
+    """The ticket id a typed number refers to ('I-1042' or plain '1042'); None if it is not one."""
+    token = token.strip()
+    if token.isdigit():
+        return int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
+    parsed = parse_number(token)
+    return parsed[1] if parsed else None
+
+
+async def find_ticket(turn: Turn, token: str, usage: str) -> Ticket:
+    """The ticket a typed number names, or an ActionError: usage if missing, unknown if not found."""
+    if not token:
+        raise ActionError(usage)
+    ticket_id = ticket_id_of(token)
+    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
+    parsed = parse_number(token)
+    if ticket is None or (parsed is not None and parsed[0] != ticket.category):
+        raise ActionError("utter_staff_unknown_ticket", number=token)
+    return ticket

@@ -1,0 +1,142 @@
+"""What a citizen's flow takes (a message, a button press) and gives back (what to send), and the
+Turn that collects the answer while a flow runs."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk import outbox
+from desk.charter.model import Charter
+from conversation.texts import Texts, format_moment
+from conversation import replies
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What every flow needs to know about the organisation: its charter and its words."""
+
+    charter: Charter
+    texts: Texts
+
+    def moment(self, at: datetime, language: str) -> str:
+        """A moment in the charter's timezone, formatted for the language."""
+        return format_moment(at, language, self.charter.timezone)
+
+    def known(self) -> dict[str, object]:
+        """Placeholders any citizen text may use: the organisation, how to reach it, the retention period."""
+        organisation = self.charter.organisation
+        contact = organisation.contact
+        where = contact.phone or contact.web or contact.email or contact.address or contact.note or organisation.name
+        return {"organisation": organisation.name, "contact": where, "retention_days": self.charter.retention_days}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a citizen sent, as Telegram's reference to it (we never fetch the file)."""
+
+    file_id: str
+    kind: str  # photo | document | voice
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A citizen's message as the transport received it."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    received_at: datetime
+    telegram_language: str | None = None
+    reply_to_message_id: int | None = None  # the message this one answers, if any
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the classifier (and the date reader) made of a message."""
+
+    intent: str
+    language: str | None
+    certain: bool = True  # False: confidence below nlu.classifier.LOW_CONFIDENCE, so we ask
+    preferred_at: datetime | None = None  # a day (and time) named in the message
+    preferred_has_time: bool = False  # False: only a day was named
+    time_phrase: str | None = None  # the words that named it
+
+
+@dataclass(frozen=True)
+class Held:
+    """A citizen's message on its way into a ticket: just received, or held while we asked something."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    received_at: datetime
+    attachment: Attachment | None = None
+    preferred_at: datetime | None = None
+    preferred_has_time: bool = False
+    needs_purpose: bool = False  # as an appointment request it does not say what it is for
+
+
+@dataclass(frozen=True)
+class Press:
+    """A citizen pressed one of our inline buttons."""
+
+    chat_id: int
+    query_id: str
+    data: str  # callback data, "c:..."
+    message_id: int | None  # the message that carries the buttons
+    telegram_language: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one update: what to send now, and the ticket it opened, if any."""
+
+    duplicate: bool
+    language: str | None = None
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    ticket_number: str | None = None
+    due_at: datetime | None = None
+    toast: str | None = None  # a note on the pressed button
+    settled: bool = False  # the pressed buttons did their job: remove them
+    menu_language: str | None = None  # set this chat's command menu in this language
+    ephemeral: bool = False  # anonymous path: delete the outbox rows once they are delivered
+
+
+@dataclass
+class Turn:
+    """One update being answered: collects promised messages under keys derived from `key`."""
+
+    session: AsyncSession
+    desk: Desk
+    now: datetime
+    chat_id: int
+    language: str
+    key: str  # one base key per update, so a redelivered update can never promise twice
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    ephemeral: bool = False
+    _said: int = 0
+
+    def text(self, response: str, **params: object) -> str:
+        """A response in this citizen's language; {organisation}, {contact}, {retention_days} are always known."""
+        return self.desk.texts.render(response, self.language, **{**self.desk.known(), **params})
+
+    def moment(self, at: datetime) -> str:
+        """A moment as this citizen reads it."""
+        return self.desk.moment(at, self.language)
+
+    async def say(self, text: str, *, buttons: dict | None = None, ticket_id: int | None = None) -> None:
+        """Promise a message to this chat (split if long)."""
+        self._said += 1
+        key = self.key if self._said == 1 else f"{self.key}:{self._said}"
+        self.outgoing += await replies.enqueue_text(
+            self.session, key=key, chat_id=self.chat_id, text=text, now=self.now,
+            reply_markup=buttons, ticket_id=ticket_id,
+        )
+
+    def answer(self, **details: object) -> Answer:
+        """The Answer of this turn."""
+        return Answer(
+            duplicate=False, language=self.language, outgoing=self.outgoing, ephemeral=self.ephemeral, **details
+        )

@@ -1,0 +1,265 @@
+"""The data keys in CHARTERDESK_KEY_FILE: AES-GCM field encryption with rotation, and lookup hashes.
+
+The file holds one key per line, `<name> <base64 of 32 bytes>`, mode 0600:
+  anon  seals the anonymous push channel (infra/sealing.py) - a key of its own, never used for data;
+  hash  makes the keyed hashes (HMAC) that stand in for chat ids in lookups; never rotated, because
+        rotating it would mean recomputing every lookup column at once;
+  1, 2, ...  data keys; the highest number is current, older ones still decrypt until retired.
+A file from before rotation existed (one bare base64 line) is read as the `anon` key and given the
+others on first use, so sealed channels and keyed hashes made with it keep working.
+
+A ciphertext is text, `cd1:<key id>:<base64url of nonce + AES-GCM output>`; the key id lets rotation
+find what to re-encrypt, and the column's purpose is bound as associated data, so a value copied
+into another column does not decrypt there.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+log = logging.getLogger(__name__)
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+ANON, HASH = "anon", "hash"
+PREFIX = "cd1:"
+_HEADER = (
+    "# Charterdesk data keys: keep secret, keep a backup; without them the data cannot be read.\n"
+    "# One key per line: <name> <base64>. anon: anonymous reply channel; hash: lookup hashes;\n"
+    "# 1, 2, ...: data keys, the highest is current (`charterdesk keys rotate` adds one).\n"
+)
+
+
+class KeyringError(Exception):
+    """The key file is missing or unusable, or a value does not decrypt with its keys."""
+
+
+class Keyring:
+    """Named keys from one key file: encrypt/decrypt fields, hash chat ids for lookups."""
+
+    def __init__(self, keys: dict[str, bytes], *, path: Path | None = None) -> None:
+        for name, key in keys.items():
+            if len(key) != KEY_BYTES:
+                raise KeyringError(f"{path or 'key file'}: key {name!r} has {len(key)} bytes, not {KEY_BYTES}")
+        data = sorted(int(name) for name in keys if name.isdigit())
+        if not data or HASH not in keys:
+            raise KeyringError(f"{path or 'key file'}: needs a 'hash' key and at least one numbered data key")
+        self.path = path
+        self.keys = dict(keys)
+        self.current_id = data[-1]
+        self._ciphers = {kid: AESGCM(keys[str(kid)]) for kid in data}
+        self._hash_key = keys[HASH]
+
+    @classmethod
+    def from_file(cls, path: Path | str, *, create: bool = True) -> "Keyring":
+        """The keys in `path`; a new file (mode 0600) if it is absent and `create` is true."""
+        path = Path(path)
+        return cls(load_keys(path, create=create), path=path)
+
+    @property
+    def data_key_ids(self) -> list[int]:
+        """Ids of the data keys held, oldest first."""
+        return sorted(self._ciphers)
+
+    def encrypt(self, plaintext: str, *, purpose: str) -> str:
+        """`plaintext` encrypted under the current data key, bound to `purpose`."""
+        kid = self.current_id
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._ciphers[kid].encrypt(nonce, plaintext.encode(), f"{purpose}|{kid}".encode())
+        return f"{PREFIX}{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, ciphertext: str, *, purpose: str) -> str:
+        """The plaintext of a value from encrypt(); KeyringError if it is not one, or was altered."""
+        kid, blob = parse(ciphertext)
+        cipher = self._ciphers.get(kid) or self._reload(kid)
+        try:
+            return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], f"{purpose}|{kid}".encode()).decode()
+        except (InvalidTag, ValueError) as exc:
+            raise KeyringError(
+                f"a value of {purpose} does not decrypt with data key {kid} of {self.path or 'the key file'}: "
+                "the key file is not the one it was written with, or the value was altered"
+            ) from exc
+
+    def chat_hash(self, chat_id: int) -> str:
+        """HMAC-SHA256 of a chat id (hex): what lookups by chat compare instead of the id."""
+        # One-shot HMAC (OpenSSL in one call): on the path of every inbound message and lookup.
+        return hmac.digest(self._hash_key, b"chat-id:%d" % int(chat_id), hashlib.sha256).hex()
+
+    def _reload(self, kid: int) -> AESGCM:
+        # A key added by `keys rotate` in another process: read the file again rather than fail.
+        if self.path is not None and self.path.exists():
+            keys = load_keys(self.path, create=False)
+            if str(kid) in keys:
+                self._ciphers[kid] = AESGCM(keys[str(kid)])
+                return self._ciphers[kid]
+        raise KeyringError(
+            f"a value was encrypted with data key {kid}, which {self.path or 'the key file'} does not hold: "
+            "wrong CHARTERDESK_KEY_FILE, or the key was removed too early"
+        )
+
+
+def parse(ciphertext: str) -> tuple[int, bytes]:
+    """(key id, nonce + sealed bytes) of a ciphertext; KeyringError if it is not one."""
+    if not isinstance(ciphertext, str) or not ciphertext.startswith(PREFIX):
+        raise KeyringError("a stored value is not encrypted (run `charterdesk keys rotate` to encrypt old rows)")
+    kid, _, body = ciphertext[len(PREFIX):].partition(":")
+    try:
+        blob = base64.urlsafe_b64decode(body.encode())
+        if not kid.isdigit() or len(blob) < NONCE_BYTES + 16:
+            raise ValueError("too short")
+    except (ValueError, binascii.Error) as exc:
+        raise KeyringError("a stored encrypted value is damaged (not a Charterdesk ciphertext)") from exc
+    return int(kid), blob
+
+
+def key_id_of(ciphertext: str) -> int | None:
+    """The data key id a stored value was encrypted with; None for plaintext."""
+    try:
+        return parse(ciphertext)[0]
+    except KeyringError:
+        return None
+
+
+# --- the key file ---------------------------------------------------------------------------
+
+
+def load_keys(path: Path, *, create: bool = True) -> dict[str, bytes]:
+    """Every key in the file by name; created if absent (when allowed), completed if from before rotation."""
+    try:
+        if create:
+            _create(path)
+        elif not path.exists():
+            raise KeyringError(f"{path}: no key file (CHARTERDESK_KEY_FILE); the data cannot be read without it")
+        keys = _parse_file(path.read_text(encoding="ascii"))
+    except (OSError, ValueError) as exc:
+        raise KeyringError(f"{path}: cannot use the data key file: {exc}") from exc
+    if path.stat().st_mode & 0o077:
+        log.warning("%s can be read by other users; chmod 600 it", path)
+    if HASH not in keys or not any(name.isdigit() for name in keys):
+        keys.setdefault(HASH, secrets.token_bytes(KEY_BYTES))
+        if not any(name.isdigit() for name in keys):
+            keys["1"] = secrets.token_bytes(KEY_BYTES)
+        write_keys(path, keys)
+        log.info("%s: added the lookup and data keys", path)
+    return keys
+
+
+def add_data_key(path: Path) -> int:
+    """Append a fresh data key to the file; it becomes current. Returns its id."""
+    keys = load_keys(path, create=False)
+    kid = max((int(name) for name in keys if name.isdigit()), default=0) + 1
+    keys[str(kid)] = secrets.token_bytes(KEY_BYTES)
+    write_keys(path, keys)
+    return kid
+
+
+def remove_data_key(path: Path, kid: int) -> None:
+    """Drop an old data key from the file (never the current one)."""
+    keys = load_keys(path, create=False)
+    data = sorted(int(name) for name in keys if name.isdigit())
+    if kid not in data:
+        raise KeyringError(f"{path} holds no data key {kid}")
+    if kid == data[-1]:
+        raise KeyringError(f"data key {kid} is the current key; rotate first")
+    del keys[str(kid)]
+    write_keys(path, keys)
+
+
+def write_keys(path: Path, keys: dict[str, bytes]) -> None:
+    """Replace the file atomically with these keys, mode 0600."""
+    spare = _write_aside(path, keys)
+    try:
+        os.replace(spare, path)
+    finally:
+        spare.unlink(missing_ok=True)
+
+
+def _write_aside(path: Path, keys: dict[str, bytes]) -> Path:
+    """The keys in a new 0600 file beside `path`, to be moved or linked into place."""
+    spare = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(_render(keys))
+    except BaseException:
+        spare.unlink(missing_ok=True)
+        raise
+    return spare
+
+
+def _create(path: Path) -> None:
+    """Write new keys unless the file exists; written aside, then linked in, so no one reads half a file."""
+    if path.exists():
+        return
+    keys = {ANON: secrets.token_bytes(KEY_BYTES), HASH: secrets.token_bytes(KEY_BYTES), "1": secrets.token_bytes(KEY_BYTES)}
+    spare = _write_aside(path, keys)
+    try:
+        # link() fails if another process got there first; then its keys are the keys.
+        os.link(spare, path)
+        log.info("created new data keys in %s", path)
+    except FileExistsError:
+        pass
+    finally:
+        spare.unlink(missing_ok=True)
+
+
+def _parse_file(text: str) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        name = name.strip() or ANON  # one bare key: the file from before rotation
+        try:
+            key = base64.b64decode(value, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"line {number} is not <name> <base64 key>") from exc
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"line {number}: a key has {KEY_BYTES} bytes, not {len(key)}")
+        if name in keys:
+            raise ValueError(f"line {number}: key {name!r} appears twice")
+        keys[name] = key
+    if not keys:
+        raise ValueError("the file holds no key")
+    return keys
+
+
+def _render(keys: dict[str, bytes]) -> str:
+    order = [name for name in (ANON, HASH) if name in keys]
+    order += sorted((name for name in keys if name.isdigit()), key=int)
+    order += sorted(name for name in keys if name not in order)
+    return _HEADER + "".join(f"{name} {base64.b64encode(keys[name]).decode()}\n" for name in order)
+
+
+# --- the process's keyring --------------------------------------------------------------------
+
+_installed: Keyring | None = None
+
+
+def install(keyring: Keyring | None) -> None:
+    """Make `keyring` the one encrypted columns use in this process (None: uninstall)."""
+    global _installed
+    _installed = keyring
+
+
+def use_file(path: Path | str) -> Keyring:
+    """Load the key file (created if absent) and install it; processes call this once at start."""
+    keyring = Keyring.from_file(path)
+    install(keyring)
+    return keyring
+
+
+def current() -> Keyring:
+    """The installed keyring; KeyringError if the process never installed one."""
+    if _installed is None:
+        raise KeyringError("no data keys loaded: the process must call infra.keyring.use_file(settings.key_file)")
+    return _installed
