@@ -9,7 +9,7 @@ from charterdesk.commands.charter import app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTER = str(ROOT / "charter.yml")
-FIXTURES = ROOT / "tests" / "desk" / "charters"
+FIXTURES = ROOT / "tests" / "desk" / "charter" / "charters"
 runner = CliRunner()
 
 

@@ -81,6 +81,7 @@ async def counts(store) -> dict[str, int]:
         }
 
 
+@pytest.mark.stress
 @pytest.mark.parametrize("mode", ["webhook", "polling"])
 async def test_kill_and_sigterm_during_a_burst_lose_nothing_and_repeat_nothing(
     mode, store, database_url, data_keys, tmp_path

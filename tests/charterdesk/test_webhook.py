@@ -135,6 +135,7 @@ async def test_a_citizen_message_pushed_to_the_webhook_gets_its_ticket_and_metri
     assert payloads == [None, None, None]  # handled: the personal data in the raw updates is gone
 
 
+@pytest.mark.stress
 async def test_forged_and_oversized_requests_are_refused_and_write_nothing(sandbox, hooked):
     components, base = hooked
     sandbox.user(801, "Real", language_code="en")

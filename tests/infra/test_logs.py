@@ -9,7 +9,7 @@ import pytest
 from infra import logs
 from tests.conftest import ROOT
 
-PACKAGES = ("desk", "bot", "scheduler", "charterdesk", "nlu")
+PACKAGES = ("desk", "conversation", "infra", "bot", "scheduler", "charterdesk", "nlu")
 LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
 # Names that hold a citizen's words or identity wherever they appear in this code base.
 PERSONAL_NAMES = {"chat_id", "text", "username", "display_name", "full_name", "first_name", "last_name",

@@ -207,6 +207,7 @@ async def private_postgres() -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@pytest.mark.stress
 async def test_two_schedulers_on_postgresql_share_10000_messages_and_send_none_twice(tmp_path, sandbox, private_postgres):
     chats = list(range(10_001, 11_001))
     for chat in chats:
