@@ -5,8 +5,12 @@ import signal
 import subprocess
 import sys
 
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 
+from conversation.texts import Texts
+from desk.charter.model import load_charter
 from tests.conftest import ROOT
 
 
@@ -21,14 +25,30 @@ def test_the_demo_answers_a_citizen_through_its_chat_api(tmp_path):
         text=True,
     )
     try:
+        texts_ = Texts.load()
         page = next(line.split()[-1] for line in demo.stdout if "Citizen chat:" in line)
+        staff_link = next(line.split()[-1] for line in demo.stdout if "Staff chat:" in line)
         with httpx.Client(base_url=page, timeout=30) as http:
             assert "<html" in http.get("/").text.lower()
             sent = http.post("sandbox/api/send", json={"user_id": 777, "text": "How do I apply for housing support?"})
             sent.raise_for_status()
             reply = http.get("sandbox/api/chats/777/messages", params={"after": sent.json()["message_id"], "wait": 20})
             texts = [m["text"] for m in reply.json()["messages"] if m["from"]["is_bot"]]
+            # The printed staff link opens the page as a staff member of the charter, in its staff chat.
+            query = parse_qs(urlsplit(staff_link).query)
+            staff = {member.telegram_id for member in load_charter(ROOT / "charter.yml").staff}
+            assert query["as"] == ["staff"] and int(query["user"][0]) in staff
+            chat = int(query["chat"][0])
+            asked = http.post("sandbox/api/send", json={"user_id": int(query["user"][0]), "chat_id": chat,
+                                                        "text": "/queue"})
+            asked.raise_for_status()
+            queue = http.get(f"sandbox/api/chats/{chat}/messages", params={"after": asked.json()["message_id"],
+                                                                            "wait": 20})
+            headers = [texts_.render("utter_staff_queue_header", language, count=1) for language in texts_.languages]
+            answers = [m["text"] for m in queue.json()["messages"]
+                       if m["from"]["is_bot"] and any(header in m["text"] for header in headers)]
         assert texts and "I-1001" in texts[0]
+        assert answers, "the staff link's user was refused or got no queue"
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=30)

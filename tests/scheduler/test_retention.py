@@ -138,7 +138,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
         tickets = {t.id: t for t in (await session.scalars(select(Ticket))).all()}
         entries = (await session.scalars(select(TicketEntry))).all()
         ratings = {r.ticket_id: r for r in (await session.scalars(select(Rating))).all()}
-        receipts = (await session.scalars(select(receipts.Receipt))).all()
+        kept_receipts = (await session.scalars(select(receipts.Receipt))).all()
         known = {c.chat_id for c in (await session.scalars(select(Citizen))).all()}
         choices = {c.chat_hash for c in (await session.scalars(select(citizens.LanguageChoice))).all()}
     erased, kept = {ids["expired"], ids["anonymous"]}, {ids["recent"], ids["open"], ids["answered"]}
@@ -153,7 +153,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
                for e in entries if e.ticket_id in erased)
     assert all(e.text is not None for e in entries if e.ticket_id in kept)
     assert len(entries) == 10  # history rows stay: the report counts their kinds
-    assert [r.ticket_id for r in receipts] == []  # the anonymous ticket's receipt went with it
+    assert [r.ticket_id for r in kept_receipts] == []  # the anonymous ticket's receipt went with it
     # A: their only ticket erased; IDLE: never a ticket, silent since before the cutoff.
     assert known == {B, C, ACTIVE}
     assert choices == {_hash(FRESH_ORPHAN)}
