@@ -1,6 +1,7 @@
 """From the environment to a running process: settings, components, signals, clean shutdown."""
 
 import asyncio
+from urllib.parse import urlencode
 import logging
 import os
 from pathlib import Path
@@ -94,15 +95,21 @@ async def demo_from_env(*, host: str, port: int) -> None:
         web_server, web_url = await start_web(components, host=host, port=port + 1 if port else 0)
         components.settings = demo_settings(settings, api_url=sandbox.bot_api_url, token=sandbox.token)
         _seed_demo_people(sandbox, components)
-        print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {url}/?as=staff"
-              f"&chat={components.charter.staff_chat_id}\n  Compliance:    {web_url}/compliance"
-              "\n  Press Ctrl-C to stop.\n", flush=True)
+        print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {staff_link(url, components.charter)}"
+              f"\n  Compliance:    {web_url}/compliance\n  Press Ctrl-C to stop.\n", flush=True)
         await serve(components, bot=True, scheduler=True, stop=stop_on_signals())
     finally:
         if web_server is not None:
             await web_server.stop()
         await sandbox.stop()
         await components.close()
+
+
+def staff_link(url: str, charter) -> str:
+    """The chat page joined as the charter's first staff member, in its staff chat: staff commands work there."""
+    member = charter.staff[0]
+    query = urlencode({"as": "staff", "chat": charter.staff_chat_id, "user": member.telegram_id, "name": member.name})
+    return f"{url}/?{query}"
 
 
 def _seed_demo_people(sandbox, components) -> None:
