@@ -10,7 +10,9 @@ from bot import citizen_anonymous
 from bot.citizen_menu import set_chat_menu, set_menus
 from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
-from conversation.buttons import AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, OtherTime, PickSlot, pattern
+from conversation.buttons import (
+    AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, OtherTime, PickSlot, pattern,
+)
 from conversation.citizen import flows
 from nlu.classifier import LOW_CONFIDENCE
 from nlu.dates import find_preferred_time

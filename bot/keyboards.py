@@ -1,4 +1,4 @@
-"""Our buttons in Telegram: rendering them as an inline keyboard, and answering a press of data we never wrote."""
+"""Our buttons in Telegram: rendered as an inline keyboard; a press of data we never wrote, answered."""
 
 import logging
 
@@ -19,9 +19,9 @@ def markup(buttons: list | dict | None) -> InlineKeyboardMarkup | None:
         return None
     if isinstance(buttons, dict):
         return InlineKeyboardMarkup.de_json(buttons)
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(button["text"], callback_data=button["data"]) for button in row] for row in buttons]
-    )
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(each["text"], callback_data=each["data"]) for each in row] for row in buttons
+    ])
 
 
 def render(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

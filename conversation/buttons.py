@@ -87,14 +87,14 @@ def _kind(template: str):
     def register(cls):
         hints = get_type_hints(cls, include_extras=True)
         parts = {f.name: hints[f.name].__metadata__[0] for f in fields(cls)}
-        named = re.findall(r"\{(\w+)\}", template)
-        assert sorted(named) == sorted(parts), f"{cls.__name__}: template and fields differ"
-        pattern = "".join(
+        if sorted(re.findall(r"\{(\w+)\}", template)) != sorted(parts):
+            raise TypeError(f"{cls.__name__}: the template names other fields than the class has")
+        regex = "".join(
             f"(?P<{piece[1:-1]}>{parts[piece[1:-1]].pattern})" if piece.startswith("{") else re.escape(piece)
             for piece in re.split(r"(\{\w+\})", template) if piece
         )
         cls.TEMPLATE, cls.PREFIX = template, template.partition("{")[0]
-        _KINDS[cls] = _Kind(cls, re.compile(pattern), parts)
+        _KINDS[cls] = _Kind(cls, re.compile(regex), parts)
         return cls
 
     return register

@@ -19,8 +19,8 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
     button = press.button
     key = f"press:{press.query_id}"
     if isinstance(button, ChooseLanguage):
-        return await choose_language(session=session, desk=desk, chat_id=press.chat_id, language=button.language,
-                                     key=key, now=now)
+        return await choose_language(session=session, desk=desk, chat_id=press.chat_id,
+                                     language=button.language, key=key, now=now)
     citizen = await service.get_citizen(session=session, chat_id=press.chat_id)
     language = citizen.language if citizen else await citizens.language_for(
         session=session, desk=desk, chat_id=press.chat_id, text="", detected=None, hint=press.telegram_language)
@@ -34,7 +34,9 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
     return turn.answer(toast=turn.text("utter_question_gone"))
 
 
-async def _settle_question(turn: Turn, citizen: Citizen, button: NewMatter | AddToTicket | MissingAnswer) -> Answer:
+async def _settle_question(
+    turn: Turn, citizen: Citizen, button: NewMatter | AddToTicket | MissingAnswer
+) -> Answer:
     question = await questions.get(session=turn.session, question_id=button.question_id)
     if question is None or question.chat_id != turn.chat_id:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)

@@ -52,8 +52,8 @@ def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
 
 def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> Keyboard:
     """Take, reply, interim and close, in one row."""
-    return [[Button(desk.texts.render(f"utter_staff_button_{action}", language), CardAction(action, ticket.id))
-             for action in BUTTONS]]
+    label = {action: desk.texts.render(f"utter_staff_button_{action}", language) for action in BUTTONS}
+    return [[Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS]]
 
 
 def category_name(desk: "Desk", category: str, language: str) -> str:
