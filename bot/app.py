@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import citizen, citizen_anonymous, citizen_privacy, citizen_support, staff, survey
+from bot import citizen, citizen_anonymous, citizen_privacy, citizen_support, keyboards, staff, survey
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
@@ -62,7 +62,7 @@ def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest
     card_reply = staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE \
         & ~filters.FORWARDED
     application.add_handler(MessageHandler(card_reply, staff.on_card_reply))
-    application.add_handler(CallbackQueryHandler(staff.on_button, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(staff.on_button, pattern=staff.BUTTON_PATTERN))
 
     # == surveys ==
     application.add_handler(CallbackQueryHandler(survey.on_rate, pattern=survey.RATE_PATTERN))
@@ -95,14 +95,18 @@ def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest
     application.add_handler(MessageHandler(new_message & taken, citizen.on_message))
     application.add_handler(MessageHandler(new_message, citizen.on_unsupported))
     application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, citizen.on_edit))
-    application.add_handler(CallbackQueryHandler(citizen.on_button, pattern=r"^c:(lang|q|ap):"))
-    application.add_handler(CallbackQueryHandler(citizen_anonymous.on_button, pattern=r"^c:(seal:\d+|noseal)$"))
+    application.add_handler(CallbackQueryHandler(citizen.on_button, pattern=citizen.BUTTON_PATTERN))
+    application.add_handler(
+        CallbackQueryHandler(citizen_anonymous.on_button, pattern=citizen_anonymous.BUTTON_PATTERN)
+    )
     # In groups (other than the staff chat) nothing is taken as a request; citizen commands get a pointer.
     other_groups = filters.ChatType.GROUPS & ~filters.Chat(deps.desk.charter.staff_chat_id)
     application.add_handler(CommandHandler(
         ["start", "help", "status", "anonymous"], citizen.on_group_command,
         filters=other_groups & filters.UpdateType.MESSAGE,
     ))
+    # Patterns above come from conversation/buttons.py; a press none of them takes is still answered.
+    application.add_handler(CallbackQueryHandler(keyboards.on_unknown_button))
     application.add_error_handler(on_error)
     return application
 

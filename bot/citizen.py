@@ -10,6 +10,9 @@ from bot import citizen_anonymous
 from bot.citizen_menu import set_chat_menu, set_menus
 from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
+from conversation.buttons import (
+    AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, OtherTime, PickSlot, pattern,
+)
 from conversation.citizen import flows
 from nlu.classifier import LOW_CONFIDENCE
 from nlu.dates import find_preferred_time
@@ -134,6 +137,9 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await citizen_anonymous.cancel_if_waiting(update, context):
         return
     await answer_with(update, context, flows.cancel)
+
+
+BUTTON_PATTERN = pattern(ChooseLanguage, NewMatter, AddToTicket, MissingAnswer, PickSlot, OtherTime)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,8 @@ from telegram.ext import ContextTypes
 
 from bot.citizen_support import citizen_deps, deliver, finish_press, inbound_of
 from bot.deps import deps_of
+from bot.keyboards import on_unknown_button
+from conversation.buttons import DeclineSeal, SealChannel, decode, pattern
 from desk.anonymous import receipts
 from conversation.citizen import anonymous
 from desk.tickets import citizens
@@ -88,17 +90,24 @@ async def cancel_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return True
 
 
+BUTTON_PATTERN = pattern(SealChannel, DeclineSeal)
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"Tell me here" (seal this chat into the receipt) or "no thanks"."""
     deps, sealer = deps_of(context), citizen_deps(context).sealer
     query = update.callback_query
+    pressed = decode(query.data)
+    if not isinstance(pressed, SealChannel | DeclineSeal):
+        await on_unknown_button(update, context)
+        return
     chat_id = query.message.chat.id if query.message else query.from_user.id
     async with deps.store.unit_of_work() as session:
         language = await citizens.language_for(session=session, desk=deps.desk, chat_id=chat_id, text="",
                                                detected=None, hint=query.from_user.language_code)
-        if (query.data or "").startswith("c:seal:"):
+        if isinstance(pressed, SealChannel):
             answer = await anonymous.seal(session=session, desk=deps.desk, sealer=sealer, chat_id=chat_id,
-                                                code=query.data.removeprefix("c:seal:"), language=language,
+                                                code=pressed.code, language=language,
                                                 now=deps.clock())
         else:
             answer = await anonymous.decline_seal(session=session, desk=deps.desk, chat_id=chat_id,

@@ -8,11 +8,12 @@ from telegram.ext import ContextTypes
 
 from bot.citizen_support import answer_with, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
+from conversation.buttons import ConfirmForget, pattern
 from conversation.citizen import forget, mydata
 
 log = logging.getLogger(__name__)
 
-FORGET_PATTERN = forget.PRESS_PATTERN
+FORGET_PATTERN = pattern(ConfirmForget)
 
 
 async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

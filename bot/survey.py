@@ -1,25 +1,24 @@
 """Satisfaction survey handlers: a score button, the "add a comment" button, and the comment itself."""
 
 import logging
-import re
 from datetime import UTC
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import keyboards
 from bot.citizen_support import citizen_deps
 from bot.deps import deps_of
+from conversation.buttons import AddComment, Rate, decode, pattern
 from desk import outbox
 from conversation.citizen import surveys
 from conversation.citizen.flows import Inbound
 
 log = logging.getLogger(__name__)
 
-RATE_PATTERN = "^" + re.escape(surveys.RATE_PREFIX)
-COMMENT_PATTERN = "^" + re.escape(surveys.COMMENT_PREFIX)
-_RATE = re.compile(RATE_PATTERN + r"(\d{1,18}):(-?\d{1,3})$")
-_COMMENT = re.compile(COMMENT_PATTERN + r"(\d{1,18})$")
+RATE_PATTERN = pattern(Rate)
+COMMENT_PATTERN = pattern(AddComment)
 # Telegram shows at most this much of a note on a pressed button.
 NOTICE_LIMIT = 200
 
@@ -27,9 +26,9 @@ NOTICE_LIMIT = 200
 async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A score button: record the first rating of the ticket, show the score in the question, thank."""
     query = update.callback_query
-    match = _RATE.match(query.data or "")
+    pressed = decode(query.data)
     # A malformed button reaches record_rating as ticket 0, which it answers as no longer valid.
-    ticket_id, score = (int(match[1]), int(match[2])) if match else (0, 0)
+    ticket_id, score = (pressed.ticket_id, pressed.score) if isinstance(pressed, Rate) else (0, 0)
     deps = deps_of(context)
     async with deps.store.unit_of_work() as session:
         press = await surveys.record_rating(
@@ -46,13 +45,13 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_comment_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """ "Add a comment": the chat's next text message (for a few minutes) becomes the rating's comment."""
-    match = _COMMENT.match(update.callback_query.data or "")
+    pressed = decode(update.callback_query.data)
     deps = deps_of(context)
     async with deps.store.unit_of_work() as session:
         press = await surveys.open_comment(
             session=session,
             desk=deps.desk,
-            ticket_id=int(match[1]) if match else 0,
+            ticket_id=pressed.ticket_id if isinstance(pressed, AddComment) else 0,
             chat_id=_chat_id(update),
             now=deps.clock(),
         )
@@ -89,9 +88,8 @@ async def _show(update: Update, press: surveys.Press) -> None:
         log.warning("could not answer a survey button press", exc_info=True)
     if press.message is None or query.message is None:
         return
-    markup = InlineKeyboardMarkup.de_json(press.reply_markup, query.get_bot()) if press.reply_markup else None
     try:
-        await query.edit_message_text(press.message, reply_markup=markup)
+        await query.edit_message_text(press.message, reply_markup=keyboards.render(press.buttons))
     except TelegramError:
         # The rating is stored either way; an old or already edited question may not change.
         log.warning("could not edit a survey question", exc_info=True)

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -15,7 +15,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot import metrics
+from bot import keyboards, metrics
 from desk.outbox import Delivery, Outgoing
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class TelegramTransport:
         return delivery
 
     async def _send(self, message: Outgoing) -> Delivery:
-        markup = InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
+        markup = keyboards.markup(message.reply_markup)
         try:
             sent = await self.bot.send_message(chat_id=message.chat_id, text=message.text, reply_markup=markup)
         except RetryAfter as exc:

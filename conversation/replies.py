@@ -1,10 +1,10 @@
-"""Promising text to a chat: long text split in order, inline buttons, one outbox row per part."""
+"""Promising text to a chat: long text split in order, buttons on the last part, one outbox row per part."""
 
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversation.buttons import Keyboard, stored
 from desk import outbox
 
 # Telegram's limit for one message, counted in UTF-16 code units (an emoji counts two).
@@ -52,11 +52,6 @@ def _prefix_within(text: str, limit: int) -> str:
     return text
 
 
-def keyboard(rows: Iterable[Sequence[tuple[str, str]]]) -> dict:
-    """Inline keyboard markup (as the Bot API takes it) from rows of (label, callback data)."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
-
-
 async def enqueue_text(
     session: AsyncSession,
     *,
@@ -64,12 +59,13 @@ async def enqueue_text(
     chat_id: int,
     text: str,
     now: datetime,
-    reply_markup: dict | None = None,
+    buttons: Keyboard | None = None,
     ticket_id: int | None = None,
     claim: bool = True,
 ) -> list[outbox.Outgoing]:
     """Promise `text` as one outbox row per part (keys `key`, `key#2`, ...); buttons go on the last part."""
     parts = split_text(text)
+    markup = stored(buttons)
     promised = []
     for number, part in enumerate(parts, start=1):
         row = await outbox.enqueue(
@@ -78,7 +74,7 @@ async def enqueue_text(
             chat_id=chat_id,
             text=part,
             now=now,
-            reply_markup=reply_markup if number == len(parts) else None,
+            reply_markup=markup if number == len(parts) else None,
             ticket_id=ticket_id,
             claim=claim,
         )

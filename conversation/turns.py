@@ -10,6 +10,7 @@ from desk import outbox
 from desk.charter.model import Charter
 from conversation.texts import Texts, format_moment
 from conversation import replies
+from conversation.buttons import ButtonPress, Keyboard, decode
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,14 @@ class Press:
 
     chat_id: int
     query_id: str
-    data: str  # callback data, "c:..."
+    data: str  # what the button carried, as conversation.buttons.encode wrote it
     message_id: int | None  # the message that carries the buttons
     telegram_language: str | None = None
+
+    @property
+    def button(self) -> ButtonPress | None:
+        """What the pressed button means; None for data we never wrote."""
+        return decode(self.data)
 
 
 @dataclass(frozen=True)
@@ -126,13 +132,13 @@ class Turn:
         """A moment as this citizen reads it."""
         return self.desk.moment(at, self.language)
 
-    async def say(self, text: str, *, buttons: dict | None = None, ticket_id: int | None = None) -> None:
+    async def say(self, text: str, *, buttons: Keyboard | None = None, ticket_id: int | None = None) -> None:
         """Promise a message to this chat (split if long)."""
         self._said += 1
         key = self.key if self._said == 1 else f"{self.key}:{self._said}"
         self.outgoing += await replies.enqueue_text(
             self.session, key=key, chat_id=self.chat_id, text=text, now=self.now,
-            reply_markup=buttons, ticket_id=ticket_id,
+            buttons=buttons, ticket_id=ticket_id,
         )
 
     def answer(self, **details: object) -> Answer:

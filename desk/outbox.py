@@ -47,7 +47,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(EncryptedInt("outbox.chat_id"))
     chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
     text: Mapped[str] = mapped_column(EncryptedText("outbox.text"))
-    reply_markup: Mapped[dict | None] = mapped_column(JSON)
+    # Buttons as rows of {"text", "data"} (conversation/buttons.py); rows queued before that kept the
+    # Bot API's own object, which the transport still reads.
+    reply_markup: Mapped[list | dict | None] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # pending -> sent | unknown (the request left, no answer came back) | undeliverable (Telegram refused
     # this message) | blocked (the chat refuses all our messages) | skipped (never tried: its chat is blocked)
@@ -81,7 +83,7 @@ class Outgoing:
     id: int
     chat_id: int
     text: str
-    reply_markup: dict | None
+    reply_markup: list | dict | None  # as the column holds it
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ async def enqueue(
     chat_id: int,
     text: str,
     now: datetime,
-    reply_markup: dict | None = None,
+    reply_markup: list | None = None,
     ticket_id: int | None = None,
     not_before: datetime | None = None,
     claim: bool = False,

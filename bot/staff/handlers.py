@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
+from conversation.buttons import CardAction, DraftAction, decode, pattern
 from desk import outbox
 from infra.encrypted import chat_tag
 from conversation.staff import console
@@ -21,7 +22,7 @@ COMMANDS = console.TYPED_COMMANDS
 # Telegram shows at most this much of an answer to a pressed button.
 TOAST_LIMIT = 200
 _COMMAND = re.compile(r"^/(\w+)(?:@\w+)?(.*)$", re.DOTALL)
-_BUTTON = re.compile(r"^s:(\w+):(\d+)$")
+BUTTON_PATTERN = pattern(CardAction, DraftAction)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,13 +65,17 @@ async def on_card_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under a card or a draft: take, reply, interim, close, send, cancel."""
     query = update.callback_query
-    found = _BUTTON.match(query.data or "")
-    if found is None:
+    pressed = decode(query.data)
+    if isinstance(pressed, CardAction):
+        command, target = pressed.action, pressed.ticket_id
+    elif isinstance(pressed, DraftAction):
+        command, target = pressed.action, pressed.draft_id
+    else:
         await query.answer()
         return
     chat_id = query.message.chat.id if query.message else query.from_user.id
     request = Request(
-        command=found.group(1), chat_id=chat_id, key=f"staff-cb:{query.id}", text=found.group(2), button=True
+        command=command, chat_id=chat_id, key=f"staff-cb:{query.id}", text=str(target), button=True
     )
     outcome = await _run(deps_of(context), context, user_actor(query.from_user), request, deliver=False)
     try:

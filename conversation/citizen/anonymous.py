@@ -24,6 +24,7 @@ from infra.sealing import Sealer, SealingError
 from desk.anonymous.attempts import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
 from desk.tickets import entries, questions, service
 from conversation import replies
+from conversation.buttons import Button, DeclineSeal, SealChannel
 from conversation.citizen import status
 from conversation.staff.cards import enqueue_staff_card
 from conversation.citizen.messages import is_empty
@@ -114,8 +115,8 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
     ticket.anonymous = True
     await enqueue_staff_card(session, desk, ticket, now)
     _, code = await receipts.issue(session=session, ticket_id=ticket.id)
-    buttons = replies.keyboard([[(turn.text("utter_button_seal"), f"c:seal:{code}")],
-                        [(turn.text("utter_button_no_seal"), "c:noseal")]])
+    buttons = [[Button(turn.text("utter_button_seal"), SealChannel(code))],
+               [Button(turn.text("utter_button_no_seal"), DeclineSeal())]]
     await turn.say(turn.text("utter_anonymous_receipt", number=ticket.number, code=receipts.display(code),
                              due=turn.moment(due_at), plain=code), buttons=buttons)
     return turn.answer(ticket_number=ticket.number, due_at=due_at)
@@ -206,7 +207,7 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
         if ticket.status != "closed" and any(e.kind == "staff_reply" for e in fresh) \
                 and await _asks_rating(session, desk, ticket):
             text, buttons = surveys.rating_question(desk, ticket, ticket.language)
-            promised += await _push(session, chat_id, text, now, reply_markup=buttons)
+            promised += await _push(session, chat_id, text, now, buttons=buttons)
     return promised
 
 

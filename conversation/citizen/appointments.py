@@ -1,13 +1,13 @@
 """Appointment requests: ask what is missing, check the time asked for, offer open slots, note the choice."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from babel.dates import format_skeleton
 
 from desk.tickets import entries, questions, slots
 from desk.tickets.models import Ticket
 from desk.tickets.questions import Question
-from conversation.replies import keyboard
+from conversation.buttons import Button, OtherTime, PickSlot
 from conversation.turns import Held, Turn
 
 # A message this short (Hangul counting three, as it packs a word in a syllable) names no purpose:
@@ -85,8 +85,8 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
     elif has_time:
         verdict = slots.verdict(calendar, at, now=now)
         if verdict == "open":
-            buttons = keyboard([[(f"✅ {short_moment(turn, at)}", slot_data(ticket, at))],
-                                [(turn.text("utter_button_other_time"), f"c:ap:{ticket.id}:other")]])
+            buttons = [[Button(f"✅ {short_moment(turn, at)}", PickSlot.at(ticket.id, at))],
+                       [Button(turn.text("utter_button_other_time"), OtherTime(ticket.id))]]
             await turn.say(turn.text("utter_appointment_confirm", moment=turn.moment(at)), buttons=buttons,
                            ticket_id=ticket.id)
             return
@@ -102,10 +102,10 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
     if not offered:
         text += "\n" + turn.text("utter_appointment_staff_will_arrange", number=ticket.number,
                                  due=turn.moment(ticket.due_at))
-    rows = [[(short_moment(turn, start), slot_data(ticket, start))] for start in offered]
+    rows = [[Button(short_moment(turn, start), PickSlot.at(ticket.id, start))] for start in offered]
     if offered and at is not None:
-        rows.append([(turn.text("utter_button_other_time"), f"c:ap:{ticket.id}:other")])
-    await turn.say(text, buttons=keyboard(rows) if rows else None, ticket_id=ticket.id)
+        rows.append([Button(turn.text("utter_button_other_time"), OtherTime(ticket.id))])
+    await turn.say(text, buttons=rows or None, ticket_id=ticket.id)
 
 
 async def choose_slot(turn: Turn, ticket: Ticket, start: datetime) -> bool:
@@ -133,16 +133,6 @@ async def ask_other_time(turn: Turn, ticket: Ticket) -> None:
     else:
         question.created_at = turn.now
     await turn.say(turn.text("utter_appointment_write_time"), ticket_id=ticket.id)
-
-
-def slot_data(ticket: Ticket, start: datetime) -> str:
-    """Callback data of a slot button: the ticket and the start in minutes since the epoch."""
-    return f"c:ap:{ticket.id}:{int(start.timestamp()) // 60}"
-
-
-def slot_start(minutes: str) -> datetime | None:
-    """The start a slot button carries, or None if the data is not a number of minutes."""
-    return datetime.fromtimestamp(int(minutes) * 60, UTC) if minutes.isdigit() else None
 
 
 def short_moment(turn: Turn, at: datetime) -> str:

@@ -26,13 +26,9 @@ from infra.encrypted import chat_tag
 from desk.privacy import chats
 from desk.privacy.erase import erase_tickets
 from desk.tickets import citizens, service
-from conversation import replies
+from conversation.buttons import Button, ConfirmForget
 from desk.tickets.models import Ticket
 from conversation.turns import Answer, Desk, Inbound, Press, Turn
-
-PRESS_PREFIX = "c:forget:"
-YES, NO = "yes", "no"
-PRESS_PATTERN = rf"^{PRESS_PREFIX}({YES}|{NO})$"
 
 
 async def ask(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Answer:
@@ -50,8 +46,8 @@ async def ask(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datet
         await turn.say(turn.text("utter_forget_nothing"))
         return turn.answer()
     tickets = await _tickets_of(session, citizen.id)
-    buttons = replies.keyboard([[(turn.text("utter_forget_button_yes"), PRESS_PREFIX + YES),
-                                 (turn.text("utter_forget_button_no"), PRESS_PREFIX + NO)]])
+    buttons = [[Button(turn.text("utter_forget_button_yes"), ConfirmForget(erase=True)),
+                Button(turn.text("utter_forget_button_no"), ConfirmForget(erase=False))]]
     still_open = sum(ticket.status != "closed" for ticket in tickets)
     await turn.say(turn.text("utter_forget_confirm", tickets=len(tickets), open=still_open), buttons=buttons)
     return turn.answer()
@@ -64,12 +60,12 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
     turn = Turn(session=session, desk=desk, now=now, chat_id=press.chat_id, language=language,
                 key=OUTBOX_PREFIX + secrets.token_hex(16))
     turn.ephemeral = True
-    choice = press.data.removeprefix(PRESS_PREFIX)
-    if choice == NO:
+    choice = press.button
+    if not isinstance(choice, ConfirmForget):
+        return turn.answer(toast=turn.text("utter_question_gone"))
+    if not choice.erase:
         await turn.say(turn.text("utter_forget_kept"))
         return turn.answer(settled=True)
-    if choice != YES:
-        return turn.answer(toast=turn.text("utter_question_gone"))
     erased = await forget(session=session, desk=desk, chat_id=press.chat_id, now=now)
     if erased is None:
         return turn.answer(toast=turn.text("utter_forget_nothing"), settled=True)

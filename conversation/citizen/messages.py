@@ -6,9 +6,9 @@ from conversation.citizen import appointments, status
 from desk.tickets import entries, questions, service
 from conversation.promises import escalation
 from conversation.staff.cards import enqueue_staff_card
-from desk.tickets.models import CATEGORY_LETTERS, Citizen, Ticket, parse_number
+from desk.tickets.models import Citizen, Ticket, parse_number
 from desk.tickets.questions import Question
-from conversation.replies import keyboard
+from conversation.buttons import AddToTicket, Button, MissingAnswer, NewMatter
 from conversation.turns import Answer, Attachment, Held, Inbound, Turn, Understanding
 
 # Intents that open a ticket, and the charter clock each one runs on.
@@ -19,7 +19,6 @@ TICKET_CATEGORIES = {
 }
 # What a citizen may choose on the buttons when we ask.
 CHOOSABLE = ("inquiry", "complaint", "appointment_request")
-CATEGORY_OF_LETTER = {CATEGORY_LETTERS[c]: c for c in CHOOSABLE}
 # We offer to add to at most this many open tickets (the soonest due).
 OFFERED_TICKETS = 3
 _NUMBER = re.compile(r"(?<![0-9A-Za-z])[ICNAicna]\s?-\s?\d{4,7}(?!\d)")
@@ -158,8 +157,8 @@ async def non_response(turn: Turn, citizen: Citizen, original: Ticket, held: Hel
 async def ask_category(turn: Turn, held: Held) -> None:
     """We are not sure what kind of matter this is: hold the message and ask with three buttons."""
     question = await _hold(turn, "category", held)
-    rows = [[(turn.text(f"utter_button_{c}"), f"c:q:{question.id}:n:{CATEGORY_LETTERS[c]}")] for c in CHOOSABLE]
-    await turn.say(turn.text("utter_ask_category"), buttons=keyboard(rows))
+    rows = [[Button(turn.text(f"utter_button_{c}"), NewMatter(question.id, c))] for c in CHOOSABLE]
+    await turn.say(turn.text("utter_ask_category"), buttons=rows)
 
 
 async def ask_followup(
@@ -168,42 +167,46 @@ async def ask_followup(
     """Is this about an open ticket, or a new matter? Hold the message and ask with buttons."""
     offered = tickets[:OFFERED_TICKETS]
     question = await _hold(turn, "followup", held, intent=intent)
-    rows = [[(turn.text("utter_button_add", number=t.number), f"c:q:{question.id}:a:{t.id}")] for t in offered]
-    rows += [[(turn.text(f"utter_button_new_{c}"), f"c:q:{question.id}:n:{CATEGORY_LETTERS[c]}")] for c in categories]
+    rows = [[Button(turn.text("utter_button_add", number=t.number), AddToTicket(question.id, t.id))]
+            for t in offered]
+    rows += [[Button(turn.text(f"utter_button_new_{c}"), NewMatter(question.id, c))] for c in categories]
     numbers = ", ".join(t.number for t in offered)
-    await turn.say(turn.text("utter_ask_followup", numbers=numbers), buttons=keyboard(rows))
+    await turn.say(turn.text("utter_ask_followup", numbers=numbers), buttons=rows)
 
 
 async def ask_non_response(turn: Turn, held: Held, overdue: Ticket) -> None:
     """Is this complaint about the answer to `overdue` that did not come? Hold it and ask with buttons."""
     question = await _hold(turn, "followup", held, intent="complaint")
+    missing = turn.text("utter_button_missing_answer", number=overdue.number)
     rows = [
-        [(turn.text("utter_button_missing_answer", number=overdue.number), f"c:q:{question.id}:r:{overdue.id}")],
-        [(turn.text("utter_button_new_complaint"), f"c:q:{question.id}:n:{CATEGORY_LETTERS['complaint']}")],
+        [Button(missing, MissingAnswer(question.id, overdue.id))],
+        [Button(turn.text("utter_button_new_complaint"), NewMatter(question.id, "complaint"))],
     ]
     text = turn.text("utter_ask_non_response", number=overdue.number, due=turn.moment(overdue.due_at))
-    await turn.say(text, buttons=keyboard(rows), ticket_id=overdue.id)
+    await turn.say(text, buttons=rows, ticket_id=overdue.id)
 
 
-async def settle(turn: Turn, citizen: Citizen, question: Question, action: str, target: str) -> Answer:
+async def settle(
+    turn: Turn, citizen: Citizen, question: Question, button: NewMatter | AddToTicket | MissingAnswer
+) -> Answer:
     """The citizen answered a category/follow-up question with a button: do what they chose."""
     held = held_of(question)
-    if action == "r" and target.isdigit():
-        original = await service.get_ticket(session=turn.session, ticket_id=int(target))
+    if isinstance(button, MissingAnswer):
+        original = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
         if original is None or original.citizen_id != citizen.id or original.status != "open":
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         question.answered_at = turn.now
         answer = await non_response(turn, citizen, original, held)
         return turn.answer(ticket_number=answer.ticket_number, due_at=answer.due_at, settled=True)
-    if action == "a" and target.isdigit():
-        ticket = await service.get_ticket(session=turn.session, ticket_id=int(target))
+    if isinstance(button, AddToTicket):
+        ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
         if ticket is None or ticket.citizen_id != citizen.id or ticket.status != "open":
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         question.answered_at = turn.now
         await add_to(turn, ticket, held)
         return turn.answer(settled=True)
-    category = CATEGORY_OF_LETTER.get(target)
-    if action != "n" or category is None:
+    category = button.category
+    if category not in CHOOSABLE:
         return turn.answer(toast=turn.text("utter_question_gone"))
     question.answered_at = turn.now
     ticket = await open_ticket(turn, citizen, category, held)

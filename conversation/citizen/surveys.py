@@ -24,13 +24,12 @@ from desk.outbox import OutboxMessage
 from infra.sealing import Sealer, SealingError
 from infra.database import insert_ignoring_conflicts
 from desk.tickets import service
+from conversation.buttons import AddComment, Button, Keyboard, Rate, stored
 from conversation.citizen.flows import Answer, Desk, Inbound
 from desk.tickets.models import Citizen, Ticket
 
 SCORES = range(1, 6)
 SURVEY_KEY_PREFIX = "survey:"
-RATE_PREFIX = "c:rate:"  # + "<ticket id>:<score>"
-COMMENT_PREFIX = "c:ratenote:"  # + "<ticket id>"
 # The final reply goes out first; the question follows once it has been delivered and read.
 ASK_DELAY = timedelta(minutes=1)
 # Long enough to type a few sentences, short enough that a later new request is not taken for one.
@@ -65,7 +64,7 @@ class Press:
     status: str  # recorded | already | invalid | armed | commented
     notice: str
     message: str | None = None  # None: leave the question message as it is
-    reply_markup: dict | None = None
+    buttons: Keyboard | None = None  # under the new message
 
 
 def survey_key(ticket_id: int) -> str:
@@ -94,13 +93,13 @@ async def ask_for_rating(
         chat_id=citizen.chat_id,
         text=text,
         now=now,
-        reply_markup=buttons,
+        reply_markup=stored(buttons),
         ticket_id=ticket.id,
         not_before=desk.charter.quiet_hours_end(now + ASK_DELAY),
     )
 
 
-def rating_question(desk: Desk, ticket: Ticket, language: str | None) -> tuple[str, dict]:
+def rating_question(desk: Desk, ticket: Ticket, language: str | None) -> tuple[str, Keyboard]:
     """The rating question about a ticket, in `language` (or the charter's), and its score buttons."""
     language = _speakable(desk, language)
     return desk.texts.render("utter_survey_question", language, number=ticket.number), _score_buttons(ticket.id)
@@ -165,7 +164,7 @@ async def record_rating(
         "recorded",
         desk.texts.render("utter_survey_thanks", language),
         message=desk.texts.render("utter_survey_rated", language, number=ticket.number, score=score),
-        reply_markup=comment,
+        buttons=comment,
     )
 
 
@@ -266,10 +265,9 @@ def _speakable(desk: Desk, language: str | None) -> str:
     return language if desk.texts.speaks(language) else desk.charter.languages[0]
 
 
-def _score_buttons(ticket_id: int) -> dict:
-    row = [{"text": str(score), "callback_data": f"{RATE_PREFIX}{ticket_id}:{score}"} for score in SCORES]
-    return {"inline_keyboard": [row]}
+def _score_buttons(ticket_id: int) -> Keyboard:
+    return [[Button(str(score), Rate(ticket_id, score)) for score in SCORES]]
 
 
-def _comment_button(ticket_id: int, label: str) -> dict:
-    return {"inline_keyboard": [[{"text": label, "callback_data": f"{COMMENT_PREFIX}{ticket_id}"}]]}
+def _comment_button(ticket_id: int, label: str) -> Keyboard:
+    return [[Button(label, AddComment(ticket_id))]]

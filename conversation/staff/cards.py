@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversation.buttons import Button, CardAction, Keyboard, stored
 from desk import outbox
 from desk.tickets.models import Ticket
 
@@ -27,7 +28,7 @@ async def enqueue_staff_card(
         key=f"card:{ticket.id}",
         chat_id=desk.charter.staff_chat_id,
         text=card_text(desk, ticket, language),
-        reply_markup=card_buttons(desk, ticket, language),
+        reply_markup=stored(card_buttons(desk, ticket, language)),
         ticket_id=ticket.id,
         now=now,
         claim=claim,
@@ -49,13 +50,10 @@ def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
     )
 
 
-def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> dict:
-    """Take, reply, interim and close, as Bot API inline keyboard JSON with "s:" callback data."""
-    row = [
-        {"text": desk.texts.render(f"utter_staff_button_{action}", language), "callback_data": f"s:{action}:{ticket.id}"}
-        for action in BUTTONS
-    ]
-    return {"inline_keyboard": [row]}
+def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> Keyboard:
+    """Take, reply, interim and close, in one row."""
+    label = {action: desk.texts.render(f"utter_staff_button_{action}", language) for action in BUTTONS}
+    return [[Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS]]
 
 
 def category_name(desk: "Desk", category: str, language: str) -> str:

@@ -136,7 +136,7 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
     outgoing = list(reply.outgoing)
     if reply.text:
         outgoing += await replies.enqueue_text(
-            session, key=request.key, chat_id=request.chat_id, text=reply.text, reply_markup=reply.markup, now=now
+            session, key=request.key, chat_id=request.chat_id, text=reply.text, buttons=reply.buttons, now=now
         )
     return Outcome(
         accepted=staff is not None, outgoing=outgoing, toast=reply.toast, roster_changed=reply.roster_changed,

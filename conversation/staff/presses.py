@@ -2,6 +2,7 @@
 
 import re
 
+from conversation.buttons import Button, DraftAction
 from desk import audit
 from desk.staff import drafts
 from conversation.staff.commands import reached
@@ -63,10 +64,10 @@ async def draft(turn: Turn) -> Reply:
     await _audit(turn, "draft", ticket)
     prompt = "utter_staff_draft_prompt_anonymous" if ticket.anonymous else "utter_staff_draft_prompt"
     buttons = [
-        {"text": turn.say("utter_staff_button_send"), "callback_data": f"s:send:{kept.id}"},
-        {"text": turn.say("utter_staff_button_cancel"), "callback_data": f"s:drop:{kept.id}"},
+        Button(turn.say("utter_staff_button_send"), DraftAction("send", kept.id)),
+        Button(turn.say("utter_staff_button_cancel"), DraftAction("drop", kept.id)),
     ]
-    return Reply(text=turn.say(prompt, number=ticket.number, text=text), markup={"inline_keyboard": [buttons]})
+    return Reply(text=turn.say(prompt, number=ticket.number, text=text), buttons=[buttons])
 
 
 async def send(turn: Turn) -> Reply:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversation.buttons import Keyboard
 from desk import outbox
 from desk.staff.access import Actor
 from desk.staff.errors import ActionError
@@ -46,7 +47,7 @@ class Reply:
     """What a command answers: text for the chat it came from, buttons, messages for citizens."""
 
     text: str | None = None
-    markup: dict | None = None
+    buttons: Keyboard | None = None  # under the text
     outgoing: list[outbox.Outgoing] = field(default_factory=list)
     toast: str | None = None  # a short note on a pressed button, instead of a chat message
     roster_changed: bool = False

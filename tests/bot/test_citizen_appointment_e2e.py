@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.tickets import slots
-from conversation.citizen.appointments import slot_start
+from conversation.buttons import decode
 from desk.tickets.models import Ticket
 from nlu.dates import find_preferred_time
 from tests.bot.citizen_steps import buttons, press, say
@@ -49,7 +49,7 @@ def asked_for(live, text: str, sent: dict, language: str):
 async def choose_first_slot(sandbox, live, user: int, offer: dict, language: str) -> datetime:
     """Press the first offered time; check the answer and the ticket; return the time."""
     data = buttons(offer)[0][1]
-    start = slot_start(data.rsplit(":", 1)[1])
+    start = decode(data).start
     [noted] = await press(sandbox, user, offer, data)
     ticket = await the_ticket(live.store)
     assert noted["text"] == live.desk.texts.render(
@@ -92,7 +92,7 @@ async def test_a_closed_time_gets_the_nearest_open_slots_and_another_time_can_be
     assert verdict in ("closed_day", "holiday")
     assert offer["text"] == texts.render(f"utter_appointment_{verdict}", language,
                                          moment=live.desk.moment(at, language))
-    offered = [slot_start(data.rsplit(":", 1)[1]) for _, data in buttons(offer)[:-1]]
+    offered = [decode(data).start for _, data in buttons(offer)[:-1]]
     assert len(offered) == 3 and all(slots.fits(live.charter.calendar, start) for start in offered)
     assert buttons(offer)[-1] == (texts.render("utter_button_other_time", language), "c:ap:1:other")
     # None of them suits: the citizen writes another time.

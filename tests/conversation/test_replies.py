@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation.replies import MESSAGE_LIMIT, keyboard, split_text, utf16_length
+from conversation.replies import MESSAGE_LIMIT, split_text, utf16_length
 
 
 def test_short_text_is_one_part():
@@ -33,11 +33,3 @@ def test_no_character_but_break_whitespace_is_lost(text):
     assert all(utf16_length(p) <= 500 for p in parts)
     assert "".join(parts).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
 
-
-def test_keyboard_rows_of_labels_and_data():
-    assert keyboard([[("Yes", "c:y")], [("No", "c:n"), ("Later", "c:l")]]) == {
-        "inline_keyboard": [
-            [{"text": "Yes", "callback_data": "c:y"}],
-            [{"text": "No", "callback_data": "c:n"}, {"text": "Later", "callback_data": "c:l"}],
-        ]
-    }

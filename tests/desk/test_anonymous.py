@@ -69,8 +69,8 @@ async def status(store, desk, sealer, code: str, now) -> str:
 
 
 def code_in(answer) -> str:
-    [data] = [b["callback_data"] for row in answer.outgoing[0].reply_markup["inline_keyboard"] for b in row
-              if b["callback_data"].startswith("c:seal:")]
+    [data] = [b["data"] for row in answer.outgoing[0].reply_markup for b in row
+              if b["data"].startswith("c:seal:")]
     return data.removeprefix("c:seal:")
 
 
@@ -135,7 +135,7 @@ async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
 
     pushed, question = await push()  # the answer, then the rating question through the same channel
     assert pushed.chat_id == CHAT and "We fixed the lock." in pushed.text
-    assert question.chat_id == CHAT and question.reply_markup["inline_keyboard"][0][-1]["text"] == "5"
+    assert question.chat_id == CHAT and question.reply_markup[0][-1]["text"] == "5"
     assert await push() == []
     async with store.unit_of_work() as session:
         row = await session.get(OutboxMessage, pushed.id)

@@ -36,8 +36,8 @@ async def press(store, desk, data: str, query: str = "q1"):
 
 
 def buttons(outgoing) -> list[tuple[str, str]]:
-    markup = outgoing.reply_markup or {"inline_keyboard": []}
-    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+    markup = outgoing.reply_markup or []
+    return [(b["text"], b["data"]) for row in markup for b in row]
 
 
 async def the_ticket(store) -> Ticket:

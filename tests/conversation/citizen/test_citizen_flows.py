@@ -43,8 +43,8 @@ async def all_of(store: Store, model, *where):
 
 
 def button_data(answer: flows.Answer) -> list[str]:
-    markup = answer.outgoing[-1].reply_markup or {"inline_keyboard": []}
-    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+    markup = answer.outgoing[-1].reply_markup or []
+    return [b["data"] for row in markup for b in row]
 
 
 async def test_an_unsure_message_is_held_and_opened_from_the_choice(store, desk):

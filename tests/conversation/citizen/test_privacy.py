@@ -131,7 +131,7 @@ async def press(store, desk, data: str, chat_id: int = CHAT) -> flows.Answer:
 
 
 def buttons(answer: flows.Answer) -> list[str]:
-    return [b["callback_data"] for row in answer.outgoing[-1].reply_markup["inline_keyboard"] for b in row]
+    return [b["data"] for row in answer.outgoing[-1].reply_markup for b in row]
 
 
 async def test_forget_leaves_no_trace_of_the_citizen_and_the_report_unchanged(store, desk, charter):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from desk.anonymous import receipts
 from conversation.citizen import surveys
+from conversation.buttons import stored
 from desk.charter.model import SatisfactionSurvey
 from desk.outbox import OutboxMessage
 from infra.sealing import Sealer
@@ -86,10 +87,10 @@ async def test_the_question_is_promised_once_with_five_buttons(store, desk):
     question = await ask(store, desk, ticket_id)
     assert question.chat_id == CHAT
     assert question.text == desk.texts.render("utter_survey_question", "en", number="I-1001")
-    [buttons] = question.reply_markup["inline_keyboard"]
+    [buttons] = question.reply_markup
     assert [b["text"] for b in buttons] == ["1", "2", "3", "4", "5"]
-    assert [b["callback_data"] for b in buttons] == [f"c:rate:{ticket_id}:{s}" for s in range(1, 6)]
-    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert [b["data"] for b in buttons] == [f"c:rate:{ticket_id}:{s}" for s in range(1, 6)]
+    assert all(len(b["data"].encode()) <= 64 for b in buttons)
     assert await ask(store, desk, ticket_id, now=ANSWERED + timedelta(hours=1)) is None
     [row] = await rows(store, OutboxMessage)
     assert row.key == f"survey:{ticket_id}" and row.ticket_id == ticket_id
@@ -156,9 +157,7 @@ async def test_a_rating_is_recorded_once_and_a_second_press_changes_nothing(stor
     assert first.status == "recorded"
     assert first.notice == "Thank you for your rating!"
     assert first.message == "Your rating for I-1001: 4 of 5. Thank you!"
-    assert first.reply_markup == {
-        "inline_keyboard": [[{"text": "Add a comment", "callback_data": f"c:ratenote:{ticket_id}"}]]
-    }
+    assert stored(first.buttons) == [[{"text": "Add a comment", "data": f"c:ratenote:{ticket_id}"}]]
     second = await rate(store, desk, ticket_id, 1, now=ANSWERED + timedelta(minutes=1))
     assert second.status == "already" and second.message is None
     assert second.notice == "You have already rated I-1001 (4 of 5). Thank you!"
@@ -203,7 +202,7 @@ async def test_an_anonymous_ticket_is_rated_only_from_its_sealed_channel_and_kee
     assert (await rate(store, desk, ticket_id, 2, chat_id=9091, sealer=sealer)).status == "invalid"
     assert (await rate(store, desk, ticket_id, 2, chat_id=9090)).status == "invalid"  # no key, no channel
     press = await rate(store, desk, ticket_id, 2, chat_id=9090, sealer=sealer)
-    assert press.status == "recorded" and press.reply_markup is None  # no comment: it would need a link
+    assert press.status == "recorded" and press.buttons is None  # no comment: it would need a link
     [rating] = await rows(store, Rating)
     assert not hasattr(rating, "citizen_id") and not hasattr(rating, "chat_id")
 
@@ -246,7 +245,7 @@ async def test_a_comment_is_taken_only_after_the_button_and_only_once(store, des
     armed = await open_comment(store, desk, ticket_id)
     assert armed.status == "armed"
     assert armed.message.startswith("Your rating for I-1001: 3 of 5.")
-    assert "within 10 minutes" in armed.message and armed.reply_markup is None
+    assert "within 10 minutes" in armed.message and armed.buttons is None
     answer = await take(store, desk, message("Clear answer, but slow.", 11, ANSWERED + timedelta(minutes=3)))
     [saved] = answer.outgoing
     assert saved.chat_id == CHAT and saved.text == "Thank you, your comment on I-1001 is saved."

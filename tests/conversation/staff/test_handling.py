@@ -237,7 +237,7 @@ async def test_a_final_reply_is_followed_by_one_rating_question_after_it(store, 
     await act(store, handling.staff_reply, ticket_id, desk, text="Room 3.")
     [question] = await rows(store, OutboxMessage, OutboxMessage.key == f"survey:{ticket_id}")
     assert question.chat_id == 700 and question.not_before > NOW and "I-1001" in question.text
-    assert question.reply_markup["inline_keyboard"][0][0]["callback_data"] == f"c:rate:{ticket_id}:1"
+    assert question.reply_markup[0][0]["data"] == f"c:rate:{ticket_id}:1"
     await act(store, handling.reopen, ticket_id, desk)
     await act(store, handling.staff_reply, ticket_id, desk, text="Room 4, sorry.")
     assert len(await rows(store, OutboxMessage, OutboxMessage.key.startswith("survey:"))) == 1

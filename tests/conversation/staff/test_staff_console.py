@@ -242,9 +242,9 @@ async def test_a_reply_to_a_card_waits_for_its_authors_confirmation(store, desk_
     outcome = await run(store, desk_with_staff, AGENT, "draft", "Your card is ready.", replied_text=card)
     [prompt] = [m for m in outcome.outgoing if m.chat_id == STAFF_CHAT]
     assert "Send this answer to the citizen of I-1001?" in prompt.text and to_citizen(outcome) == []
-    send, cancel = prompt.reply_markup["inline_keyboard"][0]
-    assert send["callback_data"].startswith("s:send:") and cancel["callback_data"].startswith("s:drop:")
-    draft_id = send["callback_data"].rsplit(":", 1)[1]
+    send, cancel = prompt.reply_markup[0]
+    assert send["data"].startswith("s:send:") and cancel["data"].startswith("s:drop:")
+    draft_id = send["data"].rsplit(":", 1)[1]
     not_yours = await run(store, desk_with_staff, OFFICER, "send", draft_id, button=True)
     assert "Only the person who wrote" in not_yours.toast and to_citizen(not_yours) == []
     sent = await run(store, desk_with_staff, AGENT, "send", draft_id, button=True)
@@ -259,7 +259,7 @@ async def test_a_reply_to_a_card_waits_for_its_authors_confirmation(store, desk_
 async def test_a_cancelled_draft_is_never_sent(store, desk_with_staff):
     await open_ticket(store, desk_with_staff)
     outcome = await run(store, desk_with_staff, AGENT, "draft", "oops", replied_text="🆕 New inquiry I-1001")
-    draft_id = outcome.outgoing[-1].reply_markup["inline_keyboard"][0][1]["callback_data"].rsplit(":", 1)[1]
+    draft_id = outcome.outgoing[-1].reply_markup[0][1]["data"].rsplit(":", 1)[1]
     dropped = await run(store, desk_with_staff, AGENT, "drop", draft_id, button=True)
     assert "nothing was sent" in dropped.toast
     assert to_citizen(await run(store, desk_with_staff, AGENT, "send", draft_id, button=True)) == []
