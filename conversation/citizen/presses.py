@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.tickets import citizens, questions, service
+from desk.tickets.enums import Category, TicketStatus
 from conversation.citizen import messages
 from conversation.citizen.appointments import ask_other_time, choose_slot, slot_start
 from desk.tickets.models import Citizen
@@ -46,8 +47,8 @@ async def _settle_question(turn: Turn, citizen: Citizen, rest: str) -> Answer:
 async def _appointment_button(turn: Turn, citizen: Citizen, rest: str) -> Answer:
     ticket_id, _, choice = rest.partition(":")
     ticket = await service.get_ticket(session=turn.session, ticket_id=int(ticket_id)) if ticket_id.isdigit() else None
-    if ticket is None or ticket.citizen_id != citizen.id or ticket.category != "appointment_request" \
-            or ticket.status != "open":
+    if ticket is None or ticket.citizen_id != citizen.id or ticket.category != Category.APPOINTMENT_REQUEST \
+            or ticket.status != TicketStatus.OPEN:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
     if choice == "other":
         await ask_other_time(turn, ticket)

@@ -12,9 +12,9 @@ from desk import audit, outbox
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
 from desk.reports.report import build_report
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.anonymous.attempts import Attempt, WRONG_CODE
-from desk.tickets import citizens, service
+from desk.tickets import citizens, lifecycle, service
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 from scheduler import app as scheduler_app
@@ -36,9 +36,9 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
     citizen = None
     if chat_id is not None:
         citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=RECEIVED)
-    ticket = await service.create_ticket(session=session, citizen=citizen, category="inquiry", language="en",
-                                         text=f"{mark} words", received_at=RECEIVED,
-                                         due_at=desk.charter.due_at("inquiry", RECEIVED))
+    ticket = await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+                                    text=f"{mark} words", received_at=RECEIVED,
+                                    due_at=desk.charter.due_at("inquiry", RECEIVED))
     ticket.anonymous = chat_id is None
     ticket.status = status
     if status != "open":
@@ -138,7 +138,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
         tickets = {t.id: t for t in (await session.scalars(select(Ticket))).all()}
         entries = (await session.scalars(select(TicketEntry))).all()
         ratings = {r.ticket_id: r for r in (await session.scalars(select(Rating))).all()}
-        receipts = (await session.scalars(select(receipts.Receipt))).all()
+        kept_receipts = (await session.scalars(select(receipts.Receipt))).all()
         known = {c.chat_id for c in (await session.scalars(select(Citizen))).all()}
         choices = {c.chat_hash for c in (await session.scalars(select(citizens.LanguageChoice))).all()}
     erased, kept = {ids["expired"], ids["anonymous"]}, {ids["recent"], ids["open"], ids["answered"]}
@@ -153,7 +153,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
                for e in entries if e.ticket_id in erased)
     assert all(e.text is not None for e in entries if e.ticket_id in kept)
     assert len(entries) == 10  # history rows stay: the report counts their kinds
-    assert [r.ticket_id for r in receipts] == []  # the anonymous ticket's receipt went with it
+    assert [r.ticket_id for r in kept_receipts] == []  # the anonymous ticket's receipt went with it
     # A: their only ticket erased; IDLE: never a ticket, silent since before the cutoff.
     assert known == {B, C, ACTIVE}
     assert choices == {_hash(FRESH_ORPHAN)}
