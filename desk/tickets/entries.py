@@ -30,7 +30,7 @@ async def add(
     author_id: int | None = None,
     flush: bool = True,
 ) -> TicketEntry:
-    """Append one event to a ticket's history (author_id: the staff member's; None for the citizen or the desk)."""
+    """Append one event to a ticket's history; author_id is a staff member's, None for the citizen or desk."""
     entry = TicketEntry(
         ticket_id=ticket.id, kind=kind, author_id=author_id, text=text, file_id=file_id, file_kind=file_kind,
         telegram_message_id=message_id, created_at=now,

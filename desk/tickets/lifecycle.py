@@ -51,11 +51,21 @@ class Refusal(StrEnum):
     DATE_NOT_LATER = "date_not_later"  # a new promise must be later than the one it replaces
 
 
+_WHY = {
+    Refusal.OPEN: "it is open already",
+    Refusal.ANSWERED: "it is answered already",
+    Refusal.CLOSED: "it is closed",
+    Refusal.ERASED: "it was erased",
+    Refusal.DATE_PAST: "the new promise is not ahead of now",
+    Refusal.DATE_NOT_LATER: "the new promise is not later than the current one",
+}
+
+
 class TransitionError(ValueError):
     """A transition the ticket's state does not allow."""
 
     def __init__(self, ticket: Ticket, transition: Transition, refusal: Refusal) -> None:
-        super().__init__(f"cannot {transition} ticket {ticket.number} (status {ticket.status}): {refusal}")
+        super().__init__(f"cannot {transition} ticket {ticket.number}: {_WHY[refusal]}")
         self.transition = transition
         self.refusal = refusal
 
@@ -138,7 +148,9 @@ async def interim(
             raise TransitionError(ticket, Transition.INTERIM, Refusal.DATE_NOT_LATER)
         move_promise(ticket, charter=charter, due_at=new_due, now=now)
     ticket.interim_at = now
-    return await entries.add(session=session, ticket=ticket, kind=INTERIM, text=reason, author_id=author_id, now=now)
+    return await entries.add(
+        session=session, ticket=ticket, kind=INTERIM, text=reason, author_id=author_id, now=now
+    )
 
 
 def automatic_interim(ticket: Ticket, *, charter: Charter, now: datetime) -> datetime:
@@ -170,8 +182,9 @@ async def answer(
 ) -> TicketEntry:
     """A final reply, on the history exactly as the citizen reads it; an open ticket becomes answered."""
     _require(ticket, Transition.ANSWER)
-    entry = await entries.add(session=session, ticket=ticket, kind=STAFF_REPLY, text=text, author_id=author_id,
-                              now=now)
+    entry = await entries.add(
+        session=session, ticket=ticket, kind=STAFF_REPLY, text=text, author_id=author_id, now=now
+    )
     if ticket.status == TicketStatus.OPEN:  # a second reply keeps the moment of the first
         ticket.status, ticket.answered_at = TicketStatus.ANSWERED, now
     return entry

@@ -1,4 +1,4 @@
-"""Queries over citizens, tickets and inbound messages; services never commit (tickets open in lifecycle.py)."""
+"""Queries over citizens, tickets and inbound messages (tickets open in lifecycle.py); never commits."""
 
 from datetime import datetime
 
