@@ -215,7 +215,9 @@ async def _tell_citizen(
 
 
 async def _entry(session, ticket: Ticket, kind: str, staff: Staff, text: str, now: datetime) -> TicketEntry:
-    return await entries.add(session=session, ticket=ticket, kind=kind, text=text, author_id=staff.telegram_id, now=now)
+    return await entries.add(
+        session=session, ticket=ticket, kind=kind, text=text, author_id=staff.telegram_id, now=now
+    )
 
 
 async def _audit(session, staff: Staff, action: str, ticket: Ticket, now: datetime, detail: str | None = None):
