@@ -2,11 +2,14 @@
 
 from desk.audit import AuditEntry  # noqa: F401  (staff console)
 from infra.columns import Base
-from desk.citizen_tables import Attempt, LanguageChoice, Question, Receipt  # noqa: F401  (citizen conversations)
+from desk.anonymous.attempts import Attempt  # noqa: F401  (citizen conversations)
+from desk.anonymous.receipts import Receipt  # noqa: F401  (citizen conversations)
+from desk.tickets.citizens import LanguageChoice  # noqa: F401  (citizen conversations)
+from desk.tickets.questions import Question  # noqa: F401  (citizen conversations)
 from bot.inbox import IntakeUpdate  # noqa: F401  (durable intake)
 from desk.outbox import OutboxMessage
 from desk.staff.models import Draft, Staff  # noqa: F401  (staff console)
-from conversation.citizen.surveys import Rating  # noqa: F401  (surveys and reports)
+from desk.surveys import Rating  # noqa: F401  (surveys and reports)
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 
 metadata = Base.metadata

@@ -10,31 +10,31 @@ Nothing on this path stores the sender next to the complaint:
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.anonymous import receipts
 from desk import outbox
 from conversation.citizen import surveys
-from infra.encrypted import chat_hash_of
-from desk.outbox import OutboxMessage
 from infra.sealing import Sealer, SealingError
+# The path's traces and their removal are the domain's; bot/ and scheduler/ reach them through this module.
+from desk.anonymous.traces import (  # noqa: F401
+    ANONYMOUS_CHAT, KEEP_INBOUND, OUTBOX_PREFIX, forget_old_inbound, scrub, scrub_delivered,
+)
 from desk.anonymous.attempts import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
-from desk.tickets import entries, questions, service
+from desk.tickets import entries, lifecycle, questions, service
+from desk.surveys import is_rated
+from desk.tickets.enums import Category, TicketStatus
 from conversation import replies
 from conversation.buttons import Button, DeclineSeal, SealChannel
 from conversation.citizen import status
 from conversation.staff.cards import enqueue_staff_card
 from conversation.citizen.messages import is_empty
-from desk.tickets.models import InboundMessage, Ticket, TicketEntry
+from desk.tickets.models import Ticket, TicketEntry
 from desk.tickets.questions import Question
 from conversation.turns import Answer, Desk, Turn
-
-ANONYMOUS_CHAT = 0  # inbound_messages.chat_id of every message on the anonymous path
-KEEP_INBOUND = timedelta(days=1)
-OUTBOX_PREFIX = "anon:"
 
 
 def _chat_key(sealer: Sealer, chat_id: int) -> str:
@@ -107,12 +107,11 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
         await turn.say(turn.text("utter_anonymous_text_only"))
         return turn.answer()
     await questions.forget_anonymous(session=session, chat_key=_chat_key(sealer, chat_id))
-    due_at = desk.charter.due_at("complaint", received_at)
-    ticket = await service.create_ticket(
-        session=session, citizen=None, category="complaint", language=language, text=text,
-        received_at=received_at, due_at=due_at, remind_at=desk.charter.remind_at("complaint", due_at),
+    ticket = await lifecycle.open_ticket(
+        session=session, charter=desk.charter, citizen=None, category=Category.COMPLAINT, language=language,
+        text=text, received_at=received_at, anonymous=True,
     )
-    ticket.anonymous = True
+    due_at = ticket.due_at
     await enqueue_staff_card(session, desk, ticket, now)
     _, code = await receipts.issue(session=session, ticket_id=ticket.id)
     buttons = [[Button(turn.text("utter_button_seal"), SealChannel(code))],
@@ -194,7 +193,7 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
         fresh = [e for e in await entries.replies(session=session, ticket_id=ticket.id) if e.id > receipt.pushed_entry_id]
         receipt.pushed_entry_id = fresh[-1].id
         sealed = receipt.sealed_chat
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             receipt.sealed_chat = None  # the last answers of a closed ticket go out; then the channel is gone
         try:
             chat_id = sealer.unseal_chat(sealed, purpose=receipts.purpose_of(receipt))
@@ -204,7 +203,7 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
             text = desk.texts.render("utter_anonymous_push", ticket.language, number=ticket.number,
                                      text=entry.text or "")
             promised += await _push(session, chat_id, text, now)
-        if ticket.status != "closed" and any(e.kind == "staff_reply" for e in fresh) \
+        if ticket.status != TicketStatus.CLOSED and any(e.kind == "staff_reply" for e in fresh) \
                 and await _asks_rating(session, desk, ticket):
             text, buttons = surveys.rating_question(desk, ticket, ticket.language)
             promised += await _push(session, chat_id, text, now, buttons=buttons)
@@ -218,33 +217,8 @@ async def _push(session: AsyncSession, chat_id: int, text: str, now: datetime, *
 
 
 async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> bool:
-    return desk.charter.satisfaction_survey.ask_after_reply and not await surveys.is_rated(
+    return desk.charter.satisfaction_survey.ask_after_reply and not await is_rated(
         session=session, ticket_id=ticket.id)
-
-
-async def scrub(*, session: AsyncSession, outbox_ids: list[int]) -> None:
-    """Delete anonymous-path outbox rows that are done with (sent, or failed for good)."""
-    if outbox_ids:
-        await session.execute(
-            delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status != "pending")
-        )
-
-
-async def scrub_delivered(*, session: AsyncSession) -> int:
-    """For the scheduler: delete every anonymous-path outbox row that is done with (rows the dispatcher sent)."""
-    result = await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.key.startswith(OUTBOX_PREFIX), OutboxMessage.status != "pending")
-    )
-    return result.rowcount or 0
-
-
-async def forget_old_inbound(*, session: AsyncSession, now: datetime) -> None:
-    """Drop idempotency records of anonymous messages once no redelivery can come."""
-    await session.execute(
-        delete(InboundMessage).where(
-            InboundMessage.chat_hash == chat_hash_of(ANONYMOUS_CHAT), InboundMessage.received_at < now - KEEP_INBOUND
-        )
-    )
 
 
 async def _verified(turn: Turn, sealer: Sealer, code_text: str):

@@ -25,7 +25,8 @@ from conversation.promises.deadlines import staff_language
 from infra.encrypted import chat_tag
 from desk.privacy import chats
 from desk.privacy.erase import erase_tickets
-from desk.tickets import citizens, service
+from desk.tickets import citizens, lifecycle, service
+from desk.tickets.enums import TicketStatus
 from conversation.buttons import Button, ConfirmForget
 from desk.tickets.models import Ticket
 from conversation.turns import Answer, Desk, Inbound, Press, Turn
@@ -48,7 +49,7 @@ async def ask(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datet
     tickets = await _tickets_of(session, citizen.id)
     buttons = [[Button(turn.text("utter_forget_button_yes"), ConfirmForget(erase=True)),
                 Button(turn.text("utter_forget_button_no"), ConfirmForget(erase=False))]]
-    still_open = sum(ticket.status != "closed" for ticket in tickets)
+    still_open = sum(ticket.status != TicketStatus.CLOSED for ticket in tickets)
     await turn.say(turn.text("utter_forget_confirm", tickets=len(tickets), open=still_open), buttons=buttons)
     return turn.answer()
 
@@ -79,11 +80,11 @@ async def forget(*, session: AsyncSession, desk: Desk, chat_id: int, now: dateti
     if citizen is None:
         return None
     tickets = await _tickets_of(session, citizen.id)
-    withdrawn = [ticket for ticket in tickets if ticket.status != "closed"]
+    withdrawn = [ticket for ticket in tickets if ticket.status != TicketStatus.CLOSED]
     for ticket in withdrawn:
-        ticket.status, ticket.closed_at = "closed", now
+        was = lifecycle.withdraw(ticket, now=now)
         await audit.record(session, action="withdraw", actor_id=None, actor_role=None, now=now,
-                           ticket_id=ticket.id, detail=f"was={'open' if ticket.answered_at is None else 'answered'}")
+                           ticket_id=ticket.id, detail=f"was={was}")
     numbers = [ticket.number for ticket in withdrawn]
     await erase_tickets(session=session, ticket_ids=[ticket.id for ticket in tickets], now=now)
     await chats.forget_chat(session=session, chat_id=chat_id)

@@ -3,7 +3,8 @@
 import re
 
 from conversation.citizen import appointments, status
-from desk.tickets import entries, questions, service
+from desk.tickets import entries, lifecycle, questions, service
+from desk.tickets.enums import Category, TicketStatus
 from conversation.promises import escalation
 from conversation.staff.cards import enqueue_staff_card
 from desk.tickets.models import Citizen, Ticket, parse_number
@@ -13,12 +14,12 @@ from conversation.turns import Answer, Attachment, Held, Inbound, Turn, Understa
 
 # Intents that open a ticket, and the charter clock each one runs on.
 TICKET_CATEGORIES = {
-    "inquiry": "inquiry",
-    "complaint": "complaint",
-    "appointment_request": "appointment_request",
+    "inquiry": Category.INQUIRY,
+    "complaint": Category.COMPLAINT,
+    "appointment_request": Category.APPOINTMENT_REQUEST,
 }
 # What a citizen may choose on the buttons when we ask.
-CHOOSABLE = ("inquiry", "complaint", "appointment_request")
+CHOOSABLE = (Category.INQUIRY, Category.COMPLAINT, Category.APPOINTMENT_REQUEST)
 # We offer to add to at most this many open tickets (the soonest due).
 OFFERED_TICKETS = 3
 _NUMBER = re.compile(r"(?<![0-9A-Za-z])[ICNAicna]\s?-\s?\d{4,7}(?!\d)")
@@ -102,14 +103,10 @@ async def open_and_answer(turn: Turn, citizen: Citizen, category: str, held: Hel
 
 async def open_ticket(turn: Turn, citizen: Citizen | None, category: str, held: Held, parent: Ticket | None = None) -> Ticket:
     """Open a ticket from a message, due when the charter says counting from the message's receipt."""
-    charter = turn.desk.charter
-    due_at = charter.due_at(category, held.received_at)
-    ticket = await service.create_ticket(
-        session=turn.session, citizen=citizen, category=category, language=turn.language, text=held.text,
-        received_at=held.received_at, due_at=due_at, remind_at=charter.remind_at(category, due_at),
+    ticket = await lifecycle.open_ticket(
+        session=turn.session, charter=turn.desk.charter, citizen=citizen, category=category, language=turn.language,
+        text=held.text, received_at=held.received_at, parent_id=parent.id if parent is not None else None,
     )
-    if parent is not None:
-        ticket.parent_id = parent.id
     await entries.link_message(session=turn.session, chat_id=held.chat_id, message_id=held.message_id,
                                ticket_id=ticket.id)
     await enqueue_staff_card(turn.session, turn.desk, ticket, turn.now)
@@ -117,10 +114,10 @@ async def open_ticket(turn: Turn, citizen: Citizen | None, category: str, held: 
         await entries.add(session=turn.session, ticket=ticket, kind="attachment", file_id=held.attachment.file_id,
                           file_kind=held.attachment.kind, message_id=held.message_id, now=turn.now)
     await turn.say(
-        turn.text(f"utter_ticket_opened_{category}", number=ticket.number, due=turn.moment(due_at)),
+        turn.text(f"utter_ticket_opened_{category}", number=ticket.number, due=turn.moment(ticket.due_at)),
         ticket_id=ticket.id,
     )
-    if category == "appointment_request":
+    if category == Category.APPOINTMENT_REQUEST:
         await appointments.after_opening(turn, ticket, held)
     return ticket
 
@@ -147,7 +144,7 @@ async def non_response(turn: Turn, citizen: Citizen, original: Ticket, held: Hel
     if existing is not None:
         await add_to(turn, existing, held)
         return turn.answer()
-    ticket = await open_ticket(turn, citizen, "non_response_complaint", held, parent=original)
+    ticket = await open_ticket(turn, citizen, Category.NON_RESPONSE_COMPLAINT, held, parent=original)
     turn.outgoing += await escalation.escalate_non_response(
         session=turn.session, desk=turn.desk, original=original, complaint=ticket, now=turn.now
     )
@@ -193,14 +190,14 @@ async def settle(
     held = held_of(question)
     if isinstance(button, MissingAnswer):
         original = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
-        if original is None or original.citizen_id != citizen.id or original.status != "open":
+        if original is None or original.citizen_id != citizen.id or original.status != TicketStatus.OPEN:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         question.answered_at = turn.now
         answer = await non_response(turn, citizen, original, held)
         return turn.answer(ticket_number=answer.ticket_number, due_at=answer.due_at, settled=True)
     if isinstance(button, AddToTicket):
         ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
-        if ticket is None or ticket.citizen_id != citizen.id or ticket.status != "open":
+        if ticket is None or ticket.citizen_id != citizen.id or ticket.status != TicketStatus.OPEN:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         question.answered_at = turn.now
         await add_to(turn, ticket, held)
@@ -241,7 +238,7 @@ async def _answers_appointment_question(turn: Turn, held: Held, intent: str, cer
     if question is None:
         return False
     ticket = await service.get_ticket(session=turn.session, ticket_id=question.ticket_id)
-    if ticket is None or ticket.status != "open":
+    if ticket is None or ticket.status != TicketStatus.OPEN:
         question.answered_at = turn.now
         return False
     if not appointments.takes_as_answer(question, held, intent, certain, turn.now):
@@ -268,7 +265,7 @@ async def _referenced(turn: Turn, inbound: Inbound, tickets: list[Ticket]) -> Ti
 
 def _overdue(tickets: list[Ticket], referenced: Ticket | None, held: Held) -> Ticket | None:
     """The overdue ticket a complaint is about: the one it points at, else the longest overdue."""
-    late = [t for t in tickets if t.due_at < held.received_at and t.category != "non_response_complaint"]
+    late = [t for t in tickets if t.due_at < held.received_at and t.category != Category.NON_RESPONSE_COMPLAINT]
     if referenced is not None and referenced in late:
         return referenced
     return min(late, key=lambda t: t.due_at, default=None)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.encrypted import chat_tag
 from desk.privacy import chats
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.tickets import citizens, service
 from desk.tickets.models import Ticket, TicketEntry
 from conversation.turns import Answer, Desk, Inbound, Turn

@@ -8,6 +8,7 @@ from desk.tickets import citizens, questions, service
 from conversation.buttons import (
     AddToTicket, Button, ChooseLanguage, Keyboard, MissingAnswer, NewMatter, OtherTime, PickSlot,
 )
+from desk.tickets.enums import Category, TicketStatus
 from conversation.citizen import messages
 from conversation.citizen.appointments import ask_other_time, choose_slot
 from desk.tickets.models import Citizen
@@ -47,8 +48,8 @@ async def _settle_question(
 
 async def _appointment_button(turn: Turn, citizen: Citizen, button: PickSlot | OtherTime) -> Answer:
     ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
-    if ticket is None or ticket.citizen_id != citizen.id or ticket.category != "appointment_request" \
-            or ticket.status != "open":
+    if ticket is None or ticket.citizen_id != citizen.id or ticket.category != Category.APPOINTMENT_REQUEST \
+            or ticket.status != TicketStatus.OPEN:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
     if isinstance(button, OtherTime):
         await ask_other_time(turn, ticket)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from desk.tickets import entries
+from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 from conversation.turns import Turn
 
@@ -41,15 +42,15 @@ async def detail(turn: Turn, ticket: Ticket) -> str:
 
 def state(turn: Turn, ticket: Ticket) -> str:
     """The ticket's state in words: open, overdue, answered or closed."""
-    if ticket.status == "open" and ticket.due_at < turn.now:
+    if ticket.status == TicketStatus.OPEN and ticket.due_at < turn.now:
         return turn.text("utter_state_overdue")
-    return turn.text(f"utter_state_{ticket.status}" if ticket.status in ("answered", "closed") else "utter_state_open")
+    return turn.text(f"utter_state_{ticket.status}" if ticket.status in (TicketStatus.ANSWERED, TicketStatus.CLOSED) else "utter_state_open")
 
 
 def _line(turn: Turn, ticket: Ticket) -> str:
-    if ticket.status == "closed" and ticket.closed_at:
+    if ticket.status == TicketStatus.CLOSED and ticket.closed_at:
         return turn.text("utter_status_line_closed", number=ticket.number, when=turn.moment(ticket.closed_at))
-    if ticket.status == "answered" and ticket.answered_at:
+    if ticket.status == TicketStatus.ANSWERED and ticket.answered_at:
         return turn.text("utter_status_line_answered", number=ticket.number, when=turn.moment(ticket.answered_at))
     response = "utter_status_line_overdue" if ticket.due_at < turn.now else "utter_status_line"
     return turn.text(response, number=ticket.number, due=turn.moment(ticket.due_at))

@@ -12,24 +12,21 @@ within COMMENT_WINDOW, so an ordinary new request is never taken for a comment.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, cast, exists, literal, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.anonymous import receipts
 from desk import outbox
-from infra.columns import Base, UTCDateTime
-from infra.encrypted import EncryptedText, chat_hash_of, chat_tag
+from infra.encrypted import chat_tag
 from desk.outbox import OutboxMessage
 from infra.sealing import Sealer, SealingError
-from infra.database import insert_ignoring_conflicts
 from desk.tickets import service
 from conversation.buttons import AddComment, Button, Keyboard, Rate, stored
 from conversation.citizen.flows import Answer, Desk, Inbound
+from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, Ticket
+from desk.surveys import SCORES, add_rating, armed_rating, rating_of, survey_key, survey_key_of
 
-SCORES = range(1, 6)
-SURVEY_KEY_PREFIX = "survey:"
 # The final reply goes out first; the question follows once it has been delivered and read.
 ASK_DELAY = timedelta(minutes=1)
 # Long enough to type a few sentences, short enough that a later new request is not taken for one.
@@ -41,22 +38,6 @@ SWEEP_LIMIT = 100
 VISIT_SURVEY_WINDOW = timedelta(days=7)
 
 
-class Rating(Base):
-    """A citizen's 1–5 rating of how one ticket was handled; the ticket, not a citizen id, links it."""
-
-    __tablename__ = "ratings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
-    score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(EncryptedText("ratings.comment"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Set by the "add a comment" button: the chat's next text message until then is the comment.
-    comment_open_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),)
-
-
 @dataclass(frozen=True)
 class Press:
     """What a survey button press leads to: a short notice, and the question message's new text, if any."""
@@ -65,11 +46,6 @@ class Press:
     notice: str
     message: str | None = None  # None: leave the question message as it is
     buttons: Keyboard | None = None  # under the new message
-
-
-def survey_key(ticket_id: int) -> str:
-    """The outbox key of a ticket's rating question; unique, so a ticket is asked once."""
-    return f"{SURVEY_KEY_PREFIX}{ticket_id}"
 
 
 async def ask_for_rating(
@@ -105,25 +81,20 @@ def rating_question(desk: Desk, ticket: Ticket, language: str | None) -> tuple[s
     return desk.texts.render("utter_survey_question", language, number=ticket.number), _score_buttons(ticket.id)
 
 
-async def is_rated(*, session: AsyncSession, ticket_id: int) -> bool:
-    """Whether the ticket has its rating already."""
-    return await _rating_of(session, ticket_id) is not None
-
-
 async def due_appointment_surveys(
     *, session: AsyncSession, desk: Desk, now: datetime
 ) -> list[outbox.Outgoing]:
     """Ask about confirmed appointments whose date has passed (not closed, not asked yet)."""
     if not desk.charter.satisfaction_survey.ask_after_reply:
         return []
-    asked = select(OutboxMessage.id).where(OutboxMessage.key == _survey_key_of(Ticket.id))
+    asked = select(OutboxMessage.id).where(OutboxMessage.key == survey_key_of(Ticket.id))
     query = (
         select(Ticket)
         .join(Citizen, Ticket.citizen_id == Citizen.id)
         .where(
             Ticket.appointment_at < now,
             Ticket.appointment_at >= now - VISIT_SURVEY_WINDOW,
-            Ticket.status != "closed",
+            Ticket.status != TicketStatus.CLOSED,
             Ticket.anonymous.is_(False),
             Citizen.unreachable_at.is_(None),
             ~exists(asked),
@@ -150,11 +121,8 @@ async def record_rating(
     language = await _language_for(session, desk, chat_id, ticket)
     if score not in SCORES or ticket is None or not await _asked_in(session, ticket, chat_id, sealer):
         return Press("invalid", desk.texts.render("utter_survey_invalid", language))
-    statement = insert_ignoring_conflicts(session, Rating, ["ticket_id"]).values(
-        ticket_id=ticket.id, score=score, created_at=now
-    )
-    if (await session.execute(statement.returning(Rating.id))).scalar_one_or_none() is None:
-        kept = await _rating_of(session, ticket.id)
+    if not await add_rating(session=session, ticket_id=ticket.id, score=score, now=now):
+        kept = await rating_of(session=session, ticket_id=ticket.id)
         text = desk.texts.render("utter_survey_already", language, number=ticket.number, score=kept.score)
         return Press("already", text)
     comment = None if ticket.anonymous else _comment_button(
@@ -174,7 +142,7 @@ async def open_comment(
     """ "Add a comment" was pressed: the chat's next text message within COMMENT_WINDOW is the comment."""
     ticket = await session.get(Ticket, ticket_id) if ticket_id > 0 else None
     language = await _language_for(session, desk, chat_id, ticket)
-    rating = await _rating_of(session, ticket_id) if ticket is not None else None
+    rating = await rating_of(session=session, ticket_id=ticket_id) if ticket is not None else None
     if rating is None or ticket.anonymous or not await _asked_in(session, ticket, chat_id, None):
         return Press("invalid", desk.texts.render("utter_survey_invalid", language))
     if rating.comment is not None:
@@ -192,7 +160,7 @@ async def take_comment(
     *, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime
 ) -> Answer | None:
     """The citizen's text is their comment if they asked to add one just before; None: not a comment."""
-    rating = await _armed_rating(session, inbound.chat_id, inbound.received_at)
+    rating = await armed_rating(session=session, chat_id=inbound.chat_id, at=inbound.received_at)
     if rating is None:
         return None
     inbound_id = await service.record_inbound(
@@ -219,10 +187,6 @@ async def take_comment(
     return Answer(duplicate=False, language=language, outgoing=[outgoing] if outgoing else [])
 
 
-def _survey_key_of(ticket_id_column):
-    return literal(SURVEY_KEY_PREFIX) + cast(ticket_id_column, String)
-
-
 async def _asked_in(session: AsyncSession, ticket: Ticket, chat_id: int, sealer: Sealer | None) -> bool:
     if ticket.anonymous:
         return await _sealed_to(session, ticket, chat_id, sealer)
@@ -239,21 +203,6 @@ async def _sealed_to(session: AsyncSession, ticket: Ticket, chat_id: int, sealer
         return sealer.unseal_chat(receipt.sealed_chat, purpose=receipts.purpose_of(receipt)) == chat_id
     except SealingError:
         return False
-
-
-async def _rating_of(session: AsyncSession, ticket_id: int) -> Rating | None:
-    return await session.scalar(select(Rating).where(Rating.ticket_id == ticket_id))
-
-
-async def _armed_rating(session: AsyncSession, chat_id: int, at: datetime) -> Rating | None:
-    query = (
-        select(Rating)
-        .join(OutboxMessage, OutboxMessage.key == _survey_key_of(Rating.ticket_id))
-        .where(Rating.comment_open_until > at, OutboxMessage.chat_hash == chat_hash_of(chat_id))
-        .order_by(Rating.comment_open_until.desc())
-        .limit(1)
-    )
-    return await session.scalar(query)
 
 
 async def _language_for(session: AsyncSession, desk: Desk, chat_id: int, ticket: Ticket | None) -> str:

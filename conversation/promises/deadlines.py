@@ -17,8 +17,8 @@ The rules:
     charter's original promise (no new date was given), or
   * the citizen cannot be messaged (anonymous ticket, or they blocked the bot).
   The interim's new expected date is the charter's reply window counted again from the moment
-  the breach is found (charter.due_at(category, now)); it becomes the ticket's promise: due_at,
-  remind_at and interim_at are set and reminded_at cleared, so that promise is kept the same way.
+  the breach is found (charter.due_at(category, now)); it becomes the ticket's promise
+  (lifecycle.automatic_interim), so that promise is kept the same way.
 - Appointment: a confirmed appointment (open or answered ticket) is recalled to the citizen at
   18:00 local on the day before, or at once if it was confirmed later than that, once.
 Pushes to citizens wait for the end of the charter's quiet hours; messages to staff never wait.
@@ -32,9 +32,10 @@ from sqlalchemy.orm import selectinload
 
 from desk import outbox
 from desk.charter.model import Charter
-from desk.tickets import entries
+from desk.tickets import lifecycle
+from desk.tickets.enums import TicketStatus
 from conversation.citizen.flows import Desk
-from desk.tickets.models import Ticket, TicketEntry
+from desk.tickets.models import Ticket
 
 BATCH = 100
 APPOINTMENT_REMINDER_SECONDS = 18 * 3600  # 18:00 local, on the day before
@@ -47,14 +48,14 @@ async def remind_staff(*, session: AsyncSession, desk: Desk, now: datetime, limi
     """Remind staff of open tickets whose remind_at has come; returns the tickets handled."""
     tickets = await _claim(
         session,
-        [Ticket.status == "open", Ticket.reminded_at.is_(None), Ticket.remind_at <= now],
+        [Ticket.status == TicketStatus.OPEN, Ticket.reminded_at.is_(None), Ticket.remind_at <= now],
         Ticket.remind_at,
         limit,
     )
     language = staff_language(desk)
     with session.no_autoflush:  # the tickets are written once, at commit, not before every insert
         for ticket in tickets:
-            ticket.reminded_at = now
+            lifecycle.mark_reminded(ticket, now=now)
             if ticket.due_at <= now:
                 continue
             text = desk.texts.render(
@@ -76,7 +77,7 @@ async def handle_breaches(*, session: AsyncSession, desk: Desk, now: datetime, l
     tickets = await _claim(
         session,
         [
-            Ticket.status == "open",
+            Ticket.status == TicketStatus.OPEN,
             Ticket.due_at < now,
             or_(Ticket.breached_at.is_(None), Ticket.breached_at < Ticket.due_at),
         ],
@@ -97,7 +98,7 @@ async def remind_appointments(*, session: AsyncSession, desk: Desk, now: datetim
             Ticket.appointment_reminded_at.is_(None),
             Ticket.appointment_at > now,
             Ticket.appointment_at <= now + APPOINTMENT_LOOKAHEAD,
-            Ticket.status.in_(("open", "answered")),
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.ANSWERED)),
         ],
         Ticket.appointment_at,
         limit,
@@ -160,7 +161,6 @@ def _reachable(ticket: Ticket):
 
 async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: datetime) -> None:
     charter, missed = desk.charter, ticket.due_at
-    ticket.breached_at = now
     language = staff_language(desk)
     params = {"number": ticket.number, "due": desk.moment(missed, language)}
     citizen = _reachable(ticket)
@@ -172,12 +172,12 @@ async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: dateti
     elif citizen is None:
         escalation = desk.texts.render("utter_escalation_citizen_unreachable", language, **params)
     else:
-        new_due = charter.due_at(ticket.category, now)
+        new_due = lifecycle.automatic_interim(ticket, charter=charter, now=now)
         await _send_interim(session, desk, ticket, citizen, missed, new_due, now)
         escalation = desk.texts.render(
             "utter_escalation_interim_sent", language, new_due=desk.moment(new_due, language), **params
         )
-    session.add(TicketEntry(ticket_id=ticket.id, kind=entries.ESCALATION, text=escalation, created_at=now))
+    await lifecycle.record_breach(session=session, ticket=ticket, escalation=escalation, now=now)
     for chat_id in dict.fromkeys([*(m.telegram_id for m in charter.officers), charter.staff_chat_id]):
         await outbox.enqueue(
             session,
@@ -207,11 +207,6 @@ async def _send_interim(session, desk: Desk, ticket: Ticket, citizen, missed: da
         ticket_id=ticket.id,
         not_before=desk.charter.quiet_hours_end(now),
     )
-    # The new date is a promise like the first one: reminded before it, breached after it.
-    ticket.due_at = new_due
-    ticket.remind_at = desk.charter.remind_at(ticket.category, new_due)
-    ticket.reminded_at = None
-    ticket.interim_at = now
 
 
 async def _remind_appointment(session, desk: Desk, ticket: Ticket, now: datetime) -> None:

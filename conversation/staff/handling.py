@@ -18,6 +18,9 @@ from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from conversation import replies
 from conversation.citizen.flows import Desk
+from desk.tickets import entries, lifecycle
+from desk.tickets.enums import Category, TicketStatus
+from desk.tickets.lifecycle import Refusal, Transition, TransitionError
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 
 # How a message for the citizen went: to their chat, held for an anonymous sender, or nowhere.
@@ -38,9 +41,9 @@ async def staff_reply(
     *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, text: str, now: datetime
 ) -> Handled:
     """The final reply: sent to the citizen in their language, signed as the charter says."""
-    _not_closed(ticket)
+    _allowed(ticket, Transition.ANSWER, "utter_staff_ticket_closed")
     text = _required(text, "utter_staff_usage_reply")
-    entry = await _entry(session, ticket, "staff_reply", staff, text, now)
+    entry = await lifecycle.answer(session=session, ticket=ticket, text=text, author_id=staff.telegram_id, now=now)
 
     def render(language: str) -> str:
         return desk.texts.render(
@@ -49,7 +52,6 @@ async def staff_reply(
         )
 
     reach, outgoing = await _tell_citizen(session, ticket, render, f"answer:{ticket.id}:{entry.id}", now)
-    _answered(ticket, now)
     await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, "reply", ticket, now, f"to={reach}")
     return Handled(ticket, outgoing, reach)
@@ -60,19 +62,19 @@ async def interim(
     new_due: datetime | None, now: datetime,
 ) -> Handled:
     """An interim reply with the reason; a new date becomes the promise (and the reminder moves)."""
-    if ticket.status != "open":
-        raise ActionError("utter_staff_interim_not_open", number=ticket.number)
+    _allowed(ticket, Transition.INTERIM, "utter_staff_interim_not_open")
     reason = _required(reason, "utter_staff_usage_interim")
-    if new_due is not None:
-        if new_due <= now:
-            raise ActionError("utter_staff_date_past")
-        if new_due <= ticket.due_at:
-            raise ActionError("utter_staff_date_not_later", due=ticket.due_at)
-        ticket.due_at = new_due
-        ticket.remind_at = desk.charter.remind_at(ticket.category, new_due)
-        ticket.reminded_at = ticket.breached_at = None
-    ticket.interim_at = now
-    entry = await _entry(session, ticket, "interim", staff, reason, now)
+    try:
+        entry = await lifecycle.interim(
+            session=session, ticket=ticket, charter=desk.charter, reason=reason, author_id=staff.telegram_id,
+            new_due=new_due, now=now,
+        )
+    except TransitionError as refused:
+        if refused.refusal is Refusal.DATE_NOT_LATER:
+            raise ActionError("utter_staff_date_not_later", due=ticket.due_at) from None
+        if refused.refusal is Refusal.DATE_PAST:
+            raise ActionError("utter_staff_date_past") from None
+        raise
     promise = ticket.due_at > now
 
     def render(language: str) -> str:
@@ -92,10 +94,8 @@ async def close(
     *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, note: str | None, now: datetime
 ) -> Handled:
     """Close the ticket, with an internal note if given; nothing is sent to the citizen."""
-    if ticket.status == "closed":
-        raise ActionError("utter_staff_already_closed", number=ticket.number)
-    was_open = ticket.status == "open"
-    ticket.status, ticket.closed_at = "closed", now
+    _allowed(ticket, Transition.CLOSE, "utter_staff_already_closed")
+    was_open = lifecycle.close(ticket, now=now)
     if ticket.anonymous:  # the sender's sealed reply channel lives only as long as the ticket is open
         await receipts.close_channel(session=session, ticket_id=ticket.id)
     if note and note.strip():
@@ -161,15 +161,10 @@ async def decline_appointment(
 
 async def reopen(*, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, now: datetime) -> Handled:
     """Open an answered or closed ticket again, on a fresh charter clock from now."""
-    if ticket.status == "open":
-        raise ActionError("utter_staff_already_open", number=ticket.number)
-    if ticket.erased_at is not None:  # withdrawn by /forget or past retention: nothing and no one to answer
+    if lifecycle.refusal(ticket, Transition.REOPEN) is Refusal.ERASED:  # nothing and no one to answer
         raise ActionError("utter_staff_ticket_erased", number=ticket.number)
-    ticket.status = "open"
-    ticket.closed_at = ticket.answered_at = ticket.interim_at = None
-    ticket.due_at = desk.charter.due_at(ticket.category, now)
-    ticket.remind_at = desk.charter.remind_at(ticket.category, ticket.due_at)
-    ticket.reminded_at = ticket.breached_at = None
+    _allowed(ticket, Transition.REOPEN, "utter_staff_already_open")
+    lifecycle.reopen(ticket, charter=desk.charter, now=now)
     await _audit(session, staff, "reopen", ticket, now, f"due={ticket.due_at.isoformat()}")
     return Handled(ticket)
 
@@ -192,9 +187,10 @@ async def _final(
     session, desk: Desk, staff: Staff, ticket: Ticket, render, action: str, now: datetime, detail
 ) -> Handled:
     # The message itself is the history entry: it is exactly what the citizen was told.
-    entry = await _entry(session, ticket, "staff_reply", staff, render(ticket.language), now)
+    entry = await lifecycle.answer(
+        session=session, ticket=ticket, text=render(ticket.language), author_id=staff.telegram_id, now=now
+    )
     reach, outgoing = await _tell_citizen(session, ticket, render, f"{action}:{ticket.id}:{entry.id}", now)
-    _answered(ticket, now)
     await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, action, ticket, now, " ".join(filter(None, [f"to={reach}", detail])))
     return Handled(ticket, outgoing, reach)
@@ -219,10 +215,9 @@ async def _tell_citizen(
 
 
 async def _entry(session, ticket: Ticket, kind: str, staff: Staff, text: str, now: datetime) -> TicketEntry:
-    entry = TicketEntry(ticket_id=ticket.id, kind=kind, author_id=staff.telegram_id, text=text, created_at=now)
-    session.add(entry)
-    await session.flush()
-    return entry
+    return await entries.add(
+        session=session, ticket=ticket, kind=kind, text=text, author_id=staff.telegram_id, now=now
+    )
 
 
 async def _audit(session, staff: Staff, action: str, ticket: Ticket, now: datetime, detail: str | None = None):
@@ -232,18 +227,19 @@ async def _audit(session, staff: Staff, action: str, ticket: Ticket, now: dateti
     )
 
 
-def _answered(ticket: Ticket, now: datetime) -> None:
-    if ticket.status == "open":
-        ticket.status, ticket.answered_at = "answered", now
+def _allowed(ticket: Ticket, transition: Transition, response: str) -> None:
+    """Say no, in staff's words, to what the ticket's state does not allow (before any other check)."""
+    if lifecycle.refusal(ticket, transition) is not None:
+        raise ActionError(response, number=ticket.number)
 
 
 def _not_closed(ticket: Ticket) -> None:
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise ActionError("utter_staff_ticket_closed", number=ticket.number)
 
 
 def _appointment(ticket: Ticket) -> None:
-    if ticket.category != "appointment_request":
+    if ticket.category != Category.APPOINTMENT_REQUEST:
         raise ActionError("utter_staff_not_appointment", number=ticket.number)
     _not_closed(ticket)
 

@@ -10,6 +10,7 @@ from desk.staff.errors import ActionError
 from conversation.staff.turn import Reply, Turn, find_ticket
 from conversation.staff import handling
 from desk.tickets import service
+from desk.tickets.enums import TicketStatus
 from desk.tickets.models import CATEGORY_LETTERS, Ticket
 
 # A ticket number inside a bot message (the card, a confirmation) that staff replied to.
@@ -53,7 +54,7 @@ async def draft(turn: Turn) -> Reply:
     """A reply to a ticket's card: keep it as a draft and ask for confirmation before it goes out."""
     found = NUMBER.search(turn.request.replied_text or "")
     ticket = await find_ticket(turn, found.group(0) if found else "", "utter_staff_reply_to_what")
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise ActionError("utter_staff_ticket_closed", number=ticket.number)
     text = turn.request.text.strip()
     if not text:

@@ -20,11 +20,12 @@ from desk.charter.errors import CharterError, Problem, problems_from
 from desk.charter.fields import CalendarPeriod, Country, Day, FieldProblem, Language, OfficeWeek, Period, Quiet, Timezone
 from desk.charter.hours import CLOSED_WEEK, week_text
 from desk.reports.schedule import DEFAULT_WEEKLY, Weekly
+from desk.tickets.enums import Category
 from desk.charter.yaml_lines import YamlProblem, load_with_lines
 
 __all__ = ["CATEGORIES", "ROLES", "Charter", "CharterError", "Clock", "load_charter"]
 
-CATEGORIES = ("inquiry", "complaint", "non_response_complaint", "appointment_request")
+CATEGORIES: tuple[Category, ...] = tuple(Category)
 Role = Literal["agent", "officer", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 

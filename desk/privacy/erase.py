@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
 from desk.staff.models import Draft
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 

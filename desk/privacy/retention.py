@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.citizen import anonymous
+from desk.anonymous import traces
 from desk.outbox import OutboxMessage
 from desk.privacy import chats
 from desk.privacy.erase import erase_tickets
 from desk.anonymous.attempts import Attempt, WRONG_CODE, WRONG_CODE_WINDOW
 from desk.tickets.models import Citizen, InboundMessage, Ticket
+from desk.tickets.enums import TicketStatus
 from desk.tickets.questions import Question
-from conversation.turns import Desk
+from desk.context import Chartered
 
 BATCH = 200
 AUDIT_KEEP = timedelta(days=2 * 365 + 1)
@@ -31,16 +32,16 @@ THROTTLE_WINDOWS = {WRONG_CODE: WRONG_CODE_WINDOW}
 UNKNOWN_THROTTLE_KEEP = timedelta(days=1)
 
 
-def cutoff(desk: Desk, now: datetime) -> datetime:
+def cutoff(desk: Chartered, now: datetime) -> datetime:
     """Tickets closed before this moment have outlived the charter's retention."""
     return now - timedelta(days=desk.charter.retention_days)
 
 
-async def erase_closed_tickets(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def erase_closed_tickets(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Erase the personal data of one batch of tickets closed before the retention cutoff."""
     query = (
         select(Ticket.id)
-        .where(Ticket.erased_at.is_(None), Ticket.status == "closed", Ticket.closed_at < cutoff(desk, now))
+        .where(Ticket.erased_at.is_(None), Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < cutoff(desk, now))
         .order_by(Ticket.closed_at, Ticket.id)
         .limit(limit)
         # A second scheduler skips what this one holds (PostgreSQL); erasing twice would be harmless anyway.
@@ -50,7 +51,7 @@ async def erase_closed_tickets(*, session: AsyncSession, desk: Desk, now: dateti
     return await erase_tickets(session=session, ticket_ids=ids, now=now)
 
 
-async def forget_idle_citizens(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def forget_idle_citizens(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Citizens with no ticket left who have not written since the cutoff lose their identity."""
     since = cutoff(desk, now)
     has_ticket = exists().where(Ticket.citizen_id == Citizen.id)
@@ -66,7 +67,7 @@ async def forget_idle_citizens(*, session: AsyncSession, desk: Desk, now: dateti
     return len(chat_ids)
 
 
-async def expire_questions(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def expire_questions(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Delete answered questions after a day, a waiting "/anonymous" after a day, any other after retention."""
     expired = (
         (Question.answered_at.is_not(None) & (Question.answered_at < now - ANSWERED_QUESTION_KEEP))
@@ -77,7 +78,7 @@ async def expire_questions(*, session: AsyncSession, desk: Desk, now: datetime, 
     return await _delete_ids(session, Question, list((await session.scalars(ids)).all()))
 
 
-async def expire_attempts(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def expire_attempts(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Delete counted attempts no throttle window can reach any more."""
     known = list(THROTTLE_WINDOWS)
     expired = (Attempt.kind.not_in(known) & (Attempt.at <= now - UNKNOWN_THROTTLE_KEEP))
@@ -87,7 +88,7 @@ async def expire_attempts(*, session: AsyncSession, desk: Desk, now: datetime, l
     return await _delete_ids(session, Attempt, list((await session.scalars(ids)).all()))
 
 
-async def expire_messages(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def expire_messages(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Delete idempotency records and done outbox rows of no ticket older than the cutoff
     (a ticket's own rows go when the ticket is erased), and any delivered anonymous-path row."""
     since = cutoff(desk, now)
@@ -97,12 +98,12 @@ async def expire_messages(*, session: AsyncSession, desk: Desk, now: datetime, l
         OutboxMessage.ticket_id.is_(None), OutboxMessage.status != "pending", OutboxMessage.created_at < since
     )
     handled += await _delete_ids(session, OutboxMessage, list((await session.scalars(done.limit(limit))).all()))
-    await anonymous.scrub_delivered(session=session)
-    await anonymous.forget_old_inbound(session=session, now=now)
+    await traces.scrub_delivered(session=session)
+    await traces.forget_old_inbound(session=session, now=now)
     return handled
 
 
-async def expire_language_choices(*, session: AsyncSession, desk: Desk, now: datetime, limit: int = BATCH) -> int:
+async def expire_language_choices(*, session: AsyncSession, desk: Chartered, now: datetime, limit: int = BATCH) -> int:
     """Delete language choices of chats that are no citizen of ours any more."""
     return await chats.orphan_choices(session=session, before=cutoff(desk, now))
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.charter.model import Charter
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.tickets.entries import ESCALATION
 from desk.tickets.models import Ticket, TicketEntry, format_number
 

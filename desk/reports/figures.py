@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desk.reports.facts import Interim, TicketFacts
-from conversation.citizen.surveys import SCORES
+from desk.surveys import SCORES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from desk.charter.model import CATEGORIES, Charter
 from desk.reports.facts import TicketFacts, load_facts
 from desk.reports.figures import Figures, summarise
 from desk.reports.period import Period
+from desk.tickets.enums import Category
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Report:
     @property
     def non_response_complaints(self) -> int:
         """Complaints that a promised reply did not come, received in the period."""
-        return self.whole.by_clock["non_response_complaint"].received
+        return self.whole.by_clock[Category.NON_RESPONSE_COMPLAINT].received
 
     @property
     def empty(self) -> bool:

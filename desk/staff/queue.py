@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.charter.calendar import BusinessCalendar
 from desk.charter.model import CATEGORIES
+from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Ticket
 
 FILTERS = ("mine", "overdue", "due-today", *CATEGORIES)
@@ -17,7 +18,7 @@ async def waiting(
     limit: int,
 ) -> tuple[list[Ticket], int]:
     """Open tickets matching `which` (None: all), soonest due first: up to `limit` of them, and how many."""
-    conditions = [Ticket.status == "open"]
+    conditions = [Ticket.status == TicketStatus.OPEN]
     if which == "mine":
         conditions.append(Ticket.assigned_to == staff_id)
     elif which == "overdue":

@@ -11,7 +11,7 @@ from infra.encrypted import chat_hash_of, chat_hash_type
 from desk.languages import choose_language
 from desk.tickets import service
 from desk.tickets.models import Citizen
-from conversation.turns import Desk
+from desk.context import Multilingual
 
 
 class LanguageChoice(Base):
@@ -25,7 +25,7 @@ class LanguageChoice(Base):
     chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def speakable(desk: Desk) -> tuple[str, ...]:
+def speakable(desk: Multilingual) -> tuple[str, ...]:
     """Languages both the charter offers and every text exists in, the charter's order."""
     return tuple(code for code in desk.charter.languages if desk.texts.speaks(code)) or (desk.texts.languages[0],)
 
@@ -36,7 +36,7 @@ async def chosen_language(*, session: AsyncSession, chat_id: int) -> str | None:
 
 
 async def language_for(
-    *, session: AsyncSession, desk: Desk, chat_id: int, text: str, detected: str | None, hint: str | None
+    *, session: AsyncSession, desk: Multilingual, chat_id: int, text: str, detected: str | None, hint: str | None
 ) -> str:
     """The language to answer this chat in, without storing anything (the anonymous path uses this)."""
     chosen = await chosen_language(session=session, chat_id=chat_id)
@@ -47,7 +47,7 @@ async def language_for(
 
 
 def _pick_language(
-    desk: Desk, chosen: str | None, known: Citizen | None, *, text: str, detected: str | None, hint: str | None
+    desk: Multilingual, chosen: str | None, known: Citizen | None, *, text: str, detected: str | None, hint: str | None
 ) -> str:
     if chosen in desk.texts.languages:
         return chosen
@@ -62,7 +62,7 @@ def _pick_language(
 
 
 async def citizen_for(
-    *, session: AsyncSession, desk: Desk, chat_id: int, text: str, detected: str | None, hint: str | None,
+    *, session: AsyncSession, desk: Multilingual, chat_id: int, text: str, detected: str | None, hint: str | None,
     now: datetime,
 ) -> Citizen:
     """The chat's citizen (created on first contact), answering in the language we settle on now."""

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.encrypted import chat_hash_of
 from desk.outbox import OutboxMessage
+from desk.tickets.enums import Category, TicketStatus
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 
 # Entries the citizen reads as answers.
@@ -26,14 +27,17 @@ async def add(
     file_id: str | None = None,
     file_kind: str | None = None,
     message_id: int | None = None,
+    author_id: int | None = None,
+    flush: bool = True,
 ) -> TicketEntry:
-    """Append one event to a ticket's history."""
+    """Append one event to a ticket's history; author_id is a staff member's, None for the citizen or desk."""
     entry = TicketEntry(
-        ticket_id=ticket.id, kind=kind, text=text, file_id=file_id, file_kind=file_kind,
+        ticket_id=ticket.id, kind=kind, author_id=author_id, text=text, file_id=file_id, file_kind=file_kind,
         telegram_message_id=message_id, created_at=now,
     )
     session.add(entry)
-    await session.flush()
+    if flush:  # the entry's id is known once this returns
+        await session.flush()
     return entry
 
 
@@ -91,7 +95,7 @@ async def recent_tickets(*, session: AsyncSession, citizen_id: int, since: datet
         select(Ticket)
         .where(
             Ticket.citizen_id == citizen_id,
-            or_(Ticket.status == "open", Ticket.answered_at >= since, Ticket.closed_at >= since),
+            or_(Ticket.status == TicketStatus.OPEN, Ticket.answered_at >= since, Ticket.closed_at >= since),
         )
         .order_by(Ticket.received_at.desc(), Ticket.id.desc())
         .limit(limit)
@@ -103,6 +107,8 @@ async def open_non_response_about(*, session: AsyncSession, parent_id: int) -> T
     """An open non-response complaint already raised about this ticket."""
     return await session.scalar(
         select(Ticket).where(
-            Ticket.parent_id == parent_id, Ticket.category == "non_response_complaint", Ticket.status == "open"
+            Ticket.parent_id == parent_id,
+            Ticket.category == Category.NON_RESPONSE_COMPLAINT,
+            Ticket.status == TicketStatus.OPEN,
         )
     )

@@ -5,14 +5,15 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from infra.columns import Base, UTCDateTime
+from desk.tickets.enums import Category, TicketStatus
+from infra.columns import Base, StrEnumText, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
 
 CATEGORY_LETTERS = {
-    "inquiry": "I",
-    "complaint": "C",
-    "non_response_complaint": "N",
-    "appointment_request": "A",
+    Category.INQUIRY: "I",
+    Category.COMPLAINT: "C",
+    Category.NON_RESPONSE_COMPLAINT: "N",
+    Category.APPOINTMENT_REQUEST: "A",
 }
 # Ticket numbers start at 1001 so the first ticket reads I-1001, not I-1.
 NUMBER_OFFSET = 1000
@@ -43,9 +44,11 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category: Mapped[str] = mapped_column(String(32))
+    # The lifecycle columns (category, status, the promise and its moments) are written only by
+    # desk/tickets/lifecycle.py; tests/desk/tickets/test_lifecycle_writers.py keeps it so.
+    category: Mapped[Category] = mapped_column(StrEnumText(Category, 32))
     # open -> answered (final reply sent) -> closed; reopen goes back to open.
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[TicketStatus] = mapped_column(StrEnumText(TicketStatus, 16), default=TicketStatus.OPEN)
     # None for an anonymous ticket: nothing links it to the sender.
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -130,7 +133,7 @@ def format_number(category: str, ticket_id: int) -> str:
     return f"{CATEGORY_LETTERS[category]}-{ticket_id + NUMBER_OFFSET}"
 
 
-def parse_number(number: str) -> tuple[str, int] | None:
+def parse_number(number: str) -> tuple[Category, int] | None:
     """(category, ticket id) for a typed number like 'i-1042', or None if it is not one."""
     letter, _, digits = number.strip().upper().partition("-")
     categories = {v: k for k, v in CATEGORY_LETTERS.items()}

@@ -1,4 +1,4 @@
-"""Queries over citizens, tickets and inbound messages; services never commit."""
+"""Queries over citizens, tickets and inbound messages (tickets open in lifecycle.py); never commits."""
 
 from datetime import datetime
 
@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.encrypted import chat_hash_of
 from infra.database import insert_ignoring_conflicts
+from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, InboundMessage, Ticket
 
 
@@ -54,33 +55,6 @@ async def settle_citizen(
     return citizen
 
 
-async def create_ticket(
-    *,
-    session: AsyncSession,
-    citizen: Citizen | None,
-    category: str,
-    language: str,
-    text: str,
-    received_at: datetime,
-    due_at: datetime,
-    remind_at: datetime | None = None,
-) -> Ticket:
-    """Open a ticket; its number is known once this returns."""
-    ticket = Ticket(
-        remind_at=remind_at,
-        citizen=citizen,
-        category=category,
-        status="open",
-        language=language,
-        text=text,
-        received_at=received_at,
-        due_at=due_at,
-    )
-    session.add(ticket)
-    await session.flush()
-    return ticket
-
-
 async def get_ticket(*, session: AsyncSession, ticket_id: int) -> Ticket | None:
     """A ticket by id."""
     return await session.get(Ticket, ticket_id)
@@ -90,7 +64,7 @@ async def open_tickets(*, session: AsyncSession, citizen_id: int) -> list[Ticket
     """The citizen's tickets still waiting for an answer, soonest due first."""
     query = (
         select(Ticket)
-        .where(Ticket.citizen_id == citizen_id, Ticket.status == "open")
+        .where(Ticket.citizen_id == citizen_id, Ticket.status == TicketStatus.OPEN)
         .order_by(Ticket.due_at, Ticket.id)
     )
     return list((await session.scalars(query)).all())

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from conversation.citizen import surveys
-from conversation.citizen.surveys import Rating
-from desk.tickets import service
+from desk.surveys import Rating
+from desk.tickets import lifecycle, service
 from tests.conftest import at
 
 USER = 8801
@@ -18,7 +18,7 @@ ASKED = at("2026-11-20T10:00:00+09:00")
 async def answered_ticket(store) -> int:
     async with store.unit_of_work() as session:
         citizen = await service.upsert_citizen(session=session, chat_id=USER, language="en", now=ASKED)
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session,
             citizen=citizen,
             category="inquiry",

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from infra import keyring
 from desk import outbox
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Citizen, Ticket
 from tests.conftest import ROOT, at
 
@@ -29,8 +29,8 @@ async def test_rotate_reencrypts_everything_with_a_progress_bar_and_the_old_key_
     async with store.unit_of_work() as session:
         for n in range(CITIZENS):
             citizen = await service.upsert_citizen(session=session, chat_id=7_000_000 + n, language="en", now=NOW)
-            await service.create_ticket(session=session, citizen=citizen, category="inquiry", language="en",
-                                        text=f"question {n}", received_at=NOW, due_at=NOW)
+            await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+                                   text=f"question {n}", received_at=NOW, due_at=NOW)
             await outbox.enqueue(session, key=f"k{n}", chat_id=7_000_000 + n, text=f"answer {n}", now=NOW)
     env = {"DATABASE_URL": database_url, "CHARTERDESK_KEY_FILE": str(data_keys.path)}
 

@@ -10,7 +10,7 @@ from infra.encrypted import chat_hash_of
 from infra.keyring import KeyringError
 from desk.outbox import OutboxMessage
 from infra.database import Store, alembic_config
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 from tests.conftest import SERVER_URL, _create_database, _drop_database, _scratch_name, at
 
@@ -24,8 +24,8 @@ async def _seed(store: Store, chats: range) -> None:
         for chat in chats:
             citizen = await service.upsert_citizen(session=session, chat_id=chat, language="ko", now=NOW)
             citizen.display_name, citizen.username = f"Kim {chat}", f"kim_{chat}"
-            ticket = await service.create_ticket(session=session, citizen=citizen, category="complaint",
-                                                 language="ko", text=f"{WORDS} {chat}", received_at=NOW, due_at=NOW)
+            ticket = await lifecycle.create(session=session, citizen=citizen, category="complaint",
+                                            language="ko", text=f"{WORDS} {chat}", received_at=NOW, due_at=NOW)
             session.add(TicketEntry(ticket_id=ticket.id, kind="citizen_message", text=f"{WORDS} again", created_at=NOW))
             await outbox.enqueue(session, key=f"t:{chat}", chat_id=chat, text=f"answer to {chat}", now=NOW)
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from infra.database import Store, StoreError
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Ticket, format_number, parse_number
 from tests.conftest import at
 
@@ -50,7 +50,7 @@ async def test_the_same_message_is_recorded_once(store: Store):
 async def test_times_come_back_aware_and_equal(store: Store):
     received, due = at("2026-11-23T10:00:00+09:00"), at("2026-12-01T18:00:00+09:00")
     async with store.unit_of_work() as session:
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session, citizen=None, category="inquiry", language="ko", text="?", received_at=received, due_at=due
         )
     async with store.unit_of_work() as session:
@@ -62,7 +62,7 @@ async def test_times_come_back_aware_and_equal(store: Store):
 async def test_ticket_numbers_carry_the_category_letter(store: Store):
     async with store.unit_of_work() as session:
         tickets = [
-            await service.create_ticket(
+            await lifecycle.create(
                 session=session, citizen=None, category=c, language="en", text="x", received_at=NOW, due_at=NOW
             )
             for c in ("inquiry", "complaint", "non_response_complaint", "appointment_request")

@@ -9,7 +9,7 @@ from desk.outbox import OutboxMessage
 from infra.sealing import Sealer
 from desk.staff.models import Staff
 from conversation.staff import handling
-from desk.tickets import service
+from desk.tickets import lifecycle
 from desk.tickets.models import Ticket
 from scheduler import sweeps
 from tests.conftest import at
@@ -22,7 +22,7 @@ AGENT = 1002
 
 async def anonymous_ticket(store, desk, sealer: Sealer, *, sealed_to: int | None) -> int:
     async with store.unit_of_work() as session:
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session, citizen=None, category="complaint", language="en", text="The counter was rude.",
             received_at=RECEIVED, due_at=desk.charter.due_at("complaint", RECEIVED),
         )

@@ -11,7 +11,7 @@ from conversation.promises import notices
 from desk import outbox
 from desk.outbox import OutboxMessage
 from bot.ratelimit import Limits
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from tests.scheduler.conftest import real_now
 
 STAFF_CHAT = -1001234567890
@@ -108,7 +108,7 @@ async def test_a_blocked_user_gets_one_attempt_and_staff_are_told(store, desk, s
     sandbox.faults.add(method="sendMessage", chat_id=2001, error_code=403, times=None)
     async with store.unit_of_work() as session:
         citizen = await service.upsert_citizen(session=session, chat_id=2001, language="en", now=real_now())
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session, citizen=citizen, category="inquiry", language="en", text="?",
             received_at=real_now(), due_at=real_now() + timedelta(days=7),
         )

@@ -12,9 +12,9 @@ from desk import audit, outbox
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
 from desk.reports.report import build_report
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.anonymous.attempts import Attempt, WRONG_CODE
-from desk.tickets import citizens, service
+from desk.tickets import citizens, lifecycle, service
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 from scheduler import app as scheduler_app
@@ -36,9 +36,9 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
     citizen = None
     if chat_id is not None:
         citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=RECEIVED)
-    ticket = await service.create_ticket(session=session, citizen=citizen, category="inquiry", language="en",
-                                         text=f"{mark} words", received_at=RECEIVED,
-                                         due_at=desk.charter.due_at("inquiry", RECEIVED))
+    ticket = await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+                                    text=f"{mark} words", received_at=RECEIVED,
+                                    due_at=desk.charter.due_at("inquiry", RECEIVED))
     ticket.anonymous = chat_id is None
     ticket.status = status
     if status != "open":

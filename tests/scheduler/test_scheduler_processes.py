@@ -21,7 +21,7 @@ from infra import keyring
 from desk import outbox
 from desk.outbox import OutboxMessage
 from infra.database import Store
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from tests.conftest import POSTGRES_URL, ROOT
 
 STAFF_CHAT = -1001234567890
@@ -252,7 +252,7 @@ async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_r
         async with store.unit_of_work() as session:
             citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=now)
             received = now - timedelta(days=20)  # the charter's promise has passed
-            row = await service.create_ticket(
+            row = await lifecycle.create(
                 session=session, citizen=citizen, category=category, language="en", text="?",
                 received_at=received, due_at=charter.due_at(category, received),
             )

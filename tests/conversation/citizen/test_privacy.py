@@ -16,8 +16,8 @@ from desk.reports.period import Period
 from desk.reports.report import build_report
 from charterdesk.schema import metadata
 from desk.staff.models import Staff
-from conversation.citizen.surveys import Rating
-from desk.tickets import citizens, service
+from desk.surveys import Rating
+from desk.tickets import citizens, lifecycle, service
 from conversation.citizen import flows
 from conversation.staff import handling
 from desk.tickets.models import Citizen, Ticket, TicketEntry
@@ -69,9 +69,9 @@ async def seed(store, desk) -> None:
         await citizens.choose(session=session, chat_id=CHAT, language="en", now=RECEIVED)
         citizen = await service.get_citizen(session=session, chat_id=CHAT)
         citizen.username, citizen.display_name = USERNAME, NAME
-        anon = await service.create_ticket(session=session, citizen=None, category="complaint", language="en",
-                                           text=f"{ANON_MARKER} the guard", received_at=RECEIVED,
-                                           due_at=desk.charter.due_at("complaint", RECEIVED))
+        anon = await lifecycle.create(session=session, citizen=None, category="complaint", language="en",
+                                      text=f"{ANON_MARKER} the guard", received_at=RECEIVED,
+                                      due_at=desk.charter.due_at("complaint", RECEIVED))
         anon.anonymous = True
     ours = await tickets_of(store, CHAT)
     inquiry, complaint = ours[0].id, ours[-1].id
@@ -251,9 +251,9 @@ async def test_mydata_holds_what_we_keep_and_not_notes_anonymous_or_others(store
 
 async def sealed_anonymous(store, desk, sealer_chat: int = 4242) -> int:
     async with store.unit_of_work() as session:
-        ticket = await service.create_ticket(session=session, citizen=None, category="complaint", language="en",
-                                             text="anonymous words", received_at=RECEIVED,
-                                             due_at=desk.charter.due_at("complaint", RECEIVED))
+        ticket = await lifecycle.create(session=session, citizen=None, category="complaint", language="en",
+                                        text="anonymous words", received_at=RECEIVED,
+                                        due_at=desk.charter.due_at("complaint", RECEIVED))
         ticket.anonymous = True
         receipt, _ = await receipts.issue(session=session, ticket_id=ticket.id)
         receipt.sealed_chat = b"sealed-chat-bytes"

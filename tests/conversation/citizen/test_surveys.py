@@ -11,8 +11,9 @@ from conversation.buttons import stored
 from desk.charter.model import SatisfactionSurvey
 from desk.outbox import OutboxMessage
 from infra.sealing import Sealer
-from conversation.citizen.surveys import ASK_DELAY, COMMENT_WINDOW, Rating
-from desk.tickets import service
+from conversation.citizen.surveys import ASK_DELAY, COMMENT_WINDOW
+from desk.surveys import Rating
+from desk.tickets import lifecycle, service
 from conversation.citizen.flows import Desk, Inbound
 from desk.tickets.models import Ticket
 from tests.conftest import at
@@ -32,7 +33,7 @@ async def new_ticket(
             citizen = await service.upsert_citizen(
                 session=session, chat_id=chat_id, language=language, now=RECEIVED
             )
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session,
             citizen=citizen,
             category="inquiry",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from conversation.promises import deadlines
 from desk.outbox import OutboxMessage
 from infra.database import Store
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Ticket, TicketEntry
 from tests.conftest import at
 
@@ -23,7 +23,7 @@ async def open_ticket(store: Store, desk, *, category="inquiry", chat_id=CITIZEN
     due = desk.charter.due_at(category, RECEIVED)
     async with store.unit_of_work() as session:
         citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=RECEIVED)
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session, citizen=citizen, category=category, language=language, text="?",
             received_at=RECEIVED, due_at=due, remind_at=desk.charter.remind_at(category, due),
         )

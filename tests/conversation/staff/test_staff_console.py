@@ -13,7 +13,7 @@ from desk.staff.access import ANONYMOUS_ADMIN_ID, Actor
 from desk.staff.models import Staff
 from desk.staff.startup import seed_registry
 from conversation.staff.turn import Request
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 from tests.conftest import at
 
@@ -38,7 +38,7 @@ async def open_ticket(store, desk, *, category="inquiry", anonymous=False, name=
         if not anonymous:
             citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=RECEIVED)
             citizen.display_name, citizen.username = name, (name or "").lower() or None
-        ticket = await service.create_ticket(
+        ticket = await lifecycle.create(
             session=session, citizen=citizen, category=category, language="en", text="Where do I apply for care?",
             received_at=RECEIVED, due_at=desk.charter.due_at(category, RECEIVED),
         )

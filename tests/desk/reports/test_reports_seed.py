@@ -8,7 +8,7 @@ chat ids, ticket texts, a comment, interim reasons) so the public outputs can be
 from sqlalchemy import select
 
 from desk.reports.facts import ESCALATION_KIND, INTERIM_KIND
-from conversation.citizen.surveys import Rating
+from desk.surveys import Rating
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 from tests.conftest import at
 

@@ -1,0 +1,220 @@
+"""A ticket's life: open, move the promise, interim, answer, close, reopen, withdraw, and what the
+deadline sweep records (reminded, breached).
+
+This module is the only writer of the lifecycle columns of `tickets` (LIFECYCLE_COLUMNS);
+tests/desk/tickets/test_lifecycle_writers.py fails if another module assigns one. It is pure domain:
+callers decide what to say and to whom. A transition the ticket's state does not allow raises
+TransitionError, whose `refusal` says why; `refusal()` asks the same question without raising, for a
+caller that must check before it does anything else.
+
+    open ──answer──> answered ──close──> closed
+     │  └───────────close / withdraw───────^ │
+     └<──────────────reopen─────────────────┘  (from answered or closed, unless erased)
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.charter.model import Charter
+from desk.tickets import entries
+from desk.tickets.enums import Category, TicketStatus
+from desk.tickets.models import Citizen, Ticket, TicketEntry
+
+LIFECYCLE_COLUMNS = frozenset(
+    {"status", "category", "due_at", "remind_at", "reminded_at", "interim_at", "breached_at", "answered_at",
+     "closed_at"}
+)
+STAFF_REPLY, INTERIM = "staff_reply", "interim"  # the history entries an answer and an interim write
+
+
+class Transition(StrEnum):
+    """What can happen to a ticket once it is open."""
+
+    INTERIM = "interim"  # an interim reply (staff's, or the charter's on a breach); may move the promise
+    BREACH = "breach"  # the sweep found the promise broken
+    ANSWER = "answer"  # a final reply
+    CLOSE = "close"
+    WITHDRAW = "withdraw"  # the citizen took the matter back (/forget)
+    REOPEN = "reopen"
+
+
+class Refusal(StrEnum):
+    """Why a transition cannot happen."""
+
+    OPEN = "open"  # the ticket is open already
+    ANSWERED = "answered"  # it has its final reply: nothing more is promised
+    CLOSED = "closed"
+    ERASED = "erased"  # withdrawn by /forget or past retention: nothing and no one to answer
+    DATE_PAST = "date_past"  # a new promise must lie ahead
+    DATE_NOT_LATER = "date_not_later"  # a new promise must be later than the one it replaces
+
+
+_WHY = {
+    Refusal.OPEN: "it is open already",
+    Refusal.ANSWERED: "it is answered already",
+    Refusal.CLOSED: "it is closed",
+    Refusal.ERASED: "it was erased",
+    Refusal.DATE_PAST: "the new promise is not ahead of now",
+    Refusal.DATE_NOT_LATER: "the new promise is not later than the current one",
+}
+
+
+class TransitionError(ValueError):
+    """A transition the ticket's state does not allow."""
+
+    def __init__(self, ticket: Ticket, transition: Transition, refusal: Refusal) -> None:
+        super().__init__(f"cannot {transition} ticket {ticket.number}: {_WHY[refusal]}")
+        self.transition = transition
+        self.refusal = refusal
+
+
+# The states each transition may start from.
+_FROM: dict[Transition, frozenset[TicketStatus]] = {
+    Transition.INTERIM: frozenset({TicketStatus.OPEN}),
+    Transition.BREACH: frozenset({TicketStatus.OPEN}),
+    Transition.ANSWER: frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED}),
+    Transition.CLOSE: frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED}),
+    Transition.WITHDRAW: frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED}),
+    Transition.REOPEN: frozenset({TicketStatus.ANSWERED, TicketStatus.CLOSED}),
+}
+
+
+def refusal(ticket: Ticket, transition: Transition) -> Refusal | None:
+    """Why `transition` cannot happen to the ticket as it stands; None when it can."""
+    if ticket.status not in _FROM[transition]:
+        return Refusal(ticket.status)
+    if transition is Transition.REOPEN and ticket.erased_at is not None:
+        return Refusal.ERASED
+    return None
+
+
+async def open_ticket(
+    *, session: AsyncSession, charter: Charter, citizen: Citizen | None, category: Category, language: str,
+    text: str, received_at: datetime, anonymous: bool = False, parent_id: int | None = None,
+) -> Ticket:
+    """Open a ticket, promised by its category's charter clock counted from its receipt."""
+    due_at = charter.due_at(category, received_at)
+    return await create(
+        session=session, citizen=citizen, category=category, language=language, text=text,
+        received_at=received_at, due_at=due_at, remind_at=charter.remind_at(category, due_at),
+        anonymous=anonymous, parent_id=parent_id,
+    )
+
+
+async def create(
+    *, session: AsyncSession, citizen: Citizen | None, category: Category, language: str, text: str,
+    received_at: datetime, due_at: datetime, remind_at: datetime | None = None, anonymous: bool = False,
+    parent_id: int | None = None,
+) -> Ticket:
+    """Open a ticket whose promise is already worked out (open_ticket works it out from the charter)."""
+    ticket = Ticket(
+        citizen=citizen, category=Category(category), status=TicketStatus.OPEN, language=language, text=text,
+        received_at=received_at, due_at=due_at, remind_at=remind_at, anonymous=anonymous, parent_id=parent_id,
+    )
+    session.add(ticket)
+    await session.flush()  # its number is known once this returns
+    return ticket
+
+
+def move_promise(ticket: Ticket, *, charter: Charter, due_at: datetime, now: datetime) -> None:
+    """Make `due_at` the ticket's promise: reminded before it (per the charter), breached after it."""
+    if due_at <= now:
+        raise TransitionError(ticket, Transition.INTERIM, Refusal.DATE_PAST)
+    ticket.due_at = due_at
+    ticket.remind_at = charter.remind_at(ticket.category, due_at)
+    ticket.reminded_at = None
+    # breached_at is left as it is, whoever moves the promise (staff's /interim, the charter's interim
+    # on a breach, a reopen). It records that a promise was broken: the gauges and the compliance
+    # report count tickets that have one (the report judges the first promise, which a later date does
+    # not unbreak), so clearing it would erase a breach whose escalation stays on the history. Nor
+    # need it be cleared for the new promise to be kept: the breach sweep takes breached_at unset *or
+    # older than due_at*, and the new due_at lies ahead of now, so after any breach recorded so far.
+    # (Staff's /interim and reopen used to clear it; the sweep's own interim kept it.)
+
+
+async def interim(
+    *, session: AsyncSession, ticket: Ticket, charter: Charter, reason: str, author_id: int | None,
+    new_due: datetime | None, now: datetime,
+) -> TicketEntry:
+    """Staff's interim reply, with its reason on the history; a new date, later than now and than the
+    current promise, becomes the promise."""
+    _require(ticket, Transition.INTERIM)
+    if new_due is not None:
+        if new_due <= now:
+            raise TransitionError(ticket, Transition.INTERIM, Refusal.DATE_PAST)
+        if new_due <= ticket.due_at:
+            raise TransitionError(ticket, Transition.INTERIM, Refusal.DATE_NOT_LATER)
+        move_promise(ticket, charter=charter, due_at=new_due, now=now)
+    ticket.interim_at = now
+    return await entries.add(
+        session=session, ticket=ticket, kind=INTERIM, text=reason, author_id=author_id, now=now
+    )
+
+
+def automatic_interim(ticket: Ticket, *, charter: Charter, now: datetime) -> datetime:
+    """The charter's interim on a breach: the reply window counted again from now is the new promise
+    (returned). The message itself is the caller's; it writes no history entry, as staff's does."""
+    _require(ticket, Transition.INTERIM)
+    new_due = charter.due_at(ticket.category, now)
+    move_promise(ticket, charter=charter, due_at=new_due, now=now)
+    ticket.interim_at = now
+    return new_due
+
+
+def mark_reminded(ticket: Ticket, *, now: datetime) -> None:
+    """Staff were reminded of the current promise (or it was past due, and the breach speaks for it)."""
+    ticket.reminded_at = now
+
+
+async def record_breach(*, session: AsyncSession, ticket: Ticket, escalation: str, now: datetime) -> None:
+    """The promise was broken: note when, and put the escalation on the ticket's history."""
+    _require(ticket, Transition.BREACH)
+    ticket.breached_at = now
+    # Not flushed: the sweep writes a batch of tickets at commit, not one by one.
+    await entries.add(session=session, ticket=ticket, kind=entries.ESCALATION, text=escalation, now=now,
+                      flush=False)
+
+
+async def answer(
+    *, session: AsyncSession, ticket: Ticket, text: str, author_id: int | None, now: datetime
+) -> TicketEntry:
+    """A final reply, on the history exactly as the citizen reads it; an open ticket becomes answered."""
+    _require(ticket, Transition.ANSWER)
+    entry = await entries.add(
+        session=session, ticket=ticket, kind=STAFF_REPLY, text=text, author_id=author_id, now=now
+    )
+    if ticket.status == TicketStatus.OPEN:  # a second reply keeps the moment of the first
+        ticket.status, ticket.answered_at = TicketStatus.ANSWERED, now
+    return entry
+
+
+def close(ticket: Ticket, *, now: datetime) -> bool:
+    """Close the ticket, answered or not; True if it had no final reply yet."""
+    _require(ticket, Transition.CLOSE)
+    was_open = ticket.status == TicketStatus.OPEN
+    ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
+    return was_open
+
+
+def withdraw(ticket: Ticket, *, now: datetime) -> TicketStatus:
+    """The citizen took the matter back (/forget): it closes as it stands; returns what it was."""
+    _require(ticket, Transition.WITHDRAW)
+    was = TicketStatus(ticket.status)
+    ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
+    return was
+
+
+def reopen(ticket: Ticket, *, charter: Charter, now: datetime) -> None:
+    """Open an answered or closed ticket again, on a fresh charter clock from now."""
+    _require(ticket, Transition.REOPEN)
+    ticket.status = TicketStatus.OPEN
+    ticket.closed_at = ticket.answered_at = ticket.interim_at = None
+    move_promise(ticket, charter=charter, due_at=charter.due_at(ticket.category, now), now=now)
+
+
+def _require(ticket: Ticket, transition: Transition) -> None:
+    reason = refusal(ticket, transition)
+    if reason is not None:
+        raise TransitionError(ticket, transition, reason)
