@@ -1,4 +1,7 @@
-"""Promised outgoing messages: enqueue in the caller's transaction, claim with a lease, record the outcome."""
+"""Promised outgoing messages: enqueue in the caller's transaction, claim with a lease, record the outcome.
+
+They are sent by desk/delivery.py, the one way out.
+"""
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -17,7 +20,6 @@ from sqlalchemy import (
     case,
     cast,
     exists,
-    func,
     or_,
     select,
     update,
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
-from infra.database import Store, insert_ignoring_conflicts
+from infra.database import insert_ignoring_conflicts
 from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
@@ -196,15 +198,10 @@ async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[i
     return set((await session.scalars(query)).all())
 
 
-async def mark_sending(session: AsyncSession, *, outbox_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
-    """Note that a request for this row is about to leave; False if it is no longer ours to send."""
-    return outbox_id in await mark_sending_many(session, outbox_ids=[outbox_id], now=now, lease=lease)
-
-
-async def mark_sending_many(
+async def mark_sending(
     session: AsyncSession, *, outbox_ids: Collection[int], now: datetime, lease: timedelta = LEASE
 ) -> set[int]:
-    """mark_sending for many rows in one statement; returns the ids that are ours to send."""
+    """Note that requests for these rows are about to leave; returns the ids that are still ours to send."""
     statement = (
         update(OutboxMessage)
         .where(
@@ -302,52 +299,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** min(attempts, 30), MAX_BACKOFF.total_seconds()))
 
 
-async def pending_count(session: AsyncSession) -> int:
-    """Rows still waiting to be sent (for health checks and tests)."""
-    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-    return (await session.execute(query)).scalar_one()
-
-
 async def release(session: AsyncSession, outbox_ids: Sequence[int]) -> None:
     """Give leased rows back, e.g. on shutdown, so another dispatcher may send them at once."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).values(lease_until=None)
+        update(OutboxMessage)
+        # A row marked "sending" keeps its lease: its request may have left, so only its lease running
+        # out may decide (it is then flagged unknown, never sent again).
+        .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.sending_since.is_(None))
+        .values(lease_until=None)
     )
-
-
-async def status_counts(session: AsyncSession) -> dict[str, int]:
-    """Rows per status (for health checks, benchmarks and tests)."""
-    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    return {status: count for status, count in (await session.execute(query)).all()}
-
-
-async def send_one(
-    store: Store, transport: Transport, message: Outgoing, *, clock, lease: timedelta = LEASE, on_start=None
-) -> Delivery | None:
-    """Mark, send and record one leased row; None if it was no longer ours to send."""
-    async with store.unit_of_work() as session:
-        if not await mark_sending(session, outbox_id=message.id, now=clock(), lease=lease):
-            return None
-    if on_start is not None:
-        on_start()  # e.g. a rate limiter counting from the moment the request really leaves
-    delivery = await transport.send(message)
-    async with store.unit_of_work() as session:
-        await record(session, outbox_id=message.id, delivery=delivery, now=clock())
-    return delivery
-
-
-async def deliver(store: Store, transport: Transport, messages: Sequence[Outgoing], *, clock) -> dict[str, int]:
-    """Send leased rows one by one, recording each outcome in its own transaction; counts per outcome."""
-    counts: dict[str, int] = {}
-    for message in messages:
-        delivery = await send_one(store, transport, message, clock=clock)
-        if delivery is not None:
-            counts[delivery.outcome] = counts.get(delivery.outcome, 0) + 1
-    return counts
-
-
-async def dispatch_due(store: Store, transport: Transport, *, clock, limit: int = 100) -> dict[str, int]:
-    """One sequential dispatcher pass: claim what is due, send it, record outcomes."""
-    async with store.unit_of_work() as session:
-        messages = await claim_due(session, now=clock(), limit=limit)
-    return await deliver(store, transport, messages, clock=clock)

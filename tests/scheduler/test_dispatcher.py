@@ -12,6 +12,7 @@ from desk import outbox
 from desk.outbox import OutboxMessage
 from bot.ratelimit import Limits
 from desk.tickets import service
+from tests.outbox_counts import pending_count
 from tests.scheduler.conftest import real_now
 
 STAFF_CHAT = -1001234567890
@@ -38,7 +39,7 @@ async def drain_until_settled(dispatcher, store, *, timeout: float = 30) -> None
         while True:
             await dispatcher.drain()
             async with store.unit_of_work() as session:
-                if await outbox.pending_count(session) == 0:
+                if await pending_count(session) == 0:
                     return
             await asyncio.sleep(0.05)
 

@@ -104,7 +104,7 @@ async def put_batch(store: Store, count: int, chats: list[int]) -> None:
 
 async def pending(store: Store) -> int:
     async with store.unit_of_work() as session:
-        return await outbox.pending_count(session)
+        return await pending_count(session)
 
 
 async def batch_rows(store: Store) -> list[OutboxMessage]:
