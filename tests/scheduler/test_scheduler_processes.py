@@ -23,6 +23,7 @@ from desk.outbox import OutboxMessage
 from infra.database import Store
 from desk.tickets import service
 from tests.conftest import POSTGRES_URL, ROOT
+from tests.outbox_counts import pending_count
 
 STAFF_CHAT = -1001234567890
 OFFICER = 1001
