@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     case,
     cast,
     exists,
@@ -145,21 +146,13 @@ async def claim_due(
     per_chat: int | None = None,
 ) -> list[Outgoing]:
     """Lease up to `limit` due rows nobody holds, at most `per_chat` per chat, none for `skip_chats`."""
-    earlier = aliased(OutboxMessage)
-    # A chat's rows go in order: none is taken while an earlier one of the same chat is leased elsewhere.
-    earlier_leased = exists().where(
-        earlier.chat_hash == OutboxMessage.chat_hash,
-        earlier.status == "pending",
-        earlier.id < OutboxMessage.id,
-        earlier.lease_until >= now,
-    )
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-            ~earlier_leased,
+            ~_waits_behind(now),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -190,6 +183,19 @@ async def claim_due(
     return taken
 
 
+def _waits_behind(now: datetime, *, leased: bool = True):
+    """An earlier row of the same chat is held back after a failed try (or, with `leased`, leased to a
+    sender): a chat's rows go in order, and a row written while its chat is held back waits too."""
+    earlier = aliased(OutboxMessage)
+    held = and_(earlier.attempts > 0, earlier.not_before > now)
+    return exists().where(
+        earlier.chat_hash == OutboxMessage.chat_hash,
+        earlier.status == "pending",
+        earlier.id < OutboxMessage.id,
+        or_(earlier.lease_until >= now, held) if leased else held,
+    )
+
+
 async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
     if not chat_ids:
         return set()
@@ -210,6 +216,9 @@ async def mark_sending(
             OutboxMessage.sending_since.is_(None),
             # Another dispatcher may have taken the row over after our lease ran out and been told to wait.
             OutboxMessage.not_before <= now,
+            # A handler's fresh row does not overtake its chat's rows held back after a failure
+            # (it may overtake rows merely due: an answer goes at once).
+            ~_waits_behind(now, leased=False),
         )
         .values(sending_since=now, lease_until=now + lease)
         .returning(OutboxMessage.id)

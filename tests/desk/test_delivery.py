@@ -127,6 +127,18 @@ async def test_a_failure_holds_the_chat_back_and_other_chats_go_on(store: Store)
     assert transport.texts(1) == ["text a1", "text a1", "text a2"]
 
 
+async def test_a_row_written_while_its_chat_is_held_back_waits_too(store: Store):
+    await put(store, "push", 1)
+    transport = RecordingTransport(Delivery("retry", retry_after=5))
+    assert await dispatch(store, transport) == {"retry": 1}
+    answer = await put(store, "ack", 1, claim=True)  # a handler's answer, written after the failure
+    other = await put(store, "other", 2, claim=True)
+    assert await Deliverer(store, transport, clock=lambda: NOW).deliver([answer, other]) == {"sent": 1}
+    assert await dispatch(store, transport, NOW + timedelta(seconds=4)) == {}
+    assert await dispatch(store, transport, NOW + timedelta(seconds=5)) == {"sent": 2}
+    assert transport.texts(1) == ["text push", "text push", "text ack"]
+
+
 async def test_a_handlers_rows_go_at_once_and_a_chat_stops_at_its_first_failure(store: Store):
     # A handler's answer: rows committed with a lease, handed straight to the deliverer.
     rows = [await put(store, key, chat, claim=True) for key, chat in (("a1", 1), ("s1", 2), ("a2", 1))]
