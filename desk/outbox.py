@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    func,
     or_,
     select,
     update,
@@ -164,7 +165,7 @@ async def claim_due(
         query = query.where(OutboxMessage.chat_hash.not_in([chat_hash_of(chat) for chat in skip_chats]))
     taken: list[Outgoing] = []
     per: Counter[int] = Counter()
-    rows = (await session.scalars(query)).all()
+    rows = await _first_in_line(session, (await session.scalars(query)).all(), now=now)
     unreachable = await _unreachable_chats(session, {row.chat_id for row in rows})
     for row in rows:
         if row.sending_since is not None:
@@ -194,6 +195,36 @@ def _waits_behind(now: datetime, *, leased: bool = True):
         earlier.id < OutboxMessage.id,
         or_(earlier.lease_until >= now, held) if leased else held,
     )
+
+
+async def _first_in_line(session: AsyncSession, rows: Sequence[OutboxMessage], *, now: datetime) -> list[OutboxMessage]:
+    """The rows no other row of their chat stands before. With PostgreSQL's SKIP LOCKED two dispatchers
+    claiming at the same moment may split one chat's rows (each skips what the other has locked):
+    each then keeps only the rows before the other's first, so a chat's rows never go two ways at once."""
+    if not rows:
+        return []
+    ours = {row.id for row in rows}
+    first_other = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.chat_hash, func.min(OutboxMessage.id))
+                .where(
+                    OutboxMessage.chat_hash.in_({row.chat_hash for row in rows}),
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.id < max(ours),
+                    OutboxMessage.id.not_in(ours),
+                    # Claimable now, leased to someone, or held back after a failed try.
+                    or_(
+                        OutboxMessage.not_before <= now,
+                        OutboxMessage.lease_until >= now,
+                        OutboxMessage.attempts > 0,
+                    ),
+                )
+                .group_by(OutboxMessage.chat_hash)
+            )
+        ).all()
+    )
+    return [row for row in rows if row.id < first_other.get(row.chat_hash, row.id + 1)]
 
 
 async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
