@@ -187,6 +187,7 @@ async def bench_dispatch(url: str, *, limited: bool, messages: int, chats: int) 
     from bot.transport import TelegramTransport
     from desk import outbox
     from bot.ratelimit import Limits, SendLimiter
+    from desk.delivery import Deliverer
     from sandbox import Sandbox
     from scheduler.dispatcher import Dispatcher
 
@@ -200,7 +201,9 @@ async def bench_dispatch(url: str, *, limited: bool, messages: int, chats: int) 
         async with store.unit_of_work() as session:
             for n in range(messages):
                 await outbox.enqueue(session, key=f"bench:{n}", chat_id=700_000 + n % chats, text=f"m{n}", now=now)
-        dispatcher = Dispatcher(store, TelegramTransport(bot), clock=lambda: datetime.now(UTC), limiter=SendLimiter(limits))
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        deliverer = Deliverer(store, TelegramTransport(bot), clock=clock, pacing=SendLimiter(limits))
+        dispatcher = Dispatcher(store, deliverer, clock=clock)
         started = time.perf_counter()
         counts = await dispatcher.drain()
         seconds = time.perf_counter() - started

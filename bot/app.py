@@ -18,6 +18,7 @@ from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
+from desk.delivery import Deliverer
 from infra import logs
 from charterdesk.settings import Settings
 from infra.sealing import Sealer
@@ -42,6 +43,7 @@ def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     deps.transport = TelegramTransport(application.bot)
+    deps.deliverer = Deliverer(deps.store, deps.transport, clock=deps.clock)
     logs.guard_libraries()  # PTB's DEBUG records carry chat ids and texts
     application.bot_data[KEY] = deps
 

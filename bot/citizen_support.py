@@ -9,8 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.deps import BotDeps, deps_of
+from desk.anonymous import traces
 from conversation.citizen import anonymous
-from desk import outbox
 from infra.sealing import Sealer
 from bot.throttle import FloodGuard
 from conversation.citizen import flows
@@ -84,19 +84,12 @@ async def answer_with(update: Update, context: CallbackContext, flow) -> None:
 
 
 async def deliver(deps: BotDeps, answer: flows.Answer) -> None:
-    """Send the rows leased to us, in order; once a row to a chat does not go, that chat's later rows
-    wait for the dispatcher, so one chat's messages never overtake each other. Anonymous-path rows
-    are deleted once done."""
-    stalled: set[int] = set()
-    for message in answer.outgoing:
-        if message.chat_id in stalled:
-            continue
-        delivery = await outbox.send_one(deps.store, deps.transport, message, clock=deps.clock)
-        if delivery is None or delivery.outcome != "sent":
-            stalled.add(message.chat_id)
+    """Send the rows leased to us through the one deliverer (each chat in order; what does not go now
+    is left to the dispatcher). Anonymous-path rows are deleted once done."""
+    await deps.deliverer.deliver(answer.outgoing)
     if answer.ephemeral and answer.outgoing:
         async with deps.store.unit_of_work() as session:
-            await anonymous.scrub(session=session, outbox_ids=[m.id for m in answer.outgoing])
+            await traces.scrub(session=session, outbox_ids=[m.id for m in answer.outgoing])
 
 
 async def finish_press(update: Update, context: CallbackContext, answer: flows.Answer) -> None:

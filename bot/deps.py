@@ -6,6 +6,7 @@ from datetime import datetime
 
 from telegram.ext import CallbackContext
 
+from desk.delivery import Deliverer
 from desk.outbox import Transport
 from infra.database import Store
 from conversation.citizen.flows import Desk
@@ -16,13 +17,15 @@ KEY = "charterdesk"
 
 @dataclass
 class BotDeps:
-    """Store, domain, classifier and clock; the transport is set once the Bot exists."""
+    """Store, domain, classifier and clock; the transport and its deliverer are set once the Bot exists."""
 
     store: Store
     desk: Desk
     classifier: Classifier
     clock: Callable[[], datetime]
     transport: Transport | None = None
+    # Handlers hand their just-committed, leased outbox rows to it: answers go at once.
+    deliverer: Deliverer | None = None
 
 
 def deps_of(context: CallbackContext) -> BotDeps:

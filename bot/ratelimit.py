@@ -30,9 +30,16 @@ class Limits:
         """Seconds between two messages to this chat (groups and channels have negative ids)."""
         return 60.0 / self.group_per_minute if chat_id < 0 else self.chat_interval
 
+    @property
+    def slowest(self) -> float:
+        """The longest spacing between two messages to one chat, private or group."""
+        return max(self.chat_interval, 60.0 / self.group_per_minute)
+
 
 class SendLimiter:
-    """Waits until a message to a chat may go; chats wait independently, the overall limit is shared."""
+    """Waits until a message to a chat may go; chats wait independently, the overall limit is shared.
+
+    The pacing (desk.delivery.Pacing) the outbox deliverer applies to Telegram's sends."""
 
     def __init__(
         self,
@@ -49,6 +56,11 @@ class SendLimiter:
         self._sends = 0
         # When the last requests really left: no one-second window ever holds more than the limit.
         self._started: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
+
+    @property
+    def slowest(self) -> float:
+        """The longest spacing between two messages to one chat (the deliverer leases rows by it)."""
+        return self.limits.slowest
 
     async def wait(self, chat_id: int) -> None:
         """Return when one message to `chat_id` may be sent; the slot is then taken (see `starting`)."""

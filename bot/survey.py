@@ -11,7 +11,6 @@ from bot import keyboards
 from bot.citizen_support import citizen_deps
 from bot.deps import deps_of
 from conversation.buttons import AddComment, Rate, decode, pattern
-from desk import outbox
 from conversation.citizen import surveys
 from conversation.citizen.flows import Inbound
 
@@ -76,7 +75,7 @@ async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if answer is None:
         return
     if answer.outgoing:
-        await outbox.deliver(deps.store, deps.transport, answer.outgoing, clock=deps.clock)
+        await deps.deliverer.deliver(answer.outgoing)
     raise ApplicationHandlerStop
 
 

@@ -23,6 +23,7 @@ from bot.ratelimit import Limits, SendLimiter
 from infra.sealing import Sealer
 from scheduler.app import build_scheduler
 from scheduler.dispatcher import Dispatcher
+from desk.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +116,9 @@ def build_dispatcher(components: Components, transport) -> Dispatcher:
         chat_interval=settings.chat_interval_seconds,
         group_per_minute=settings.group_per_minute,
     )
-    return Dispatcher(
-        components.store,
-        transport,
-        clock=utc_now,
-        limiter=SendLimiter(limits),
-        lease=timedelta(seconds=settings.lease_seconds),
-    )
+    lease = timedelta(seconds=settings.lease_seconds)
+    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
+    return Dispatcher(components.store, deliverer, clock=utc_now)
 
 
 def stop_on_signals() -> asyncio.Event:

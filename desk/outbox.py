@@ -1,4 +1,7 @@
-"""Promised outgoing messages: enqueue in the caller's transaction, claim with a lease, record the outcome."""
+"""Promised outgoing messages: enqueue in the caller's transaction, claim with a lease, record the outcome.
+
+They are sent by desk/delivery.py, the one way out.
+"""
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -14,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     case,
     cast,
     exists,
@@ -27,7 +31,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
-from infra.database import Store, insert_ignoring_conflicts
+from infra.database import insert_ignoring_conflicts
 from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
@@ -145,21 +149,13 @@ async def claim_due(
     per_chat: int | None = None,
 ) -> list[Outgoing]:
     """Lease up to `limit` due rows nobody holds, at most `per_chat` per chat, none for `skip_chats`."""
-    earlier = aliased(OutboxMessage)
-    # A chat's rows go in order: none is taken while an earlier one of the same chat is leased elsewhere.
-    earlier_leased = exists().where(
-        earlier.chat_hash == OutboxMessage.chat_hash,
-        earlier.status == "pending",
-        earlier.id < OutboxMessage.id,
-        earlier.lease_until >= now,
-    )
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-            ~earlier_leased,
+            ~_waits_behind(now),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -171,7 +167,7 @@ async def claim_due(
         query = query.where(OutboxMessage.chat_hash.not_in([chat_hash_of(chat) for chat in skip_chats]))
     taken: list[Outgoing] = []
     per: Counter[int] = Counter()
-    rows = (await session.scalars(query)).all()
+    rows = await _first_in_line(session, (await session.scalars(query)).all(), now=now)
     unreachable = await _unreachable_chats(session, {row.chat_id for row in rows})
     for row in rows:
         if row.sending_since is not None:
@@ -190,6 +186,49 @@ async def claim_due(
     return taken
 
 
+def _waits_behind(now: datetime, *, leased: bool = True):
+    """An earlier row of the same chat is held back after a failed try (or, with `leased`, leased to a
+    sender): a chat's rows go in order, and a row written while its chat is held back waits too."""
+    earlier = aliased(OutboxMessage)
+    held = and_(earlier.attempts > 0, earlier.not_before > now)
+    return exists().where(
+        earlier.chat_hash == OutboxMessage.chat_hash,
+        earlier.status == "pending",
+        earlier.id < OutboxMessage.id,
+        or_(earlier.lease_until >= now, held) if leased else held,
+    )
+
+
+async def _first_in_line(session: AsyncSession, rows: Sequence[OutboxMessage], *, now: datetime) -> list[OutboxMessage]:
+    """The rows no other row of their chat stands before. With PostgreSQL's SKIP LOCKED two dispatchers
+    claiming at the same moment may split one chat's rows (each skips what the other has locked):
+    each then keeps only the rows before the other's first, so a chat's rows never go two ways at once."""
+    if not rows:
+        return []
+    ours = {row.id for row in rows}
+    first_other = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.chat_hash, func.min(OutboxMessage.id))
+                .where(
+                    OutboxMessage.chat_hash.in_({row.chat_hash for row in rows}),
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.id < max(ours),
+                    OutboxMessage.id.not_in(ours),
+                    # Claimable now, leased to someone, or held back after a failed try.
+                    or_(
+                        OutboxMessage.not_before <= now,
+                        OutboxMessage.lease_until >= now,
+                        OutboxMessage.attempts > 0,
+                    ),
+                )
+                .group_by(OutboxMessage.chat_hash)
+            )
+        ).all()
+    )
+    return [row for row in rows if row.id < first_other.get(row.chat_hash, row.id + 1)]
+
+
 async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
     if not chat_ids:
         return set()
@@ -198,15 +237,10 @@ async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[i
     return set((await session.scalars(query)).all())
 
 
-async def mark_sending(session: AsyncSession, *, outbox_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
-    """Note that a request for this row is about to leave; False if it is no longer ours to send."""
-    return outbox_id in await mark_sending_many(session, outbox_ids=[outbox_id], now=now, lease=lease)
-
-
-async def mark_sending_many(
+async def mark_sending(
     session: AsyncSession, *, outbox_ids: Collection[int], now: datetime, lease: timedelta = LEASE
 ) -> set[int]:
-    """mark_sending for many rows in one statement; returns the ids that are ours to send."""
+    """Note that requests for these rows are about to leave; returns the ids that are still ours to send."""
     statement = (
         update(OutboxMessage)
         .where(
@@ -215,6 +249,9 @@ async def mark_sending_many(
             OutboxMessage.sending_since.is_(None),
             # Another dispatcher may have taken the row over after our lease ran out and been told to wait.
             OutboxMessage.not_before <= now,
+            # A handler's fresh row does not overtake its chat's rows held back after a failure
+            # (it may overtake rows merely due: an answer goes at once).
+            ~_waits_behind(now, leased=False),
         )
         .values(sending_since=now, lease_until=now + lease)
         .returning(OutboxMessage.id)
@@ -304,52 +341,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** min(attempts, 30), MAX_BACKOFF.total_seconds()))
 
 
-async def pending_count(session: AsyncSession) -> int:
-    """Rows still waiting to be sent (for health checks and tests)."""
-    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-    return (await session.execute(query)).scalar_one()
-
-
 async def release(session: AsyncSession, outbox_ids: Sequence[int]) -> None:
     """Give leased rows back, e.g. on shutdown, so another dispatcher may send them at once."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).values(lease_until=None)
+        update(OutboxMessage)
+        # A row marked "sending" keeps its lease: its request may have left, so only its lease running
+        # out may decide (it is then flagged unknown, never sent again).
+        .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.sending_since.is_(None))
+        .values(lease_until=None)
     )
-
-
-async def status_counts(session: AsyncSession) -> dict[str, int]:
-    """Rows per status (for health checks, benchmarks and tests)."""
-    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    return {status: count for status, count in (await session.execute(query)).all()}
-
-
-async def send_one(
-    store: Store, transport: Transport, message: Outgoing, *, clock, lease: timedelta = LEASE, on_start=None
-) -> Delivery | None:
-    """Mark, send and record one leased row; None if it was no longer ours to send."""
-    async with store.unit_of_work() as session:
-        if not await mark_sending(session, outbox_id=message.id, now=clock(), lease=lease):
-            return None
-    if on_start is not None:
-        on_start()  # e.g. a rate limiter counting from the moment the request really leaves
-    delivery = await transport.send(message)
-    async with store.unit_of_work() as session:
-        await record(session, outbox_id=message.id, delivery=delivery, now=clock())
-    return delivery
-
-
-async def deliver(store: Store, transport: Transport, messages: Sequence[Outgoing], *, clock) -> dict[str, int]:
-    """Send leased rows one by one, recording each outcome in its own transaction; counts per outcome."""
-    counts: dict[str, int] = {}
-    for message in messages:
-        delivery = await send_one(store, transport, message, clock=clock)
-        if delivery is not None:
-            counts[delivery.outcome] = counts.get(delivery.outcome, 0) + 1
-    return counts
-
-
-async def dispatch_due(store: Store, transport: Transport, *, clock, limit: int = 100) -> dict[str, int]:
-    """One sequential dispatcher pass: claim what is due, send it, record outcomes."""
-    async with store.unit_of_work() as session:
-        messages = await claim_due(session, now=clock(), limit=limit)
-    return await deliver(store, transport, messages, clock=clock)

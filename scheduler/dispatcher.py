@@ -1,24 +1,20 @@
-"""The outbox dispatcher: many chats at once, each chat's messages in order and within Telegram's limits.
+"""The outbox dispatcher: the scheduler's passes over due rows, many chats at once, each chat in order.
 
-`pump()` claims due rows for chats this process is not already serving and starts one task per
-chat; the task sends that chat's rows one after another, each when the limiter allows. A 429 or a
-network error holds back only that chat (the row and its successors wait in the database until
-`not_before`), a blocked chat ends its task; every other chat carries on meanwhile. Each row is
-marked "sending" in the database before its request leaves, so a dispatcher that dies mid-send
-leaves a row that the next claim flags as unknown instead of sending it twice.
+`pump()` claims due rows for chats this process is not already serving and hands each chat's rows
+to the deliverer (desk/delivery.py, the one way out, with the channel's flood limits as its pacing)
+in a task of its own; a chat held back by a 429 or a network error waits in the database until
+`not_before` while every other chat carries on. When a chat's task ends the next pass starts at once.
 """
 
 import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from desk import outbox
-from infra.logs import personal
-from bot.ratelimit import SendLimiter
+from desk.delivery import Deliverer
 from infra.database import Store
-from scheduler.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -27,65 +23,52 @@ CLOSE_GRACE_SECONDS = 20.0
 
 
 class Dispatcher:
-    """Sends due outbox rows through a transport; one per process, several per PostgreSQL database."""
+    """Claims due outbox rows and has them delivered; one per process, several per PostgreSQL database."""
 
     def __init__(
         self,
         store: Store,
-        transport: outbox.Transport,
+        deliverer: Deliverer,
         *,
         clock: Callable[[], datetime],
-        limiter: SendLimiter | None = None,
-        lease: timedelta = outbox.LEASE,
         batch: int = 200,
         max_in_flight: int = 1000,
-        concurrency: int = 32,
     ) -> None:
         self.store = store
-        self.transport = transport
+        self.deliverer = deliverer
         self.clock = clock
-        self.limiter = limiter or SendLimiter()
-        self.lease = lease
         self.batch = batch
         self.max_in_flight = max_in_flight
-        self.counts: Counter[str] = Counter()
-        self.ledger = Ledger(store, clock=clock, lease=lease)
-        # Requests under way at once; more only slow the HTTP client's pool (its bookkeeping grows with both).
-        self._sending = asyncio.Semaphore(concurrency)
         self._chats: dict[int, asyncio.Task] = {}
-        self._queued = 0
         self._pumping = asyncio.Lock()
         self._closing = False
         self._kicked: asyncio.Task | None = None
         self._kick_again = False
 
     @property
-    def per_chat(self) -> int | None:
-        """Rows of one chat claimed at once: as many as its spacing lets go in half a lease."""
-        limits = self.limiter.limits
-        slowest = max(limits.chat_interval, 60.0 / limits.group_per_minute)
-        return None if slowest <= 0 else max(1, int(self.lease.total_seconds() / 2 / slowest))
+    def counts(self) -> Counter[str]:
+        """Sends by outcome since this dispatcher started."""
+        return self.deliverer.counts
 
     async def pump(self) -> int:
         """Claim what is due for chats not being served and start serving them; returns rows claimed."""
         async with self._pumping:
-            room = min(self.batch, self.max_in_flight - self._queued)
+            room = min(self.batch, self.max_in_flight - self.deliverer.queued)
             if self._closing or room <= 0:
                 return 0
-            async with self.ledger.writing, self.store.unit_of_work() as session:
+            async with self.deliverer.ledger.writing, self.store.unit_of_work() as session:
                 messages = await outbox.claim_due(
                     session,
                     now=self.clock(),
                     limit=room,
-                    lease=self.lease,
+                    lease=self.deliverer.lease,
                     skip_chats=list(self._chats),
-                    per_chat=self.per_chat,
+                    per_chat=self.deliverer.per_chat,
                 )
             by_chat: dict[int, list[outbox.Outgoing]] = {}
             for message in messages:
                 by_chat.setdefault(message.chat_id, []).append(message)
             for chat_id, queue in by_chat.items():
-                self._queued += len(queue)
                 self._chats[chat_id] = asyncio.create_task(self._serve(chat_id, queue), name=f"outbox chat {chat_id}")
             return len(messages)
 
@@ -102,48 +85,22 @@ class Dispatcher:
     async def close(self) -> None:
         """Stop claiming, let sends under way finish, give unsent rows back to the other dispatchers."""
         self._closing = True
+        self.deliverer.stop()
         if self._chats:
             await asyncio.wait(list(self._chats.values()), timeout=CLOSE_GRACE_SECONDS)
         leftovers = [*self._chats.values(), *([self._kicked] if self._kicked else [])]
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
-        await self.ledger.idle()
+        await self.deliverer.idle()
         log.info("outbox dispatcher stopped; sends by outcome: %s", dict(self.counts))
 
     async def _serve(self, chat_id: int, queue: list[outbox.Outgoing]) -> None:
-        done = 0
         try:
-            for message in queue:
-                await self.limiter.wait(chat_id)
-                if self._closing:
-                    break
-                async with self._sending:
-                    delivery = await self._send(chat_id, message)
-                done += 1
-                self._queued -= 1
-                if delivery is None:
-                    continue
-                self.counts[delivery.outcome] += 1
-                if delivery.outcome == "retry" or delivery.chat_blocked:
-                    break  # the chat waits (its rows are held back) or is closed (its rows are skipped)
-        except Exception:
-            log.exception("outbox: serving chat %s failed; its rows go back to the queue", personal(chat_id))
+            await self.deliverer.send_chat(chat_id, queue)
         finally:
-            rest = [m.id for m in queue[done:]]
-            self._queued -= len(rest)
             del self._chats[chat_id]
-            if rest:
-                await self._release(rest)
             self._kick()
-
-    async def _send(self, chat_id: int, message: outbox.Outgoing) -> outbox.Delivery | None:
-        if not await self.ledger.mark(message.id):
-            return None  # another dispatcher took it over meanwhile
-        await self.limiter.starting(chat_id)
-        delivery = await self.transport.send(message)
-        await self.ledger.record(message.id, delivery)
-        return delivery
 
     def _kick(self) -> None:
         """Pump soon: a chat just finished, so its next rows (and others') need not wait for the next pass."""
@@ -163,11 +120,3 @@ class Dispatcher:
                     return
         except Exception:
             log.exception("outbox: pump failed; the next pass tries again")
-
-    async def _release(self, outbox_ids: list[int]) -> None:
-        try:
-            async with self.ledger.writing, self.store.unit_of_work() as session:
-                await outbox.release(session, outbox_ids)
-        except Exception:
-            # Their leases run out by themselves; releasing only makes them available sooner.
-            log.warning("outbox: could not release %d rows", len(outbox_ids), exc_info=True)

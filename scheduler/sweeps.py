@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
+from desk.anonymous import traces
 from conversation.citizen import anonymous, surveys
 from conversation.promises import deadlines, notices
 from desk.privacy import retention
@@ -83,7 +84,7 @@ async def push_anonymous_answers(
     if pushed and dispatcher is not None:
         await dispatcher.pump()
     async with store.unit_of_work() as session:
-        scrubbed = await anonymous.scrub_delivered(session=session)
+        scrubbed = await traces.scrub_delivered(session=session)
     if pushed or scrubbed:
         # Counts only: these rows must leave no trace of who was told what.
         log.info("anonymous channel: %d pushed, %d delivered rows deleted", pushed, scrubbed)

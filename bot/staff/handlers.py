@@ -10,7 +10,6 @@ from telegram.ext import ContextTypes
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
 from conversation.buttons import CardAction, DraftAction, decode, pattern
-from desk import outbox
 from infra.encrypted import chat_tag
 from conversation.staff import console
 from desk.staff.access import Actor
@@ -125,7 +124,7 @@ async def _run(
 async def _deliver(deps: BotDeps, outcome: console.Outcome) -> None:
     # Committed and leased to us: send now; if we die here, the dispatcher sends them later.
     if outcome.outgoing:
-        await outbox.deliver(deps.store, deps.transport, outcome.outgoing, clock=deps.clock)
+        await deps.deliverer.deliver(outcome.outgoing)
 
 
 async def _send_files(context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: console.Outcome) -> None:

@@ -19,10 +19,7 @@ from desk.anonymous import receipts
 from desk import outbox
 from conversation.citizen import surveys
 from infra.sealing import Sealer, SealingError
-# The path's traces and their removal are the domain's; bot/ and scheduler/ reach them through this module.
-from desk.anonymous.traces import (  # noqa: F401
-    ANONYMOUS_CHAT, KEEP_INBOUND, OUTBOX_PREFIX, forget_old_inbound, scrub, scrub_delivered,
-)
+from desk.anonymous.traces import ANONYMOUS_CHAT, OUTBOX_PREFIX, forget_old_inbound
 from desk.anonymous.attempts import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
 from desk.tickets import entries, lifecycle, questions, service
 from desk.surveys import is_rated

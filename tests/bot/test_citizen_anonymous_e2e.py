@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from desk.anonymous import traces
 from conversation.citizen import anonymous
 from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
@@ -79,7 +80,7 @@ async def test_an_anonymous_complaint_keeps_its_sender_unknown(sandbox, live, la
 
     # Whatever the path left behind: the sweep deletes delivered rows the dispatcher sent.
     async with live.store.unit_of_work() as session:
-        await anonymous.scrub_delivered(session=session)
+        await traces.scrub_delivered(session=session)
     assert await eventually(lambda: no_anonymous_rows_left(live.store))
     # No table holds the chat id, the name or the username: not the ticket, its history, the
     # receipt, the idempotency records, the outbox, the throttle, the citizens table.

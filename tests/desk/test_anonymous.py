@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.anonymous import receipts
+from desk.anonymous import traces
 from conversation.citizen import anonymous
 from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
@@ -92,7 +93,7 @@ async def test_the_complaint_is_stored_with_nothing_that_points_at_the_sender(st
     async with store.unit_of_work() as session:
         for row in (await session.scalars(select(OutboxMessage))).all():
             row.status = "sent"
-        await anonymous.scrub(session=session, outbox_ids=[m.id for m in explained.outgoing + answer.outgoing])
+        await traces.scrub(session=session, outbox_ids=[m.id for m in explained.outgoing + answer.outgoing])
     assert [row.key for row in await rows(store, OutboxMessage)] == ["card:1"]
     assert await rows_mentioning(store, [CHAT]) == []
     async with store.unit_of_work() as session:
@@ -143,7 +144,7 @@ async def test_a_sealed_channel_gets_each_answer_once(store, desk, sealer):
         for row in (await session.scalars(select(OutboxMessage))).all():
             row.status = "sent"  # as the handler and the dispatcher leave them
         # receipt, 2 seal answers, the push and its rating question
-        assert await anonymous.scrub_delivered(session=session) == 5
+        assert await traces.scrub_delivered(session=session) == 5
     assert await rows_mentioning(store, [CHAT]) == []
 
 

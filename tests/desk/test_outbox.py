@@ -1,4 +1,4 @@
-"""The outbox: unique keys, leases, outcomes, and dispatch through a transport."""
+"""The outbox: unique keys, leases, outcomes, holds and blocks (sending itself: test_delivery.py)."""
 
 import asyncio
 from datetime import timedelta
@@ -7,20 +7,9 @@ from desk import outbox
 from desk.outbox import Delivery, OutboxMessage
 from infra.database import Store
 from tests.conftest import at
+from tests.outbox_counts import pending_count, status_counts
 
 NOW = at("2026-11-23T10:00:00+09:00")
-
-
-class RecordingTransport:
-    """A transport double: answers with scripted outcomes and remembers what it was asked to send."""
-
-    def __init__(self, *outcomes: Delivery) -> None:
-        self.outcomes = list(outcomes)
-        self.sent: list[outbox.Outgoing] = []
-
-    async def send(self, message: outbox.Outgoing) -> Delivery:
-        self.sent.append(message)
-        return self.outcomes.pop(0) if self.outcomes else Delivery("sent", message_id=len(self.sent))
 
 
 async def put(store: Store, key: str, *, claim: bool = False, not_before=None) -> outbox.Outgoing | None:
@@ -77,29 +66,12 @@ async def test_outcomes_are_recorded(store: Store):
     assert (rows[3].status, rows[3].last_error) == ("undeliverable", "Forbidden: bot was blocked by the user")
     assert rows[4].status == "unknown"
     async with store.unit_of_work() as session:
-        assert await outbox.pending_count(session) == 2
+        assert await pending_count(session) == 2
 
 
 def test_backoff_grows_and_is_capped():
     assert outbox.backoff(1) < outbox.backoff(2) < outbox.backoff(3)
     assert outbox.backoff(50) == outbox.MAX_BACKOFF
-
-
-async def test_dispatch_sends_each_due_row_once(store: Store):
-    for key in ("a", "b", "c"):
-        await put(store, key)
-    transport = RecordingTransport()
-    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {"sent": 3}
-    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {}
-    assert [m.text for m in transport.sent] == ["text a", "text b", "text c"]
-
-
-async def test_a_retried_row_goes_out_when_its_time_comes(store: Store):
-    await put(store, "a")
-    transport = RecordingTransport(Delivery("retry", retry_after=5))
-    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW) == {"retry": 1}
-    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW + timedelta(seconds=4)) == {}
-    assert await outbox.dispatch_due(store, transport, clock=lambda: NOW + timedelta(seconds=5)) == {"sent": 1}
 
 
 async def test_concurrent_dispatchers_never_claim_the_same_row(store: Store):
@@ -133,8 +105,8 @@ async def test_a_row_whose_sender_died_mid_send_is_flagged_unknown_not_resent(st
     message = await put(store, "a")
     [claimed] = await claim(store)
     async with store.unit_of_work() as session:
-        assert await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
-        assert not await outbox.mark_sending(session, outbox_id=message.id, now=NOW)  # only one sender
+        assert await outbox.mark_sending(session, outbox_ids=[message.id], now=NOW) == {message.id}
+        assert await outbox.mark_sending(session, outbox_ids=[message.id], now=NOW) == set()  # only one sender
     # No outcome recorded: the process died. Once the lease is over, the row is flagged, not claimed.
     assert await claim(store, now=NOW + outbox.LEASE + timedelta(seconds=1)) == []
     flagged = await row(store, claimed.id)
@@ -144,7 +116,7 @@ async def test_a_row_whose_sender_died_mid_send_is_flagged_unknown_not_resent(st
 async def test_a_late_answer_overrides_unknown(store: Store):
     message = await put(store, "a")
     async with store.unit_of_work() as session:
-        await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
+        await outbox.mark_sending(session, outbox_ids=[message.id], now=NOW)
     await claim(store, now=NOW + outbox.LEASE * 2)
     async with store.unit_of_work() as session:
         await outbox.record(session, outbox_id=message.id, delivery=Delivery("sent", message_id=9), now=NOW)
@@ -154,7 +126,7 @@ async def test_a_late_answer_overrides_unknown(store: Store):
 async def test_a_row_held_back_cannot_be_marked_for_sending(store: Store):
     message = await put(store, "a", not_before=NOW + timedelta(seconds=30))
     async with store.unit_of_work() as session:
-        assert not await outbox.mark_sending(session, outbox_id=message.id, now=NOW)
+        assert await outbox.mark_sending(session, outbox_ids=[message.id], now=NOW) == set()
 
 
 async def test_a_retry_holds_back_the_rest_of_that_chat_only(store: Store):
@@ -189,7 +161,7 @@ async def test_status_counts(store: Store):
     message = await put(store, "b")
     async with store.unit_of_work() as session:
         await outbox.record(session, outbox_id=message.id, delivery=Delivery("sent"), now=NOW)
-        assert await outbox.status_counts(session) == {"pending": 1, "sent": 1}
+        assert await status_counts(session) == {"pending": 1, "sent": 1}
 
 
 async def test_a_chat_waits_while_an_earlier_row_of_it_is_leased(store: Store):
@@ -213,3 +185,14 @@ async def test_a_delivery_shows_a_blocked_citizen_is_reachable_again(store: Stor
     async with store.unit_of_work() as session:
         await outbox.record(session, outbox_id=reply.id, delivery=Delivery("sent", message_id=3), now=NOW)
         assert (await service.get_citizen(session=session, chat_id=5)).unreachable_at is None
+
+
+async def test_release_gives_back_leases_but_not_a_row_being_sent(store: Store):
+    idle = await put(store, "idle", claim=True)
+    sending = await put(store, "sending", claim=True)
+    async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_ids=[sending.id], now=NOW)
+        await outbox.release(session, [idle.id, sending.id])
+    assert (await row(store, idle.id)).lease_until is None
+    # Its request may have left: only its lease running out decides (flagged unknown, not sent again).
+    assert (await row(store, sending.id)).lease_until is not None

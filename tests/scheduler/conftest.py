@@ -9,6 +9,7 @@ from telegram.request import HTTPXRequest
 
 from bot.transport import TelegramTransport
 from bot.ratelimit import Limits, SendLimiter
+from desk.delivery import Deliverer
 from sandbox import Sandbox
 from scheduler.dispatcher import Dispatcher
 
@@ -46,7 +47,8 @@ async def make_dispatcher(store, transport) -> AsyncIterator[Callable[..., Dispa
     made: list[Dispatcher] = []
 
     def make(*, limits: Limits = NO_LIMITS, clock: Callable[[], datetime] = real_now, **options) -> Dispatcher:
-        made.append(Dispatcher(store, transport, clock=clock, limiter=SendLimiter(limits), **options))
+        deliverer = Deliverer(store, transport, clock=clock, pacing=SendLimiter(limits))
+        made.append(Dispatcher(store, deliverer, clock=clock, **options))
         return made[-1]
 
     yield make

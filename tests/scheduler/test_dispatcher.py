@@ -2,6 +2,8 @@
 
 import asyncio
 import itertools
+import subprocess
+import sys
 from collections import Counter
 from datetime import timedelta
 
@@ -9,9 +11,12 @@ from sqlalchemy import select
 
 from conversation.promises import notices
 from desk import outbox
+from desk.delivery import Deliverer
 from desk.outbox import OutboxMessage
 from bot.ratelimit import Limits
 from desk.tickets import lifecycle, service
+from tests.conftest import ROOT
+from tests.outbox_counts import pending_count
 from tests.scheduler.conftest import real_now
 
 STAFF_CHAT = -1001234567890
@@ -38,7 +43,7 @@ async def drain_until_settled(dispatcher, store, *, timeout: float = 30) -> None
         while True:
             await dispatcher.drain()
             async with store.unit_of_work() as session:
-                if await outbox.pending_count(session) == 0:
+                if await pending_count(session) == 0:
                     return
             await asyncio.sleep(0.05)
 
@@ -187,3 +192,37 @@ async def test_closing_gives_unsent_rows_back(store, sandbox, make_dispatcher):
     assert all(r.lease_until is None for r in await rows(store) if r.status == "pending")
     await make_dispatcher().drain()
     assert received(sandbox, 2001) == [f"m{n}" for n in range(5)]
+
+
+async def test_a_handlers_answers_wait_behind_a_held_back_chat_and_go_once_in_order(
+    store, sandbox, transport, make_dispatcher
+):
+    sandbox.user(2001, "Busy")
+    sandbox.faults.add(method="sendMessage", chat_id=2001, error_code=429, retry_after=1, times=1)
+    await put(store, 2001, "push 0")
+    await put(store, 2001, "push 1")
+    dispatcher = make_dispatcher()
+    assert await dispatcher.drain() == {"retry": 1}  # the chat is held back for a second
+    # Meanwhile the citizen writes: the handler's answer (committed, leased to it) must not overtake.
+    async with store.unit_of_work() as session:
+        answer = [
+            await outbox.enqueue(session, key=f"ack {n}", chat_id=2001, text=f"ack {n}", now=real_now(), claim=True)
+            for n in range(2)
+        ]
+    handler = Deliverer(store, transport, clock=real_now)
+    assert await handler.deliver(answer) == {}  # not sent now: given back to the dispatcher at once
+    # Offered again while the dispatcher works through the chat: still each row once, in order.
+    await asyncio.gather(handler.deliver(answer), drain_until_settled(dispatcher, store))
+    assert received(sandbox, 2001) == ["push 0", "push 1", "ack 0", "ack 1"]
+    assert len(sandbox.faults.calls_to(2001)) == 5  # the refused one, then each row once
+    assert {r.status for r in await rows(store)} == {"sent"}
+
+
+def test_the_scheduler_loads_without_telegram_or_bot():
+    # Flood limits come in as the deliverer's pacing (wired in charterdesk/), so the scheduler stands alone.
+    code = (
+        "import sys, scheduler.app, scheduler.dispatcher, scheduler.sweeps; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'bot', 'telegram', 'sandbox', 'charterdesk'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"

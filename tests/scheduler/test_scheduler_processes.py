@@ -23,6 +23,7 @@ from desk.outbox import OutboxMessage
 from infra.database import Store
 from desk.tickets import lifecycle, service
 from tests.conftest import POSTGRES_URL, ROOT
+from tests.outbox_counts import pending_count
 
 STAFF_CHAT = -1001234567890
 OFFICER = 1001
@@ -104,7 +105,7 @@ async def put_batch(store: Store, count: int, chats: list[int]) -> None:
 
 async def pending(store: Store) -> int:
     async with store.unit_of_work() as session:
-        return await outbox.pending_count(session)
+        return await pending_count(session)
 
 
 async def batch_rows(store: Store) -> list[OutboxMessage]:

@@ -1,4 +1,4 @@
-"""Group commit for the dispatcher: the marks and outcomes of many chats written in one transaction.
+"""Group commit for the deliverer: the marks and outcomes of many chats written in one transaction.
 
 Every send needs two writes (marked "sending" before the request, its outcome after). Done one
 transaction each, fifty chats in flight make fifty writers queue for SQLite's single write lock,
@@ -23,7 +23,7 @@ class Ledger:
 
     def __init__(self, store: Store, *, clock: Callable[[], datetime], lease: timedelta) -> None:
         self.store, self.clock, self.lease = store, clock, lease
-        # SQLite has one writer at a time: the dispatcher's transactions queue here rather than in
+        # SQLite has one writer at a time: the deliverer's transactions queue here rather than in
         # SQLite's busy wait (which sleeps in steps of up to 100 ms). PostgreSQL needs no such queue.
         self.writing = asyncio.Lock() if store.dialect == "sqlite" else contextlib.nullcontext()
         self._marks: list[tuple[int, asyncio.Future]] = []
@@ -31,7 +31,7 @@ class Ledger:
         self._writer: asyncio.Task | None = None
 
     async def mark(self, outbox_id: int) -> bool:
-        """outbox.mark_sending, committed before this returns."""
+        """outbox.mark_sending for one row, committed before this returns."""
         future = self._future()
         self._marks.append((outbox_id, future))
         return await self._written(future)
@@ -85,4 +85,4 @@ class Ledger:
                 await outbox.record(session, outbox_id=outbox_id, delivery=delivery, now=now)
         if not marks:
             return set()
-        return await outbox.mark_sending_many(session, outbox_ids=[i for i, _ in marks], now=now, lease=self.lease)
+        return await outbox.mark_sending(session, outbox_ids=[i for i, _ in marks], now=now, lease=self.lease)
