@@ -10,7 +10,6 @@ from telegram.ext import CallbackContext
 
 from bot.deps import BotDeps, deps_of
 from desk.anonymous import traces
-from conversation.citizen import anonymous
 from infra.sealing import Sealer
 from bot.throttle import FloodGuard
 from conversation.citizen import flows
