@@ -24,6 +24,10 @@ class Desk:
         """A moment in the charter's timezone, formatted for the language."""
         return format_moment(at, language, self.charter.timezone)
 
+    def staff_chat_language(self) -> str:
+        """The language of the staff chat and of officers' pushes: the organisation's first spoken language."""
+        return next((lang for lang in self.charter.languages if self.texts.speaks(lang)), self.texts.languages[0])
+
     def known(self) -> dict[str, object]:
         """Placeholders any citizen text may use: the organisation, how to reach it, the retention period."""
         organisation = self.charter.organisation

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
 from conversation.citizen.anonymous import OUTBOX_PREFIX
-from conversation.promises.deadlines import staff_language
 from infra.encrypted import chat_tag
 from desk.privacy import chats
 from desk.privacy.erase import erase_tickets
@@ -93,7 +92,7 @@ async def forget(*, session: AsyncSession, desk: Desk, chat_id: int, now: dateti
     if numbers:
         await outbox.enqueue(
             session, key=f"withdrawn:{withdrawn[0].id}", chat_id=desk.charter.staff_chat_id, now=now,
-            text=desk.texts.render("utter_staff_withdrawn", staff_language(desk), numbers=", ".join(numbers)),
+            text=desk.texts.render("utter_staff_withdrawn", desk.staff_chat_language(), numbers=", ".join(numbers)),
         )
     return len(tickets)
 

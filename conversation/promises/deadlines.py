@@ -52,7 +52,7 @@ async def remind_staff(*, session: AsyncSession, desk: Desk, now: datetime, limi
         Ticket.remind_at,
         limit,
     )
-    language = staff_language(desk)
+    language = desk.staff_chat_language()
     with session.no_autoflush:  # the tickets are written once, at commit, not before every insert
         for ticket in tickets:
             lifecycle.mark_reminded(ticket, now=now)
@@ -128,11 +128,6 @@ def staff_interim_covers(charter: Charter, ticket: Ticket) -> bool:
     return ticket.due_at == charter.due_at(ticket.category, ticket.received_at)
 
 
-def staff_language(desk: Desk) -> str:
-    """Staff read the organisation's first language."""
-    return next((lang for lang in desk.charter.languages if desk.texts.speaks(lang)), desk.texts.languages[0])
-
-
 def iso(at: datetime) -> str:
     """A moment in outbox keys: UTC, to the second."""
     return at.astimezone(UTC).isoformat(timespec="seconds")
@@ -161,7 +156,7 @@ def _reachable(ticket: Ticket):
 
 async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: datetime) -> None:
     charter, missed = desk.charter, ticket.due_at
-    language = staff_language(desk)
+    language = desk.staff_chat_language()
     params = {"number": ticket.number, "due": desk.moment(missed, language)}
     citizen = _reachable(ticket)
     if charter.clock(ticket.category).interim != "on_breach":

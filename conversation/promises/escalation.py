@@ -21,7 +21,7 @@ async def escalate_non_response(
     finds the original past due as it finds any other ticket.
     """
     charter = desk.charter
-    language = charter.languages[0]
+    language = desk.staff_chat_language()
     if complaint.assigned_to is None and charter.officers:
         complaint.assigned_to = charter.officers[0].telegram_id
     note = desk.texts.render("utter_escalated_note", language, complaint=complaint.number)

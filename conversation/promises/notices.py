@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import outbox
-from conversation.promises.deadlines import BATCH, staff_language
+from conversation.promises.deadlines import BATCH
 from desk.outbox import OutboxMessage
 from desk.tickets import service
 from conversation.citizen.flows import Desk
@@ -56,7 +56,7 @@ async def report_failed_sends(*, session: AsyncSession, desk: Desk, now: datetim
 
 
 async def _notice(session: AsyncSession, desk: Desk, row: OutboxMessage, now: datetime) -> str | None:
-    language = staff_language(desk)
+    language = desk.staff_chat_language()
     about = await _about(session, desk, row.ticket_id, language)
     excerpt = row.text if len(row.text) <= EXCERPT_CHARS else row.text[:EXCERPT_CHARS] + "…"
     reason = row.last_error or "?"

@@ -34,7 +34,7 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
         return []
     week = days(moment.date() - timedelta(days=7), moment.date() - timedelta(days=1))
     report = await build_report(session=session, charter=charter, period=week, now=now)
-    language = charter.languages[0] if desk.texts.speaks(charter.languages[0]) else desk.texts.languages[0]
+    language = desk.staff_chat_language()
     text = render_text(report, desk.texts, language, weekly=True)
     promised = []
     for telegram_id, key in keys.items():

@@ -22,7 +22,7 @@ async def enqueue_staff_card(
     session: AsyncSession, desk: "Desk", ticket: Ticket, now: datetime, *, claim: bool = False
 ) -> outbox.Outgoing | None:
     """Promise the ticket's card to the staff chat (once per ticket; None if already promised)."""
-    language = desk.charter.languages[0]
+    language = desk.staff_chat_language()
     return await outbox.enqueue(
         session,
         key=f"card:{ticket.id}",

@@ -3,11 +3,11 @@
 from desk.staff import service
 from conversation.staff.dates import parse_moment, split_trailing_moment
 from desk.staff.errors import ActionError
-from conversation.staff.turn import Reply, Turn, find_ticket, first_word
+from conversation.staff.turn import Reply, StaffTurn, find_ticket, first_word
 from conversation.staff import handling
 
 
-async def reply(turn: Turn) -> Reply:
+async def reply(turn: StaffTurn) -> Reply:
     """/reply N text: the final answer to the citizen."""
     number, text = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_reply")
@@ -17,7 +17,7 @@ async def reply(turn: Turn) -> Reply:
     return Reply(text=reached(turn, "utter_staff_replied", handled), outgoing=handled.outgoing)
 
 
-async def interim(turn: Turn) -> Reply:
+async def interim(turn: StaffTurn) -> Reply:
     """/interim N reason [new due date]: tell the citizen why it takes longer, maybe with a new promise."""
     number, rest = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_interim")
@@ -33,7 +33,7 @@ async def interim(turn: Turn) -> Reply:
     return Reply(text=text, outgoing=handled.outgoing)
 
 
-async def close(turn: Turn) -> Reply:
+async def close(turn: StaffTurn) -> Reply:
     """/close N [note]."""
     number, note = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_close")
@@ -41,10 +41,10 @@ async def close(turn: Turn) -> Reply:
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, note=note, now=turn.now
     )
     name = "utter_staff_closed_unanswered" if handled.was_open else "utter_staff_closed"
-    return Reply(text=turn.say(name, number=ticket.number, who=turn.staff.name))
+    return Reply(text=turn.text(name, number=ticket.number, who=turn.staff.name))
 
 
-async def assign(turn: Turn) -> Reply:
+async def assign(turn: StaffTurn) -> Reply:
     """/assign N me|@user|id."""
     number, who = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_assign")
@@ -56,18 +56,18 @@ async def assign(turn: Turn) -> Reply:
     await handling.assign(
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, assignee=assignee, now=turn.now
     )
-    return Reply(text=turn.say("utter_staff_assigned", number=ticket.number, who=assignee.name))
+    return Reply(text=turn.text("utter_staff_assigned", number=ticket.number, who=assignee.name))
 
 
-async def note(turn: Turn) -> Reply:
+async def note(turn: StaffTurn) -> Reply:
     """/note N text: internal, never sent."""
     number, text = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_note")
     await handling.note(session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, text=text, now=turn.now)
-    return Reply(text=turn.say("utter_staff_noted", number=ticket.number))
+    return Reply(text=turn.text("utter_staff_noted", number=ticket.number))
 
 
-async def confirm(turn: Turn) -> Reply:
+async def confirm(turn: StaffTurn) -> Reply:
     """/confirm N datetime: confirm an appointment."""
     number, when = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_confirm")
@@ -81,7 +81,7 @@ async def confirm(turn: Turn) -> Reply:
     return Reply(text=text, outgoing=handled.outgoing)
 
 
-async def decline(turn: Turn) -> Reply:
+async def decline(turn: StaffTurn) -> Reply:
     """/decline N reason: decline an appointment."""
     number, reason = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_decline")
@@ -91,17 +91,17 @@ async def decline(turn: Turn) -> Reply:
     return Reply(text=reached(turn, "utter_staff_appointment_refused", handled), outgoing=handled.outgoing)
 
 
-async def reopen(turn: Turn) -> Reply:
+async def reopen(turn: StaffTurn) -> Reply:
     """/reopen N: open again, on a fresh clock."""
     number, _ = first_word(turn.request.text)
     ticket = await find_ticket(turn, number, "utter_staff_usage_reopen")
     await handling.reopen(session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, now=turn.now)
-    return Reply(text=turn.say("utter_staff_reopened", number=ticket.number, due=turn.moment(ticket.due_at)))
+    return Reply(text=turn.text("utter_staff_reopened", number=ticket.number, due=turn.moment(ticket.due_at)))
 
 
-def reached(turn: Turn, response: str, handled: handling.Handled, **params: object) -> str:
+def reached(turn: StaffTurn, response: str, handled: handling.Handled, **params: object) -> str:
     """The confirmation, plus where the citizen's message went when it did not go to their chat."""
     why = {handling.STORED_ANONYMOUS: "utter_staff_kept_for_anonymous", handling.UNREACHABLE: "utter_staff_citizen_unreachable"}
     if handled.reach in why:
-        return turn.say("utter_staff_recorded", number=handled.ticket.number) + "\n" + turn.say(why[handled.reach])
-    return turn.say(response, number=handled.ticket.number, **params)
+        return turn.text("utter_staff_recorded", number=handled.ticket.number) + "\n" + turn.text(why[handled.reach])
+    return turn.text(response, number=handled.ticket.number, **params)

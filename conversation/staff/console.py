@@ -15,15 +15,15 @@ from desk import audit, outbox
 from infra.encrypted import chat_hash_of
 from conversation.staff import commands, members, presses, reports, views
 from desk.staff import service
-from desk.staff.access import Actor, may, staff_language
+from desk.staff.access import Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
-from conversation.staff.turn import FileOut, Reply, Request, Turn, first_word, ticket_id_of
+from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word, ticket_id_of
 from conversation import replies
 from desk.tickets import service as tickets
 from conversation.citizen.flows import Desk
 
-Run = Callable[[Turn], Awaitable[Reply]]
+Run = Callable[[StaffTurn], Awaitable[Reply]]
 
 # In a group, someone refused is told once in this long; later attempts are only audited, so nobody
 # can make the bot flood the staff chat (Telegram allows a bot 20 messages a minute in a group).
@@ -87,20 +87,20 @@ async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Re
         session=session, chat_id=request.chat_id, message_id=request.message_id, received_at=now
     ) is None:
         return Outcome(duplicate=True)
-    language = staff_language(actor.language_code, speakable=desk.texts.languages, default=desk.charter.languages[0])
+    language = member_language(actor.language_code, speakable=desk.texts.languages, default=desk.charter.languages[0])
     spec = (BUTTONS if request.button else COMMANDS).get(request.command)
     staff = await service.authorise(session=session, actor=actor)
     if spec is None or staff is None or not may(staff.role, spec.role):
         return await _refuse(session, desk, actor, staff, request, language, now, spec.role if spec else "admin")
     service.remember(staff, actor)
-    turn = Turn(session, desk, staff, actor, language, now, request)
+    turn = StaffTurn(session, desk, staff, actor, language, now, request)
     try:
         async with session.begin_nested():
             reply = await spec.run(turn)
     except ActionError as error:
         # Moments in an error are shown the way this staff member reads them.
         params = {k: turn.moment(v) if isinstance(v, datetime) else v for k, v in error.params.items()}
-        reply = _said(turn, turn.say(error.response, **params))
+        reply = _said(turn, turn.text(error.response, **params))
     except NeedsRole as needed:
         return await _refuse(session, desk, actor, staff, request, language, now, needed.role)
     return await _answer(session, request, reply, now, staff=staff)
@@ -144,7 +144,7 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
     )
 
 
-def _said(turn: Turn, text: str) -> Reply:
+def _said(turn: StaffTurn, text: str) -> Reply:
     """Why the action could not be done: on the button when one was pressed, else in the chat."""
     return Reply(toast=text) if turn.request.button else Reply(text=text)
 

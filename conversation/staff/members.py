@@ -4,10 +4,10 @@ from desk import audit
 from desk.staff import service
 from desk.staff.access import may
 from desk.staff.errors import ActionError, NeedsRole
-from conversation.staff.turn import Reply, Turn, first_word
+from conversation.staff.turn import Reply, StaffTurn, first_word
 
 
-async def staff(turn: Turn) -> Reply:
+async def staff(turn: StaffTurn) -> Reply:
     """Dispatch /staff list, /staff add ..., /staff remove ..."""
     verb, rest = first_word(turn.request.text)
     verb = verb.casefold()
@@ -20,13 +20,13 @@ async def staff(turn: Turn) -> Reply:
     return await (_add(turn, rest) if verb == "add" else _remove(turn, rest))
 
 
-async def _list(turn: Turn) -> Reply:
+async def _list(turn: StaffTurn) -> Reply:
     members = await service.active_members(session=turn.session)
     await _audit(turn, "staff_list", None)
-    lines = [turn.say("utter_staff_list_header", count=len(members))]
+    lines = [turn.text("utter_staff_list_header", count=len(members))]
     lines += [
-        turn.say(
-            "utter_staff_list_line", member=m.name, role=turn.say(f"utter_staff_role_{m.role}"), id=m.telegram_id,
+        turn.text(
+            "utter_staff_list_line", member=m.name, role=turn.text(f"utter_staff_role_{m.role}"), id=m.telegram_id,
             username=f"@{m.username}" if m.username else "",
         ).rstrip()
         for m in members
@@ -34,7 +34,7 @@ async def _list(turn: Turn) -> Reply:
     return Reply(text="\n".join(lines))
 
 
-async def _add(turn: Turn, rest: str) -> Reply:
+async def _add(turn: StaffTurn, rest: str) -> Reply:
     replied = turn.request.replied_user
     if replied is not None and not first_word(rest)[0].isdigit():
         # "/staff add ROLE [NAME]" as a reply to the person's message: Telegram tells us who they are.
@@ -53,11 +53,11 @@ async def _add(turn: Turn, rest: str) -> Reply:
         by=turn.staff.telegram_id, now=turn.now,
     )
     await _audit(turn, "staff_add", f"{member.telegram_id} {member.role}")
-    role_name = turn.say(f"utter_staff_role_{member.role}")
-    return Reply(text=turn.say("utter_staff_added", member=member.name, role=role_name), roster_changed=True)
+    role_name = turn.text(f"utter_staff_role_{member.role}")
+    return Reply(text=turn.text("utter_staff_added", member=member.name, role=role_name), roster_changed=True)
 
 
-async def _remove(turn: Turn, rest: str) -> Reply:
+async def _remove(turn: StaffTurn, rest: str) -> Reply:
     who = first_word(rest)[0]
     replied = turn.request.replied_user
     if not who and replied is not None:
@@ -69,10 +69,10 @@ async def _remove(turn: Turn, rest: str) -> Reply:
         raise ActionError("utter_staff_not_a_member", who=who)
     await service.remove(session=turn.session, telegram_id=member.telegram_id, by=turn.staff.telegram_id, now=turn.now)
     await _audit(turn, "staff_remove", str(member.telegram_id))
-    return Reply(text=turn.say("utter_staff_removed", member=member.name), roster_changed=True)
+    return Reply(text=turn.text("utter_staff_removed", member=member.name), roster_changed=True)
 
 
-async def _audit(turn: Turn, action: str, detail: str | None) -> None:
+async def _audit(turn: StaffTurn, action: str, detail: str | None) -> None:
     await audit.record(
         turn.session, action=action, actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
         chat_id=turn.request.chat_id, detail=detail,

@@ -7,7 +7,7 @@ from desk import audit
 from desk.staff import drafts
 from conversation.staff.commands import reached
 from desk.staff.errors import ActionError
-from conversation.staff.turn import Reply, Turn, find_ticket
+from conversation.staff.turn import Reply, StaffTurn, find_ticket
 from conversation.staff import handling
 from desk.tickets import service
 from desk.tickets.enums import TicketStatus
@@ -17,40 +17,40 @@ from desk.tickets.models import CATEGORY_LETTERS, Ticket
 NUMBER = re.compile(rf"\b[{''.join(CATEGORY_LETTERS.values())}]-\d+\b")
 
 
-async def take(turn: Turn) -> Reply:
+async def take(turn: StaffTurn) -> Reply:
     """Take: the ticket is assigned to whoever pressed."""
     ticket = await _ticket(turn)
     await handling.assign(
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, assignee=turn.staff, now=turn.now
     )
-    text = turn.say("utter_staff_assigned", number=ticket.number, who=turn.staff.name)
+    text = turn.text("utter_staff_assigned", number=ticket.number, who=turn.staff.name)
     return Reply(text=text, toast=text)
 
 
-async def reply_hint(turn: Turn) -> Reply:
+async def reply_hint(turn: StaffTurn) -> Reply:
     """Reply: how to answer (reply to the card, or /reply N text)."""
     ticket = await _ticket(turn)
-    return Reply(toast=turn.say("utter_staff_reply_hint", number=ticket.number))
+    return Reply(toast=turn.text("utter_staff_reply_hint", number=ticket.number))
 
 
-async def interim_hint(turn: Turn) -> Reply:
+async def interim_hint(turn: StaffTurn) -> Reply:
     """Interim: how to send an interim reply."""
     ticket = await _ticket(turn)
-    return Reply(toast=turn.say("utter_staff_interim_hint", number=ticket.number))
+    return Reply(toast=turn.text("utter_staff_interim_hint", number=ticket.number))
 
 
-async def close(turn: Turn) -> Reply:
+async def close(turn: StaffTurn) -> Reply:
     """Close, from the card."""
     ticket = await _ticket(turn)
     handled = await handling.close(
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, note=None, now=turn.now
     )
     name = "utter_staff_closed_unanswered" if handled.was_open else "utter_staff_closed"
-    text = turn.say(name, number=ticket.number, who=turn.staff.name)
+    text = turn.text(name, number=ticket.number, who=turn.staff.name)
     return Reply(text=text, toast=text)
 
 
-async def draft(turn: Turn) -> Reply:
+async def draft(turn: StaffTurn) -> Reply:
     """A reply to a ticket's card: keep it as a draft and ask for confirmation before it goes out."""
     found = NUMBER.search(turn.request.replied_text or "")
     ticket = await find_ticket(turn, found.group(0) if found else "", "utter_staff_reply_to_what")
@@ -65,13 +65,13 @@ async def draft(turn: Turn) -> Reply:
     await _audit(turn, "draft", ticket)
     prompt = "utter_staff_draft_prompt_anonymous" if ticket.anonymous else "utter_staff_draft_prompt"
     buttons = [
-        Button(turn.say("utter_staff_button_send"), DraftAction("send", kept.id)),
-        Button(turn.say("utter_staff_button_cancel"), DraftAction("drop", kept.id)),
+        Button(turn.text("utter_staff_button_send"), DraftAction("send", kept.id)),
+        Button(turn.text("utter_staff_button_cancel"), DraftAction("drop", kept.id)),
     ]
-    return Reply(text=turn.say(prompt, number=ticket.number, text=text), buttons=[buttons])
+    return Reply(text=turn.text(prompt, number=ticket.number, text=text), buttons=[buttons])
 
 
-async def send(turn: Turn) -> Reply:
+async def send(turn: StaffTurn) -> Reply:
     """Send: the confirmed draft becomes the reply to the citizen."""
     kept = await _draft(turn)
     ticket = await service.get_ticket(session=turn.session, ticket_id=kept.ticket_id)
@@ -83,17 +83,17 @@ async def send(turn: Turn) -> Reply:
     return Reply(text=text, outgoing=handled.outgoing, toast=text, settled=True)
 
 
-async def drop(turn: Turn) -> Reply:
+async def drop(turn: StaffTurn) -> Reply:
     """Cancel: the draft is never sent."""
     kept = await _draft(turn)
     ticket = await service.get_ticket(session=turn.session, ticket_id=kept.ticket_id)
     drafts.settle(kept, outcome="cancelled", now=turn.now)
     await _audit(turn, "drop", ticket)
-    text = turn.say("utter_staff_draft_cancelled", number=ticket.number)
+    text = turn.text("utter_staff_draft_cancelled", number=ticket.number)
     return Reply(text=text, toast=text, settled=True)
 
 
-async def _ticket(turn: Turn) -> Ticket:
+async def _ticket(turn: StaffTurn) -> Ticket:
     ticket_id = int(turn.request.text) if turn.request.text.isdigit() else None
     ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
     if ticket is None:
@@ -101,7 +101,7 @@ async def _ticket(turn: Turn) -> Ticket:
     return ticket
 
 
-async def _draft(turn: Turn) -> drafts.Draft:
+async def _draft(turn: StaffTurn) -> drafts.Draft:
     draft_id = int(turn.request.text) if turn.request.text.isdigit() else None
     kept = await drafts.get(session=turn.session, draft_id=draft_id) if draft_id else None
     if kept is None or kept.outcome is not None:
@@ -111,7 +111,7 @@ async def _draft(turn: Turn) -> drafts.Draft:
     return kept
 
 
-async def _audit(turn: Turn, action: str, ticket: Ticket) -> None:
+async def _audit(turn: StaffTurn, action: str, ticket: Ticket) -> None:
     await audit.record(
         turn.session, action=action, actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
         ticket_id=ticket.id, chat_id=turn.request.chat_id,

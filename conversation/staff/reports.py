@@ -2,10 +2,10 @@
 
 from desk import audit
 from conversation.reports.officer import report_for_officer
-from conversation.staff.turn import FileOut, Reply, Turn
+from conversation.staff.turn import FileOut, Reply, StaffTurn
 
 
-async def report(turn: Turn) -> Reply:
+async def report(turn: StaffTurn) -> Reply:
     """/report [2026-11 | 2026-Q4 | 2026 | FROM..TO]: this month so far unless a period is given."""
     made = await report_for_officer(
         session=turn.session, desk=turn.desk, period=turn.request.text, language=turn.language, now=turn.now

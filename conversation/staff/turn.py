@@ -56,7 +56,7 @@ class Reply:
 
 
 @dataclass
-class Turn:
+class StaffTurn:
     """Everything a command needs: the session, the desk, the member acting and their language."""
 
     session: AsyncSession
@@ -67,8 +67,8 @@ class Turn:
     now: datetime
     request: Request
 
-    def say(self, response: str, **params: object) -> str:
-        """A response in the staff member's language."""
+    def text(self, response: str, **params: object) -> str:
+        """A response in the staff member's language (the console decides where it goes)."""
         return self.desk.texts.render(response, self.language, **params)
 
     def moment(self, at: datetime) -> str:
@@ -91,7 +91,7 @@ def ticket_id_of(token: str) -> int | None:
     return parsed[1] if parsed else None
 
 
-async def find_ticket(turn: Turn, token: str, usage: str) -> Ticket:
+async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
     """The ticket a typed number names, or an ActionError: usage if missing, unknown if not found."""
     if not token:
         raise ActionError(usage)

@@ -6,7 +6,7 @@ from desk import audit
 from desk.staff import queue as queues
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
-from conversation.staff.turn import Reply, Turn, find_ticket, first_word
+from conversation.staff.turn import Reply, StaffTurn, find_ticket, first_word
 from conversation.staff.cards import category_name, language_name
 from desk.tickets.models import CATEGORY_LETTERS, Citizen, Ticket, TicketEntry
 
@@ -18,7 +18,7 @@ SHOW_TEXT = 2000
 _LETTERS = {letter.casefold(): category for category, letter in CATEGORY_LETTERS.items()}
 
 
-async def queue(turn: Turn) -> Reply:
+async def queue(turn: StaffTurn) -> Reply:
     """/queue [mine|overdue|due-today|CATEGORY]: open tickets, soonest due first."""
     which = first_word(turn.request.text)[0].casefold() or None
     which = _LETTERS.get(which, which)
@@ -33,21 +33,21 @@ async def queue(turn: Turn) -> Reply:
         chat_id=turn.request.chat_id, detail=which,
     )
     if not tickets:
-        return Reply(text=turn.say("utter_staff_queue_empty"))
+        return Reply(text=turn.text("utter_staff_queue_empty"))
     names = await _names(turn)
-    lines = [turn.say("utter_staff_queue_header", count=total)]
+    lines = [turn.text("utter_staff_queue_header", count=total)]
     for ticket in tickets:
-        line = turn.say(
+        line = turn.text(
             "utter_staff_queue_line", number=ticket.number, category=category_name(turn.desk, ticket.category, turn.language),
             due=turn.moment(ticket.due_at), who=names.get(ticket.assigned_to, "—"), excerpt=_cut(ticket.text, EXCERPT),
         )
         lines.append(("⚠ " if ticket.due_at < turn.now else "") + line)
     if total > len(tickets):
-        lines.append(turn.say("utter_staff_queue_more", count=total - len(tickets)))
+        lines.append(turn.text("utter_staff_queue_more", count=total - len(tickets)))
     return Reply(text="\n".join(lines))
 
 
-async def show(turn: Turn) -> Reply:
+async def show(turn: StaffTurn) -> Reply:
     """/show N: the ticket, who wrote it (never for an anonymous one), and its history."""
     ticket = await find_ticket(turn, first_word(turn.request.text)[0], "utter_staff_usage_show")
     names = await _names(turn)
@@ -59,11 +59,11 @@ async def show(turn: Turn) -> Reply:
         detail="anonymous" if _anonymous(ticket) else "identity",
     )
     lines = [
-        turn.say(
+        turn.text(
             "utter_staff_show",
             number=ticket.number,
             category=category_name(turn.desk, ticket.category, turn.language),
-            status=turn.say(f"utter_staff_status_{ticket.status}"),
+            status=turn.text(f"utter_staff_status_{ticket.status}"),
             written_in=language_name(ticket.language, turn.language),
             received=turn.moment(ticket.received_at),
             due=turn.moment(ticket.due_at),
@@ -73,14 +73,14 @@ async def show(turn: Turn) -> Reply:
         )
     ]
     if ticket.appointment_at is not None:
-        lines.append(turn.say("utter_staff_show_appointment", when=turn.moment(ticket.appointment_at)))
+        lines.append(turn.text("utter_staff_show_appointment", when=turn.moment(ticket.appointment_at)))
     entries = await _history(turn, ticket)
     if entries:
-        lines.append(turn.say("utter_staff_show_history"))
+        lines.append(turn.text("utter_staff_show_history"))
     for entry in entries:
-        who = names.get(entry.author_id) if entry.author_id is not None else turn.say("utter_staff_who_citizen")
+        who = names.get(entry.author_id) if entry.author_id is not None else turn.text("utter_staff_who_citizen")
         lines.append(
-            turn.say(
+            turn.text(
                 "utter_staff_history_line", when=turn.moment(entry.created_at), who=who or str(entry.author_id),
                 kind=_kind(turn, entry.kind), text=_cut(entry.text or "", ENTRY_EXCERPT),
             )
@@ -88,14 +88,14 @@ async def show(turn: Turn) -> Reply:
     return Reply(text="\n".join(lines))
 
 
-async def audit_view(turn: Turn) -> Reply:
+async def audit_view(turn: StaffTurn) -> Reply:
     """/audit N (officers): every action and display recorded for a ticket."""
     ticket = await find_ticket(turn, first_word(turn.request.text)[0], "utter_staff_usage_audit")
     rows = await audit.for_ticket(turn.session, ticket_id=ticket.id)
     names = await _names(turn)
-    lines = [turn.say("utter_staff_audit_header", number=ticket.number)]
+    lines = [turn.text("utter_staff_audit_header", number=ticket.number)]
     lines += [
-        turn.say(
+        turn.text(
             "utter_staff_audit_line", when=turn.moment(row.at), who=_actor(row, names),
             role=row.actor_role or "—", action=row.action, outcome=row.outcome, detail=row.detail or "",
         ).rstrip()
@@ -115,39 +115,39 @@ def _actor(row: audit.AuditEntry, names: dict[int | None, str]) -> str:
     return names.get(row.actor_id, str(row.actor_id))
 
 
-async def help_text(turn: Turn) -> Reply:
+async def help_text(turn: StaffTurn) -> Reply:
     """/help for staff: every command and what it expects."""
-    return Reply(text=turn.say("utter_staff_help", member=turn.staff.name, role=turn.say(f"utter_staff_role_{turn.staff.role}")))
+    return Reply(text=turn.text("utter_staff_help", member=turn.staff.name, role=turn.text(f"utter_staff_role_{turn.staff.role}")))
 
 
 def _anonymous(ticket: Ticket) -> bool:
     return ticket.anonymous or ticket.citizen_id is None
 
 
-async def _identity(turn: Turn, ticket: Ticket) -> str:
+async def _identity(turn: StaffTurn, ticket: Ticket) -> str:
     if _anonymous(ticket):
-        return turn.say("utter_staff_show_anonymous")
+        return turn.text("utter_staff_show_anonymous")
     citizen = await turn.session.get(Citizen, ticket.citizen_id)
     parts = [citizen.display_name or "", f"@{citizen.username}" if citizen.username else ""]
-    return " ".join(p for p in parts if p) or turn.say("utter_staff_show_unnamed")
+    return " ".join(p for p in parts if p) or turn.text("utter_staff_show_unnamed")
 
 
-async def _history(turn: Turn, ticket: Ticket) -> list[TicketEntry]:
+async def _history(turn: StaffTurn, ticket: Ticket) -> list[TicketEntry]:
     query = (
         select(TicketEntry).where(TicketEntry.ticket_id == ticket.id).order_by(TicketEntry.id.desc()).limit(HISTORY_LIMIT)
     )
     return list(reversed((await turn.session.scalars(query)).all()))
 
 
-async def _names(turn: Turn) -> dict[int | None, str]:
+async def _names(turn: StaffTurn) -> dict[int | None, str]:
     # Removed members too: history and audit keep naming whoever acted back then.
     rows = (await turn.session.scalars(select(Staff))).all()
     return {row.telegram_id: row.name for row in rows}
 
 
-def _kind(turn: Turn, kind: str) -> str:
+def _kind(turn: StaffTurn, kind: str) -> str:
     name = f"utter_staff_kind_{kind}"
-    return turn.say(name) if name in turn.desk.texts.templates else kind
+    return turn.text(name) if name in turn.desk.texts.templates else kind
 
 
 def _cut(text: str, limit: int) -> str:

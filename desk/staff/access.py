@@ -36,7 +36,7 @@ def may(role: str, needed: str) -> bool:
     return ROLE_RANK.get(role, 0) >= ROLE_RANK[needed]
 
 
-def staff_language(language_code: str | None, *, speakable: tuple[str, ...], default: str) -> str:
+def member_language(language_code: str | None, *, speakable: tuple[str, ...], default: str) -> str:
     """The staff member's Telegram language if the bot speaks it, else the charter's first language."""
     hint = (language_code or "").split("-")[0].lower()
     return hint if hint in speakable else default

@@ -10,7 +10,7 @@ from desk.staff.access import (
     TELEGRAM_SERVICE_ID,
     Actor,
     may,
-    staff_language,
+    member_language,
 )
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
@@ -127,4 +127,4 @@ def test_roles_rank_agent_officer_admin():
 
 @pytest.mark.parametrize("code, expected", [("hu", "hu"), ("en-GB", "en"), ("de", "ko"), (None, "ko")])
 def test_staff_language_is_telegrams_if_spoken_else_the_charters_first(code, expected):
-    assert staff_language(code, speakable=("ko", "en", "hu"), default="ko") == expected
+    assert member_language(code, speakable=("ko", "en", "hu"), default="ko") == expected
