@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from conversation.promises import deadlines
 from desk.outbox import OutboxMessage
 from infra.database import Store
-from desk.tickets import lifecycle, service
+from desk.tickets import service
 from desk.tickets.models import Ticket, TicketEntry
+from tests import factories
 from tests.conftest import at
 
 RECEIVED = at("2026-11-23T10:00:00+09:00")  # Monday; an inquiry is then due Tue 1 Dec 18:00 KST
@@ -20,15 +21,11 @@ STAFF_CHAT = -1001234567890
 
 async def open_ticket(store: Store, desk, *, category="inquiry", chat_id=CITIZEN_CHAT, language="en", **columns) -> int:
     """A ticket opened at RECEIVED with the charter's due and remind moments, then columns overridden."""
-    due = desk.charter.due_at(category, RECEIVED)
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=RECEIVED)
-        ticket = await lifecycle.create(
-            session=session, citizen=citizen, category=category, language=language, text="?",
-            received_at=RECEIVED, due_at=due, remind_at=desk.charter.remind_at(category, due),
-        )
+        ticket = await factories.ticket(session, desk.charter, received_at=RECEIVED, category=category,
+                                        chat_id=chat_id, language=language, text="?")
         for name, value in columns.items():
-            setattr(ticket, name, value)
+            setattr(ticket, name, value)  # a state the sweeps must meet (reminded, breached, moved ...)
         return ticket.id
 
 

@@ -10,9 +10,10 @@ from desk.outbox import OutboxMessage
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from conversation.staff import handling
-from desk.tickets import lifecycle, service
+from desk.tickets import service
 from conversation.citizen.flows import Desk
 from desk.tickets.models import Citizen, Ticket, TicketEntry
+from tests import factories
 from tests.conftest import at
 
 RECEIVED = at("2026-11-23T10:15:00+09:00")  # Monday morning in Seoul
@@ -22,15 +23,8 @@ AGENT = Staff(telegram_id=1002, name="이상담", role="agent", added_at=RECEIVE
 
 async def open_ticket(store, desk, *, category="inquiry", language="en", anonymous=False, chat_id=700) -> int:
     async with store.unit_of_work() as session:
-        citizen = None
-        if not anonymous:
-            citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=RECEIVED)
-        due = desk.charter.due_at(category, RECEIVED)
-        ticket = await lifecycle.create(
-            session=session, citizen=citizen, category=category, language=language, text="Where do I apply?",
-            received_at=RECEIVED, due_at=due, remind_at=desk.charter.remind_at(category, due),
-        )
-        ticket.anonymous = anonymous
+        ticket = await factories.ticket(session, desk.charter, received_at=RECEIVED, category=category,
+                                        chat_id=None if anonymous else chat_id, language=language)
         if await session.get(Staff, AGENT.telegram_id) is None:
             session.add(Staff(telegram_id=AGENT.telegram_id, name=AGENT.name, role=AGENT.role, added_at=RECEIVED))
         return ticket.id

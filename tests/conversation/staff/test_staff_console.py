@@ -13,8 +13,8 @@ from desk.staff.access import ANONYMOUS_ADMIN_ID, Actor
 from desk.staff.models import Staff
 from desk.staff.startup import seed_registry
 from conversation.staff.turn import Request
-from desk.tickets import lifecycle, service
 from desk.tickets.models import Citizen, Ticket, TicketEntry
+from tests import factories
 from tests.conftest import at
 
 RECEIVED = at("2026-11-23T10:15:00+09:00")
@@ -34,16 +34,9 @@ async def desk_with_staff(store, desk):
 
 async def open_ticket(store, desk, *, category="inquiry", anonymous=False, name=None, chat_id=700) -> Ticket:
     async with store.unit_of_work() as session:
-        citizen = None
-        if not anonymous:
-            citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=RECEIVED)
-            citizen.display_name, citizen.username = name, (name or "").lower() or None
-        ticket = await lifecycle.create(
-            session=session, citizen=citizen, category=category, language="en", text="Where do I apply for care?",
-            received_at=RECEIVED, due_at=desk.charter.due_at(category, RECEIVED),
-        )
-        ticket.anonymous = anonymous
-        return ticket
+        return await factories.ticket(session, desk.charter, received_at=RECEIVED, category=category,
+                                      chat_id=None if anonymous else chat_id, name=name,
+                                      text="Where do I apply for care?")
 
 
 async def run(store, desk, actor: Actor, command: str, text: str = "", now=NOW, **extra) -> console.Outcome:
