@@ -8,6 +8,7 @@ from telegram.ext import CallbackContext
 
 from desk.outbox import Transport
 from infra.database import Store
+from infra.sealing import Sealer
 from conversation.citizen.flows import Desk
 from nlu.classifier import Classifier
 
@@ -16,12 +17,13 @@ KEY = "charterdesk"
 
 @dataclass
 class BotDeps:
-    """Store, domain, classifier and clock; the transport is set once the Bot exists."""
+    """Store, domain, classifier, clock and the anonymous channel's sealer; the transport is set once the Bot exists."""
 
     store: Store
     desk: Desk
     classifier: Classifier
     clock: Callable[[], datetime]
+    sealer: Sealer
     transport: Transport | None = None
 
 
