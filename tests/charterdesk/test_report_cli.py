@@ -66,6 +66,7 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
         AS_OF,
         database_url=database_url,
         cwd=tmp_path,
+        key_file=data_keys.path,
     )
     assert png.returncode == 0, png.stderr.decode()
     data = chart.read_bytes()
@@ -85,6 +86,7 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
         "hu",
         database_url=database_url,
         cwd=tmp_path,
+        key_file=data_keys.path,
     )
     assert html.returncode == 0, html.stderr.decode()
     content = page.read_text(encoding="utf-8")
