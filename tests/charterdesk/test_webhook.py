@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from bot.webhook import SECRET_HEADER, SECRET_PATTERN, Receiver, WebhookError, webhook_secret
 from charterdesk.assembly import Components, assemble
-from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.processes import serve
 from charterdesk.webhook import build_webhook_app
