@@ -165,8 +165,7 @@ async def _application(scenario: Scenario, database_url: str, api: FakeBotApi):
             await application.stop()
         return
     from bot.app import build_application
-    from bot.deps import BotDeps
-    from charterdesk.components import assemble, utc_now
+    from charterdesk.assembly import assemble, bot_config, bot_deps
     from charterdesk.settings import Settings
 
     with tempfile.TemporaryDirectory() as workdir:
@@ -176,9 +175,8 @@ async def _application(scenario: Scenario, database_url: str, api: FakeBotApi):
             CHARTERDESK_KEY_FILE=Path(workdir) / "bench.key",
         )
         components = await assemble(settings)
-        deps = BotDeps(store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now)
         try:
-            application = build_application(settings, deps, request=api)
+            application = build_application(bot_config(settings), bot_deps(components), request=api)
             async with application:
                 await application.start()
                 yield application, components.store.engine

@@ -28,7 +28,7 @@ from sqlalchemy import String, case, cast, event, func, insert, literal, select,
 from sqlalchemy.engine import make_url
 
 from bench.report import write_section
-from infra import keyring
+from infra.keyring import Keyring
 from desk.charter.model import load_charter
 from infra.database import Store
 from conversation.texts import Texts
@@ -95,7 +95,7 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
             literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False), literal("ko"),
             minutes_after(dialect, NOW, -60), due, minutes_after(dialect, NOW, 30 + i % 43_000),
             # Inserted by the database, so encrypted here, once: every ticket carries the same ciphertext.
-            literal(keyring.current().encrypt("?", purpose="tickets.text")),
+            literal(store.keyring.encrypt("?", purpose="tickets.text")),
             # Every tenth ticket has an appointment later this month: the appointment sweep's haystack.
             case((i % 10 == 0, minutes_after(dialect, NOW, 2_000 + i % 40_000)), else_=None),
         )
@@ -163,11 +163,12 @@ async def explain(store: Store) -> list[str]:
     return lines
 
 
-async def bench_sweeps(backend: str, url: str, sizes: list[int], progress: Progress) -> tuple[list[dict], list[str]]:
+async def bench_sweeps(backend: str, url: str, sizes: list[int], progress: Progress, *,
+                       ring: Keyring) -> tuple[list[dict], list[str]]:
     results, plans = [], []
     the_desk = desk()
     for size in sizes:
-        store = Store(url() if callable(url) else url)
+        store = Store(url() if callable(url) else url, keyring=ring)
         await store.migrate()
         started = time.perf_counter()
         await fill(store, size, progress)
@@ -180,7 +181,7 @@ async def bench_sweeps(backend: str, url: str, sizes: list[int], progress: Progr
     return results, plans
 
 
-async def bench_dispatch(url: str, *, limited: bool, messages: int, chats: int) -> dict:
+async def bench_dispatch(url: str, *, ring: Keyring, limited: bool, messages: int, chats: int) -> dict:
     """Send `messages` due rows over `chats` chats through the sandbox; messages per second."""
     from telegram import Bot
 
@@ -191,7 +192,7 @@ async def bench_dispatch(url: str, *, limited: bool, messages: int, chats: int) 
     from sandbox import Sandbox
     from scheduler.dispatcher import Dispatcher
 
-    store = Store(url)
+    store = Store(url, keyring=ring)
     await store.migrate()
     limits = Limits() if limited else Limits(per_second=100_000, chat_interval=0, group_per_minute=1_000_000)
     async with Sandbox() as sandbox, Bot(sandbox.token, base_url=sandbox.bot_api_url) as bot:
@@ -268,7 +269,7 @@ async def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     command = "python -m bench.sweeps" + (f" --sizes {args.sizes}" if args.sizes != parser.get_default("sizes") else "")
     workdir = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
-    keyring.use_file(workdir / "bench.key")  # texts and chat ids are encrypted at rest
+    ring = Keyring.from_file(workdir / "bench.key")  # texts and chat ids are encrypted at rest
     sweep_rows, plans, dispatch_rows = [], [], []
     with Progress() as progress:
         counter = iter(range(1000))
@@ -276,23 +277,23 @@ async def main(argv: list[str] | None = None) -> None:
         def sqlite_url() -> str:
             return f"sqlite+aiosqlite:///{workdir / f'sweeps{next(counter)}.db'}"
 
-        rows, _ = await bench_sweeps("sqlite", sqlite_url, sizes, progress)
+        rows, _ = await bench_sweeps("sqlite", sqlite_url, sizes, progress, ring=ring)
         sweep_rows += rows
         if args.postgres:
             name = f"charterdesk_bench_{os.getpid()}"
             for size in sizes:
                 url = await scratch_postgres(args.postgres, name)
-                rows, size_plans = await bench_sweeps("postgresql", url, [size], progress)
+                rows, size_plans = await bench_sweeps("postgresql", url, [size], progress, ring=ring)
                 sweep_rows += rows
                 plans = size_plans or plans
             await scratch_postgres(args.postgres, name, drop=True)
         for limited, messages, chats in ((True, 300, 60), (False, 3000, 300)):
             task = progress.add_task(f"dispatch {messages} ({'limited' if limited else 'unlimited'})", total=None)
-            result = await bench_dispatch(sqlite_url(), limited=limited, messages=messages, chats=chats)
+            result = await bench_dispatch(sqlite_url(), ring=ring, limited=limited, messages=messages, chats=chats)
             dispatch_rows.append({"backend": "sqlite", **result})
             if args.postgres:
                 url = await scratch_postgres(args.postgres, name)
-                dispatch_rows.append({"backend": "postgresql", **await bench_dispatch(url, limited=limited,
+                dispatch_rows.append({"backend": "postgresql", **await bench_dispatch(url, ring=ring, limited=limited,
                                                                                       messages=messages, chats=chats)})
                 await scratch_postgres(args.postgres, name, drop=True)
             progress.update(task, total=1, completed=1)

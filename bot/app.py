@@ -1,4 +1,4 @@
-"""All Telegram wiring in one place: build_application(settings, deps) -> Application."""
+"""All Telegram wiring in one place: build_application(config, deps) -> Application."""
 
 from telegram import Update
 from telegram.ext import (
@@ -14,27 +14,26 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import citizen, citizen_anonymous, citizen_privacy, citizen_support, keyboards, staff, survey
+from bot.config import BotConfig
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.delivery import Deliverer
 from infra import logs
-from charterdesk.settings import Settings
-from infra.sealing import Sealer
 
 
-def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
+def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
     """A python-telegram-bot Application talking to TELEGRAM_API_URL, with every handler registered.
 
     `request` replaces PTB's HTTP client (bench/intake.py answers Bot API calls in-process with it)."""
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(file_url_for(settings.telegram_api_url))
+        .token(config.token)
+        .base_url(config.api_url)
+        .base_file_url(file_url_for(config.api_url))
         # Keeps us inside Telegram's flood limits; a 429 still surfaces so the outbox can reschedule.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate, max_retries=0))
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.overall_rate, max_retries=0))
         .concurrent_updates(PerChatOrder())
         # Updates come from the intake table (bot/intake.py), stored before Telegram is told they arrived.
         .updater(None)
@@ -75,9 +74,7 @@ def build_application(settings: Settings, deps: BotDeps, *, request: BaseRequest
     application.add_handler(MessageHandler(comment, survey.on_comment), group=-2)
 
     # == citizens (private chats) ==
-    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(
-        sealer=Sealer.from_file(settings.key_file)
-    )
+    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(sealer=deps.sealer)
     # Group -3 runs first of all: command menus are set once, and a flooding chat goes no further.
     application.add_handler(TypeHandler(Update, citizen.on_any_update), group=-3)
     private = filters.ChatType.PRIVATE

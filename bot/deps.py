@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext
 from desk.delivery import Deliverer
 from desk.outbox import Transport
 from infra.database import Store
+from infra.sealing import Sealer
 from conversation.citizen.flows import Desk
 from nlu.classifier import Classifier
 
@@ -17,12 +18,13 @@ KEY = "charterdesk"
 
 @dataclass
 class BotDeps:
-    """Store, domain, classifier and clock; the transport and its deliverer are set once the Bot exists."""
+    """Store, domain, classifier, clock and the anonymous sealer; the transport and its deliverer come with the Bot."""
 
     store: Store
     desk: Desk
     classifier: Classifier
     clock: Callable[[], datetime]
+    sealer: Sealer
     transport: Transport | None = None
     # Handlers hand their just-committed, leased outbox rows to it: answers go at once.
     deliverer: Deliverer | None = None

@@ -1,4 +1,5 @@
-"""From the environment to a running process: settings, components, signals, clean shutdown."""
+"""One function per process, from the environment to a running process: settings (read once, here),
+then the parts (charterdesk/assembly.py), then serving until a signal, then a clean shutdown."""
 
 import asyncio
 from urllib.parse import urlencode
@@ -8,12 +9,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from charterdesk.components import assemble
+from charterdesk.assembly import assemble, open_keyring, open_store
 from charterdesk.errors import StartupError
 from charterdesk.processes import demo_settings, serve, stop_on_signals
-from infra import keyring
 from charterdesk.settings import Settings
-from infra.database import Store, StoreError
+from infra.database import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def read_settings() -> Settings:
 
 
 async def serve_from_env(*, bot: bool, scheduler: bool) -> None:
-    """`charterdesk run|bot|scheduler`."""
+    """`charterdesk run|bot|scheduler` (and webhook mode when WEBHOOK_URL is set)."""
     settings = read_settings()
     if not settings.telegram_bot_token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set (`charterdesk demo` runs without one)")
@@ -63,11 +63,8 @@ async def exit_if_stopping_hangs(stop: asyncio.Event) -> None:
 async def migrate_from_env() -> None:
     """`charterdesk migrate`."""
     settings = read_settings()
-    try:
-        store = Store(settings.database_url)
-        keyring.use_file(settings.key_file)  # existing rows are encrypted on the way to 0005_encryption
-    except (StoreError, keyring.KeyringError) as exc:
-        raise StartupError(str(exc)) from exc
+    # Existing rows are encrypted with these keys on the way to 0005_encryption.
+    store = open_store(settings, open_keyring(settings))
     try:
         await store.migrate()
     except StoreError as exc:

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from charterdesk import metrics_page
-from charterdesk.components import Components, utc_now
+from charterdesk.assembly import Components, utc_now
 from infra.database import StoreError
 
 HEALTH_TIMEOUT_SECONDS = 3.0

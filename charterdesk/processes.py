@@ -1,29 +1,24 @@
-"""Long-running processes: bot, scheduler, both, and the demo around them."""
+"""Long-running processes: bot, scheduler, both, and webhook mode; started and stopped in order.
+
+Everything started here is built by charterdesk/assembly.py from one Components.
+"""
 
 import asyncio
 import contextlib
 import logging
 import signal
-from datetime import timedelta
 
 from telegram import Bot
 
 from bot.app import build_application
-from bot.deps import BotDeps
 from bot.intake import DurablePoller, IntakeWorker
 from bot.transport import TelegramTransport
-from charterdesk.components import Components, utc_now
+from charterdesk.assembly import Components, bot_config, bot_deps, build_dispatcher, build_jobs, utc_now
 from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.monitoring import build_monitoring_app
-from charterdesk.webhook import WebhookServer
-from infra import keyring
 from charterdesk.settings import Settings
-from bot.ratelimit import Limits, SendLimiter
-from infra.sealing import Sealer
-from scheduler.app import build_scheduler
-from scheduler.dispatcher import Dispatcher
-from desk.delivery import Deliverer
+from charterdesk.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +29,11 @@ POLL_TIMEOUT_SECONDS = 10
 async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asyncio.Event) -> None:
     """Run the bot (webhook if WEBHOOK_URL is set, else polling) and/or the scheduler until `stop` is set."""
     settings = components.settings
-    deps = BotDeps(store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now)
     receiving = None
     async with contextlib.AsyncExitStack() as stack:
         if bot:
-            application = build_application(settings, deps)
+            deps = bot_deps(components)
+            application = build_application(bot_config(settings), deps)
             await stack.enter_async_context(application)
             await application.start()
             stack.push_async_callback(application.stop)
@@ -51,15 +46,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
         if scheduler:
             dispatcher = build_dispatcher(components, transport)
             stack.push_async_callback(dispatcher.close)
-            jobs = build_scheduler(
-                store=components.store,
-                desk=components.desk,
-                dispatcher=dispatcher,
-                clock=utc_now,
-                dispatch_interval=settings.dispatch_interval_seconds,
-                sweep_interval=settings.sweep_interval_seconds,
-                sealer=Sealer.from_file(settings.key_file),
-            )
+            jobs = build_jobs(components, dispatcher)
             jobs.start()
             stack.push_async_callback(jobs.stop)
         if settings.metrics_port is not None and not (bot and settings.webhook_url):
@@ -73,7 +60,6 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
 
 async def start_intake(components: Components, application, stack: contextlib.AsyncExitStack):
     """The intake worker, then the webhook server or the poller feeding it; returns the latter."""
-    ensure_keyring(components.settings)
     worker = IntakeWorker(application, components.store, clock=utc_now)
     worker.start()  # what an earlier run stored and did not handle comes first
     stack.push_async_callback(worker.stop)
@@ -98,27 +84,6 @@ async def start_monitoring(components: Components, stack: contextlib.AsyncExitSt
         ) from exc
     stack.push_async_callback(server.stop)
     log.info("health and metrics on %s", url)
-
-
-def ensure_keyring(settings: Settings) -> None:
-    """Stored updates are encrypted: load the data keys unless this process already has."""
-    try:
-        keyring.current()
-    except keyring.KeyringError:
-        keyring.use_file(settings.key_file)
-
-
-def build_dispatcher(components: Components, transport) -> Dispatcher:
-    """The outbox dispatcher with the lease and flood limits of the settings."""
-    settings = components.settings
-    limits = Limits(
-        per_second=settings.send_per_second,
-        chat_interval=settings.chat_interval_seconds,
-        group_per_minute=settings.group_per_minute,
-    )
-    lease = timedelta(seconds=settings.lease_seconds)
-    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
-    return Dispatcher(components.store, deliverer, clock=utc_now)
 
 
 def stop_on_signals() -> asyncio.Event:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from charterdesk.components import Components, utc_now
+from charterdesk.assembly import Components, utc_now
 from charterdesk.http_server import HttpServer
 from conversation.reports.chart import render_png
 from conversation.reports.page import render_page

@@ -13,6 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from infra import encrypted
+from infra.keyring import Keyring
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,9 +26,12 @@ class StoreError(Exception):
 
 
 class Store:
-    """Owns the engine; hands out units of work."""
+    """Owns the engine and the keyring its encrypted columns use; hands out units of work.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    Without a keyring the store reaches the database (check, migrate an empty one, administer) but
+    cannot read or write an encrypted column."""
+
+    def __init__(self, url: str, *, keyring: Keyring | None = None, echo: bool = False) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -47,6 +53,18 @@ class Store:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.keyring = keyring
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The data keys of this database (None: none loaded)."""
+        return self._keyring
+
+    @keyring.setter
+    def keyring(self, ring: Keyring | None) -> None:
+        # Replaced after `charterdesk keys rotate` adds a key, so this store writes with the new one.
+        self._keyring = ring
+        encrypted.attach(self.engine.dialect, ring)
 
     @property
     def dialect(self) -> str:
@@ -55,9 +73,12 @@ class Store:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: commits on exit, rolls back if the block raises."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: commits on exit, rolls back if the block raises.
+
+        Chat ids hashed inside the block (encrypted.chat_hash_of) are hashed with this store's keys."""
+        with encrypted.bound(self._keyring):
+            async with self._sessions() as session, session.begin():
+                yield session
 
     async def check(self) -> None:
         """Raise StoreError with a clear message if the database cannot be reached."""

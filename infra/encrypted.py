@@ -1,22 +1,61 @@
-"""Column types that encrypt on the way in and decrypt on the way out, with the process's keyring.
+"""Column types that encrypt on the way in and decrypt on the way out, with the keyring of their database.
 
 Call sites read and write plain values. An encrypted column cannot be compared in SQL (every write
 has a fresh nonce), so `==`/`in_` on one raises at once; chat ids are looked up by their keyed hash
 in a `chat_hash` column instead (see `chat_hash_of`).
+
+There is no process-wide keyring: each Store attaches its own to its engine (`attach`), and the
+column types find it through the dialect SQLAlchemy hands them, which is the engine's own. Code that
+only holds a chat id (`chat_hash_of`) uses the keyring the running unit of work bound (`bound`).
 """
 
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
-from infra import keyring
+from infra.keyring import Keyring, KeyringError
 
 # A chat-hash column: hex HMAC-SHA256.
 CHAT_HASH_LENGTH = 64
 _REFUSED = {operator.eq, operator.ne, operators.in_op, operators.not_in_op, operators.like_op,
             operators.ilike_op, operators.contains_op, operators.startswith_op}
+
+# Every engine has a dialect object of its own, and it is what SQLAlchemy passes to a column type.
+_by_dialect: "WeakKeyDictionary[Dialect, Keyring]" = WeakKeyDictionary()
+_bound: ContextVar[Keyring | None] = ContextVar("charterdesk_keyring", default=None)
+
+
+def attach(dialect: Dialect, ring: Keyring | None) -> None:
+    """Encrypted columns read and write with `ring` on the engine of `dialect` (None: with no keys)."""
+    if ring is None:
+        _by_dialect.pop(dialect, None)
+    else:
+        _by_dialect[dialect] = ring
+
+
+def keyring_of(dialect: Dialect) -> Keyring:
+    """The keyring attached to the engine of `dialect`; KeyringError if it has none."""
+    ring = _by_dialect.get(dialect)
+    if ring is None:
+        raise KeyringError("no data keys loaded for this database: open the Store with keyring=...")
+    return ring
+
+
+@contextmanager
+def bound(ring: Keyring | None) -> Iterator[None]:
+    """Within the block (and the tasks it starts), chat_hash_of uses `ring`."""
+    token = _bound.set(ring)
+    try:
+        yield
+    finally:
+        _bound.reset(token)
 
 
 class Encrypted(TypeDecorator):
@@ -39,12 +78,12 @@ class Encrypted(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return keyring.current().encrypt(self._to_text(value), purpose=self.purpose)
+        return keyring_of(dialect).encrypt(self._to_text(value), purpose=self.purpose)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return self._from_text(keyring.current().decrypt(value, purpose=self.purpose))
+        return self._from_text(keyring_of(dialect).decrypt(value, purpose=self.purpose))
 
     def _to_text(self, value) -> str:
         return value
@@ -77,8 +116,11 @@ class EncryptedInt(Encrypted):
 
 
 def chat_hash_of(chat_id: int) -> str:
-    """The lookup hash of a chat id under the process's keyring."""
-    return keyring.current().chat_hash(chat_id)
+    """The lookup hash of a chat id under the keyring of the running unit of work."""
+    ring = _bound.get()
+    if ring is None:
+        raise KeyringError("no data keys bound: hash chat ids inside store.unit_of_work(), or with keyring.chat_hash")
+    return ring.chat_hash(chat_id)
 
 
 def chat_tag(chat_id: int) -> str:
@@ -91,7 +133,7 @@ def chat_hash_column_default(source: str = "chat_id"):
 
     def default(context) -> str | None:
         chat_id = context.get_current_parameters().get(source)
-        return None if chat_id is None else chat_hash_of(chat_id)
+        return None if chat_id is None else keyring_of(context.dialect).chat_hash(chat_id)
 
     return default
 

@@ -238,28 +238,3 @@ def _render(keys: dict[str, bytes]) -> str:
     order += sorted((name for name in keys if name.isdigit()), key=int)
     order += sorted(name for name in keys if name not in order)
     return _HEADER + "".join(f"{name} {base64.b64encode(keys[name]).decode()}\n" for name in order)
-
-
-# --- the process's keyring --------------------------------------------------------------------
-
-_installed: Keyring | None = None
-
-
-def install(keyring: Keyring | None) -> None:
-    """Make `keyring` the one encrypted columns use in this process (None: uninstall)."""
-    global _installed
-    _installed = keyring
-
-
-def use_file(path: Path | str) -> Keyring:
-    """Load the key file (created if absent) and install it; processes call this once at start."""
-    keyring = Keyring.from_file(path)
-    install(keyring)
-    return keyring
-
-
-def current() -> Keyring:
-    """The installed keyring; KeyringError if the process never installed one."""
-    if _installed is None:
-        raise KeyringError("no data keys loaded: the process must call infra.keyring.use_file(settings.key_file)")
-    return _installed

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from infra.keyring import ANON, KeyringError, load_keys
+from infra.keyring import ANON, Keyring, KeyringError, load_keys
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -32,6 +32,13 @@ class Sealer:
         if len(key) != KEY_BYTES:
             raise SealingError(f"a data key has {KEY_BYTES} bytes, not {len(key)}")
         self._key = key
+
+    @classmethod
+    def from_keyring(cls, ring: Keyring) -> "Sealer":
+        """The keyring's `anon` key (see infra/keyring.py)."""
+        if ANON not in ring.keys:
+            raise SealingError(f"{ring.path or 'the key file'}: holds no 'anon' key for the anonymous channel")
+        return cls(ring.keys[ANON])
 
     @classmethod
     def from_file(cls, path: Path | str) -> "Sealer":

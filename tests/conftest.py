@@ -61,14 +61,12 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         asyncio.run(_drop_database(_scratch_name()))
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def data_keys(tmp_path_factory):
     """Every test encrypts with keys of its own, in the file the `live` fixture's processes load too."""
-    from infra import keyring
+    from infra.keyring import Keyring
 
-    ring = keyring.use_file(tmp_path_factory.mktemp("keys") / "charterdesk.key")
-    yield ring
-    keyring.install(None)
+    return Keyring.from_file(tmp_path_factory.mktemp("keys") / "charterdesk.key")
 
 
 @pytest.fixture(scope="session")
@@ -104,16 +102,17 @@ _postgres_ready = False
 
 
 @pytest.fixture(params=BACKENDS)
-async def store(request, tmp_path) -> AsyncIterator[Store]:
-    """A migrated, empty database: a fresh SQLite file, or the PostgreSQL test database emptied after use."""
+async def store(request, tmp_path, data_keys) -> AsyncIterator[Store]:
+    """A migrated, empty database with the test's keys: a fresh SQLite file, or the PostgreSQL test database
+    emptied after use."""
     global _postgres_ready
     if request.param == "sqlite":
-        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}", keyring=data_keys)
         await store.migrate()
         yield store
         await store.dispose()
         return
-    store = Store(POSTGRES_URL)
+    store = Store(POSTGRES_URL, keyring=data_keys)
     if not _postgres_ready:
         await _reset_postgres(store)
         await store.migrate()

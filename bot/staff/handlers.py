@@ -10,7 +10,6 @@ from telegram.ext import ContextTypes
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
 from conversation.buttons import CardAction, DraftAction, decode, pattern
-from infra.encrypted import chat_tag
 from conversation.staff import console
 from desk.staff.access import Actor
 from conversation.staff.turn import Request
@@ -34,7 +33,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     request = Request(
         command=found.group(1).lower(),
         chat_id=message.chat_id,
-        key=answer_key(message),
+        key=answer_key(message, deps_of(context)),
         text=found.group(2).strip(),
         message_id=message.message_id,
         replied_user=user_actor(replied.from_user) if replied and replied.from_user else None,
@@ -52,7 +51,7 @@ async def on_card_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     request = Request(
         command="draft",
         chat_id=message.chat_id,
-        key=answer_key(message),
+        key=answer_key(message, deps_of(context)),
         text=message.text or "",
         message_id=message.message_id,
         replied_text=replied.text or "",
@@ -86,10 +85,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _deliver(deps_of(context), outcome)
 
 
-def answer_key(message: Message) -> str:
+def answer_key(message: Message, deps: BotDeps) -> str:
     """The outbox key of the answer to a staff command message: one per message, and naming the chat
     only by its keyed hash (someone who is not staff may write from their own private chat)."""
-    return f"staff:{chat_tag(message.chat_id)}:{message.message_id}"
+    return f"staff:{deps.store.keyring.chat_hash(message.chat_id)}:{message.message_id}"
 
 
 def message_actor(message: Message) -> Actor:

@@ -49,7 +49,7 @@ async def _rotate(*, new_key: bool, batch: int) -> None:
     try:
         if new_key:
             kid = keyring.add_data_key(settings.key_file)
-            ring = keyring.use_file(settings.key_file)
+            ring = store.keyring = keyring.Keyring.from_file(settings.key_file, create=False)
             console.print(f"added data key {kid} to {settings.key_file}; it is now the current key")
         total = await rotation.pending(store, ring=ring)
         columns = (TextColumn("re-encrypting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -122,8 +122,7 @@ async def _open():
         _fail(f"bad settings: {error}")
     try:
         ring = keyring.Keyring.from_file(settings.key_file, create=False)
-        keyring.install(ring)
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, keyring=ring)
     except (keyring.KeyringError, StoreError) as error:
         _fail(str(error))
     try:

@@ -60,7 +60,7 @@ def report(
 async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     from pydantic import ValidationError
 
-    from infra import keyring
+    from infra.keyring import Keyring, KeyringError
     from desk.charter.model import CharterError, load_charter
     from charterdesk.settings import Settings
     from desk.reports.report import build_report
@@ -84,15 +84,15 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
             f'--lang "{language}" is not one of the charter\'s languages: {", ".join(charter.languages)}',
         )
     try:
-        store = Store(settings.database_url)
-        keyring.use_file(settings.key_file)  # rating comments are encrypted
-    except (StoreError, keyring.KeyringError) as error:
+        # Rating comments are encrypted.
+        store = Store(settings.database_url, keyring=Keyring.from_file(settings.key_file))
+    except (StoreError, KeyringError) as error:
         _fail(EXIT_FAILED, str(error))
     try:
         await store.migrate()
         async with store.unit_of_work() as session:
             report = await build_report(session=session, charter=charter, period=period, now=now)
-    except (StoreError, keyring.KeyringError) as error:
+    except (StoreError, KeyringError) as error:
         _fail(EXIT_FAILED, str(error))
     finally:
         await store.dispose()

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from charterdesk.components import Components, assemble
+from charterdesk.assembly import Components, assemble
 from charterdesk.processes import serve
 from charterdesk.settings import Settings
 from sandbox import Sandbox

@@ -14,7 +14,6 @@ from desk.anonymous import traces
 from conversation.citizen import anonymous
 from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
-from infra.sealing import Sealer
 from desk.tickets.models import Ticket, TicketEntry
 from tests.bot.citizen_steps import buttons, eventually, press, rows_mentioning, say
 
@@ -61,7 +60,7 @@ async def test_an_anonymous_complaint_keeps_its_sender_unknown(sandbox, live, la
         assert ticket.citizen_id is None and ticket.text == complaint and ticket.category == "complaint"
         session.add(TicketEntry(ticket_id=ticket.id, kind="staff_reply", author_id=1001, text="We are sorry.",
                                 created_at=ticket.received_at))
-    sealer = Sealer.from_file(live.settings.key_file)
+    sealer = live.sealer  # the running process's
     async with live.store.unit_of_work() as session:
         pushed = await anonymous.push_sealed_answers(session=session, desk=live.desk, sealer=sealer,
                                                            now=ticket.received_at)

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from desk import audit
 from conversation.citizen.anonymous import OUTBOX_PREFIX
-from infra.encrypted import chat_hash_of
 from bot.inbox import IntakeUpdate
 from desk.outbox import OutboxMessage
 from desk.reports.period import Period
@@ -96,7 +95,7 @@ async def test_mydata_then_forget_leave_nothing_and_logs_say_nothing_personal(sa
     assert (await ticket(live.store)).status == "closed"
     await settled(sandbox, live)
 
-    needles = (MARKER, str(CITIZEN), USERNAME, chat_hash_of(CITIZEN))
+    needles = (MARKER, str(CITIZEN), USERNAME, live.keyring.chat_hash(CITIZEN))
     assert await scan(live.store, *needles) == dict.fromkeys(needles, 0)
     assert await report_totals(live) == figures
     assert personal_in_logs(caplog, MARKER, str(CITIZEN), USERNAME) == {MARKER: 0, str(CITIZEN): 0, USERNAME: 0}
@@ -125,7 +124,7 @@ async def test_edited_and_forwarded_staff_commands_do_nothing(sandbox, staff_cha
     assert stored.status == "open" and stored.answered_at is None and stored.closed_at is None
     assert await audit_actions(live.store, actor_id=1002) == [("show", "done")]
     assert len(sandbox.bot_messages(821)) == 2  # no "approved" answer ever reached the citizen
-    assert await audit_actions(live.store, actor_hash=chat_hash_of(821)) == [("reply", "refused")]  # by hash, not id
+    assert await audit_actions(live.store, actor_hash=live.keyring.chat_hash(821)) == [("reply", "refused")]  # by hash, not id
     assert len(sandbox.bot_messages(STAFF_CHAT)) == 2  # the card and the /show answer
     async with live.store.unit_of_work() as session:
         assert await audit.count(session, outcome=audit.DONE, action="close") == 0

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from conversation.citizen import anonymous
-from infra.sealing import Sealer
 from desk.tickets.models import Ticket
 from tests.bot.citizen_steps import buttons, eventually, press, say
 
@@ -130,7 +129,7 @@ async def test_no_marker_chat_id_username_or_name_is_found_in_the_raw_database(
     await staff_reply(sandbox, number)
     async with live.store.unit_of_work() as session:
         await anonymous.push_sealed_answers(session=session, desk=live.desk,
-                                                  sealer=Sealer.from_file(live.settings.key_file), now=live_now())
+                                                  sealer=live.sealer, now=live_now())
     assert await eventually(
         lambda: asyncio.sleep(0, [m for m in sandbox.bot_messages(chat) if "staff-marker" in m["text"]])
     )

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from charterdesk.components import Components
+from charterdesk.assembly import Components
 from charterdesk.http_server import HttpServer
 from charterdesk.web import CACHE_SECONDS, accepted_languages, build_web_app
 from charterdesk.settings import Settings

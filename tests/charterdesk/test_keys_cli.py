@@ -44,7 +44,7 @@ async def test_rotate_reencrypts_everything_with_a_progress_bar_and_the_old_key_
 
     retired = await asyncio.to_thread(charterdesk, "keys", "retire", "1", env=env)
     assert retired.returncode == 0, retired.stderr
-    ring = keyring.use_file(data_keys.path)
+    ring = store.keyring = keyring.Keyring.from_file(data_keys.path)
     assert ring.data_key_ids == [2]
     async with store.unit_of_work() as session:
         assert sorted(c.chat_id for c in (await session.scalars(select(Citizen))).all()) == [

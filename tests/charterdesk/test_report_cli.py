@@ -10,23 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from infra import keyring
 from tests.conftest import ROOT
 from tests.desk.reports.test_reports_seed import SECRETS, seed_history
 
 AS_OF = "2026-12-03T12:00:00+09:00"
 
 
-def report(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess:
+def report(*args: str, database_url: str, cwd: Path, key_file: Path | None = None) -> subprocess.CompletedProcess:
     """Run the real command line in a clean environment."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))
     }
-    env = {**clean, "DATABASE_URL": database_url, "CHARTER_FILE": str(ROOT / "charter.yml"),
-           # The keys the test seeded with (tests/conftest.py data_keys): rating comments are encrypted.
-           "CHARTERDESK_KEY_FILE": str(keyring.current().path)}
+    env = {**clean, "DATABASE_URL": database_url, "CHARTER_FILE": str(ROOT / "charter.yml")}
+    if key_file is not None:
+        # The keys the test seeded with (tests/conftest.py data_keys): rating comments are encrypted.
+        env["CHARTERDESK_KEY_FILE"] = str(key_file)
     return subprocess.run(
         [sys.executable, "-m", "charterdesk", "report", *args],
         check=False,
@@ -37,10 +37,10 @@ def report(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProc
     )
 
 
-async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_path):
+async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_path, data_keys):
     await seed_history(store)
     result = report(
-        "--period", "2026-11", "--format", "csv", "--as-of", AS_OF, database_url=database_url, cwd=tmp_path
+        "--period", "2026-11", "--format", "csv", "--as-of", AS_OF, database_url=database_url, cwd=tmp_path, key_file=data_keys.path
     )
     assert result.returncode == 0, result.stderr.decode()
     rows = {
@@ -50,7 +50,7 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
     assert rows[("2026-11", "inquiry")]["median_hours"] == "132.0"
 
     text = report(
-        "--period", "2026-11", "--as-of", AS_OF, "--lang", "en", database_url=database_url, cwd=tmp_path
+        "--period", "2026-11", "--as-of", AS_OF, "--lang", "en", database_url=database_url, cwd=tmp_path, key_file=data_keys.path
     )
     assert "All requests: 8 received; 4 of 7 answered on time (57.1%)" in text.stdout.decode()
 
@@ -66,6 +66,7 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
         AS_OF,
         database_url=database_url,
         cwd=tmp_path,
+        key_file=data_keys.path,
     )
     assert png.returncode == 0, png.stderr.decode()
     data = chart.read_bytes()
@@ -85,6 +86,7 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
         "hu",
         database_url=database_url,
         cwd=tmp_path,
+        key_file=data_keys.path,
     )
     assert html.returncode == 0, html.stderr.decode()
     content = page.read_text(encoding="utf-8")
@@ -92,9 +94,9 @@ async def test_csv_text_png_and_html_of_a_seeded_month(store, database_url, tmp_
     assert not [secret for secret in SECRETS if secret in content]
 
 
-async def test_an_empty_period_is_a_report_not_an_error(store, database_url, tmp_path):
+async def test_an_empty_period_is_a_report_not_an_error(store, database_url, tmp_path, data_keys):
     result = report(
-        "--period", "2025-01", "--lang", "en", "--as-of", AS_OF, database_url=database_url, cwd=tmp_path
+        "--period", "2025-01", "--lang", "en", "--as-of", AS_OF, database_url=database_url, cwd=tmp_path, key_file=data_keys.path
     )
     assert result.returncode == 0, result.stderr.decode()
     lines = result.stdout.decode().splitlines()

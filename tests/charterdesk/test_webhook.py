@@ -10,11 +10,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from charterdesk.components import Components, assemble
-from charterdesk.errors import StartupError
+from bot.webhook import SECRET_HEADER, SECRET_PATTERN, Receiver, WebhookError, webhook_secret
+from charterdesk.assembly import Components, assemble
 from charterdesk.http_server import HttpServer
 from charterdesk.processes import serve
-from charterdesk.webhook import SECRET_HEADER, SECRET_PATTERN, Receiver, build_webhook_app, webhook_secret
+from charterdesk.webhook import build_webhook_app
 from charterdesk.settings import Settings
 from charterdesk.schema import metadata
 from infra.database import Store
@@ -216,7 +216,7 @@ async def test_health_is_503_and_updates_are_not_acknowledged_when_the_database_
             self.wakes += 1
 
     worker = Idle()
-    receiver = Receiver(components, worker, secret=SECRET, max_body=65536)
+    receiver = Receiver(down, worker, secret=SECRET, max_body=65536)
     server = HttpServer(build_webhook_app(components, receiver), host="127.0.0.1", port=0)
     base = await server.start()
     try:
@@ -241,7 +241,7 @@ def test_the_webhook_secret_is_checked_or_made_up():
     assert len(made) == 2 and all(SECRET_PATTERN.match(secret) and len(secret) >= 32 for secret in made)
     assert webhook_secret(SECRET) == SECRET
     for bad in ("has space", "ümlaut", "x" * 257, "semi;colon"):
-        with pytest.raises(StartupError, match="WEBHOOK_SECRET"):
+        with pytest.raises(WebhookError, match="WEBHOOK_SECRET"):
             webhook_secret(bad)
 
 

@@ -6,7 +6,6 @@ from sqlalchemy import select, text
 from infra import keyring
 from desk import outbox
 from charterdesk import rotation
-from infra.encrypted import chat_hash_of
 from infra.keyring import KeyringError
 from desk.outbox import OutboxMessage
 from infra.database import Store, alembic_config
@@ -61,7 +60,7 @@ async def test_lookups_go_by_keyed_hash_and_an_encrypted_column_refuses_comparis
         assert await service.record_inbound(session=session, chat_id=CHAT, message_id=1, received_at=NOW) is None
         assert await service.record_inbound(session=session, chat_id=CHAT + 1, message_id=1, received_at=NOW)
     hashes = {row[0] for row in await _raw(store, "SELECT chat_hash FROM citizens")}
-    assert hashes == {chat_hash_of(CHAT + n) for n in range(3)}
+    assert hashes == {store.keyring.chat_hash(CHAT + n) for n in range(3)}
     with pytest.raises(TypeError, match="chat_hash"):
         select(Citizen).where(Citizen.chat_id == CHAT)
     with pytest.raises(TypeError, match="chat_hash"):
@@ -82,7 +81,7 @@ async def test_a_tampered_row_is_a_clear_error_not_garbage(store: Store):
 
 async def test_another_key_file_cannot_read_the_rows(store: Store, tmp_path):
     await _seed(store, range(CHAT, CHAT + 1))
-    keyring.use_file(tmp_path / "someone-else.key")
+    store.keyring = keyring.Keyring.from_file(tmp_path / "someone-else.key")
     async with store.unit_of_work() as session:
         with pytest.raises(KeyringError, match="not the one it was written with"):
             await session.scalar(select(Ticket.text))
@@ -95,7 +94,7 @@ async def test_rotation_reencrypts_every_row_in_batches_and_the_old_key_can_then
         await connection.execute(text("UPDATE tickets SET text = 'plain old words' WHERE id = 1"))
     path = data_keys.path
     keyring.add_data_key(path)
-    ring = keyring.use_file(path)
+    ring = store.keyring = keyring.Keyring.from_file(path)
     values = sum(1 for _ in rotation.encrypted_columns())
     assert values >= 8
     pending = await rotation.pending(store, ring=ring)
@@ -117,7 +116,7 @@ async def test_rotation_reencrypts_every_row_in_batches_and_the_old_key_can_then
     assert await rotation.pending(store, ring=ring) == 0
     assert await rotation.key_use(store) == {2: pending}
     keyring.remove_data_key(path, 1)
-    keyring.use_file(path)
+    store.keyring = keyring.Keyring.from_file(path)
     async with store.unit_of_work() as session:
         citizens = (await session.scalars(select(Citizen).order_by(Citizen.id))).all()
         assert [c.chat_id for c in citizens] == list(range(CHAT, CHAT + 40))
@@ -125,20 +124,20 @@ async def test_rotation_reencrypts_every_row_in_batches_and_the_old_key_can_then
         assert (await session.get(Ticket, 2)).text == f"{WORDS} {CHAT + 1}"
         assert (await service.get_citizen(session=session, chat_id=CHAT + 39)).username == f"kim_{CHAT + 39}"
     # Nothing left to do: a second run rewrites nothing.
-    assert (await rotation.reencrypt(store, ring=keyring.current())).total == 0
+    assert (await rotation.reencrypt(store, ring=store.keyring)).total == 0
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if SERVER_URL else []))
-async def old_store(request, tmp_path):
+async def old_store(request, tmp_path, data_keys):
     """A database at revision 0004 (before encryption), on its own so migrating it disturbs no other test."""
     if request.param == "sqlite":
-        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", keyring=data_keys)
     else:
         from sqlalchemy.engine import make_url
 
         name = f"{_scratch_name()}_old"
         await _create_database(name)
-        store = Store(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False))
+        store = Store(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False), keyring=data_keys)
     from alembic import command
 
     def to_0004(connection) -> None:
@@ -193,7 +192,7 @@ async def test_a_database_with_rows_is_not_migrated_without_keys(old_store: Stor
         await connection.execute(text(
             "INSERT INTO citizens (id, chat_id, language, created_at) VALUES (1, :chat, 'hu', :now)"),
             {"chat": CHAT, "now": NOW})
-    keyring.install(None)
+    old_store.keyring = None
     with pytest.raises(KeyringError, match="no data keys"):
         await old_store.migrate()
     (chat,), = await _raw(old_store, "SELECT chat_id FROM citizens")

@@ -126,7 +126,12 @@ def test_the_anonymous_channel_key_is_not_a_data_key(tmp_path):
     assert len({ring.keys[keyring.ANON], ring.keys[keyring.HASH], *data_keys}) == 3
 
 
-def test_without_an_installed_keyring_encrypted_columns_say_what_to_do():
-    keyring.install(None)
-    with pytest.raises(KeyringError, match="use_file"):
-        keyring.current()
+def test_without_a_keyring_encrypted_columns_and_chat_hashes_say_what_to_do():
+    from sqlalchemy.dialects import sqlite
+
+    from infra.encrypted import EncryptedText, chat_hash_of
+
+    with pytest.raises(KeyringError, match="keyring="):
+        EncryptedText("t.c").process_bind_param("words", sqlite.dialect())
+    with pytest.raises(KeyringError, match="unit_of_work"):
+        chat_hash_of(5)

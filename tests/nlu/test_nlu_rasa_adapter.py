@@ -129,7 +129,7 @@ async def test_long_text_is_cut_before_it_is_sent() -> None:
 async def test_components_close_the_rasa_client() -> None:
     from types import SimpleNamespace
 
-    from charterdesk.components import Components, build_classifier
+    from charterdesk.assembly import Components, build_classifier
 
     classifier = build_classifier(SimpleNamespace(rasa_url="http://127.0.0.1:9"))
     assert isinstance(classifier, RasaClassifier)

@@ -156,7 +156,7 @@ async def test_purge_removes_exactly_what_retention_says(store, desk, charter):
     assert [r.ticket_id for r in kept_receipts] == []  # the anonymous ticket's receipt went with it
     # A: their only ticket erased; IDLE: never a ticket, silent since before the cutoff.
     assert known == {B, C, ACTIVE}
-    assert choices == {_hash(FRESH_ORPHAN)}
+    assert choices == {store.keyring.chat_hash(FRESH_ORPHAN)}
     assert await count(store, OutboxMessage, OutboxMessage.ticket_id.in_(erased)) == 0
     assert await count(store, OutboxMessage, OutboxMessage.ticket_id.in_(kept)) == 3
     assert await count(store, InboundMessage, InboundMessage.ticket_id.in_(erased)) == 0

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
-from infra import keyring
 from desk import outbox
 from desk.outbox import OutboxMessage
 from infra.database import Store
@@ -58,7 +57,7 @@ class SchedulerProcess:
         return self.log.read_text()
 
 
-def scheduler_env(sandbox, database_url: str, charter_file: Path, **settings) -> dict[str, str]:
+def scheduler_env(sandbox, database_url: str, charter_file: Path, key_file: Path, **settings) -> dict[str, str]:
     """The environment of a scheduler on this sandbox and database; flood limits off unless given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))}
     env.update(
@@ -72,7 +71,7 @@ def scheduler_env(sandbox, database_url: str, charter_file: Path, **settings) ->
         CHARTERDESK_CHAT_INTERVAL="0",
         CHARTERDESK_GROUP_PER_MINUTE="1000000",
         # The keys this test writes with (tests/conftest.py data_keys): the scheduler must read its rows.
-        CHARTERDESK_KEY_FILE=str(keyring.current().path),
+        CHARTERDESK_KEY_FILE=str(key_file),
     )
     env.update({name: str(value) for name, value in settings.items()})
     return env
@@ -118,18 +117,18 @@ def deliveries(sandbox, chats) -> Counter[str]:
     return Counter(m["text"] for chat in chats for m in sandbox.bot_messages(chat))
 
 
-async def test_killing_the_scheduler_mid_batch_loses_nothing_and_repeats_nothing(tmp_path, sandbox):
+async def test_killing_the_scheduler_mid_batch_loses_nothing_and_repeats_nothing(tmp_path, sandbox, data_keys):
     seed = int.from_bytes(os.urandom(4))
     rng = random.Random(seed)
     chats = list(range(3001, 3051))
     for chat in chats:
         sandbox.user(chat, f"Citizen {chat}")
     url = f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}"
-    store = Store(url)
+    store = Store(url, keyring=data_keys)
     await store.migrate()
     await put_batch(store, 1000, chats)
     # A short lease, so rows a killed process held come free quickly.
-    env = scheduler_env(sandbox, url, ROOT / "charter.yml", CHARTERDESK_LEASE_SECONDS=1.5)
+    env = scheduler_env(sandbox, url, ROOT / "charter.yml", data_keys.path, CHARTERDESK_LEASE_SECONDS=1.5)
     process = SchedulerProcess(env, tmp_path, "scheduler")
 
     kills = 0
@@ -209,14 +208,14 @@ async def private_postgres() -> AsyncIterator[str]:
 
 
 @pytest.mark.stress
-async def test_two_schedulers_on_postgresql_share_10000_messages_and_send_none_twice(tmp_path, sandbox, private_postgres):
+async def test_two_schedulers_on_postgresql_share_10000_messages_and_send_none_twice(tmp_path, sandbox, private_postgres, data_keys):
     chats = list(range(10_001, 11_001))
     for chat in chats:
         sandbox.user(chat, f"Citizen {chat}")
-    store = Store(private_postgres)
+    store = Store(private_postgres, keyring=data_keys)
     await store.migrate()
     await put_batch(store, 10_000, chats)
-    env = scheduler_env(sandbox, private_postgres, ROOT / "charter.yml")
+    env = scheduler_env(sandbox, private_postgres, ROOT / "charter.yml", data_keys.path)
     replicas = [SchedulerProcess(env, tmp_path, f"replica{n}").start() for n in (1, 2)]
     try:
         await until(lambda: _no_pending(store), timeout=300, what="every row sent")
@@ -234,19 +233,19 @@ async def test_two_schedulers_on_postgresql_share_10000_messages_and_send_none_t
     await store.dispose()
 
 
-async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_restart(tmp_path, sandbox, charter):
+async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_restart(tmp_path, sandbox, charter, data_keys):
     # Without quiet hours, so citizens' pushes go at once whatever the hour the test runs at.
     charter_file = tmp_path / "charter.yml"
     charter_file.write_text((ROOT / "charter.yml").read_text().replace('quiet_hours: "21:00-08:00"', ""))
     for chat in (4001, 4002, 4003, 4004, 4005):
         sandbox.user(chat, f"Citizen {chat}")
     url = f"sqlite+aiosqlite:///{tmp_path / 'down.db'}"
-    env = scheduler_env(sandbox, url, charter_file)
+    env = scheduler_env(sandbox, url, charter_file, data_keys.path)
     process = SchedulerProcess(env, tmp_path, "scheduler").start()
     await until(lambda: "running:" in process.output(), timeout=60, what="the scheduler to start")
     process.kill()  # down
 
-    store = Store(url)
+    store = Store(url, keyring=data_keys)
     now = datetime.now(UTC)
 
     async def ticket(chat_id, category="inquiry", **columns):

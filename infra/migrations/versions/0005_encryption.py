@@ -4,8 +4,8 @@ Revision ID: 0005_encryption
 Revises: 0004
 Create Date: 2026-11-22
 
-Existing rows are encrypted here, with the keys of the process running the migration
-(infra.keyring.use_file(CHARTERDESK_KEY_FILE), as `charterdesk migrate` does). A database with rows
+Existing rows are encrypted here, with the keys of the Store running the migration
+(Store(url, keyring=...), as `charterdesk migrate` opens it). A database with rows
 cannot be migrated without them; `charterdesk keys rotate` also encrypts any plaintext it finds.
 Language choices are rebuilt keyed by the chat hash; a downgrade forgets them (a hash has no inverse).
 """
@@ -45,7 +45,7 @@ def upgrade() -> None:
             batch_op.alter_column('chat_id', existing_type=sa.BigInteger(), type_=sa.Text(),
                                   postgresql_using='chat_id::text')
             batch_op.add_column(sa.Column('chat_hash', sa.String(length=64), nullable=True))
-    keys = _Keys()
+    keys = _Keys(bind)
     for table, *_ in CHAT_TABLES:
         _rewrite(bind, table, 'chat_id', lambda value, purpose: (
             {'chat_id': keys().encrypt(str(int(value)), purpose=purpose), 'chat_hash': keys().chat_hash(int(value))}
@@ -75,7 +75,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    keys = _Keys()
+    keys = _Keys(bind)
     for table, column in TEXT_COLUMNS:
         _rewrite(bind, table, column, lambda value, purpose, column=column: (
             {column: keys().decrypt(value, purpose=purpose)} if _is_ciphertext(value) else None
@@ -106,12 +106,15 @@ def downgrade() -> None:
 
 
 class _Keys:
-    """The process's keyring, asked for only when there is a row to encrypt (an empty database needs none)."""
+    """The migrating Store's keyring, asked for only when there is a row to encrypt (an empty database needs none)."""
+
+    def __init__(self, bind) -> None:
+        self.dialect = bind.dialect
 
     def __call__(self):
-        from infra import keyring
+        from infra.encrypted import keyring_of
 
-        return keyring.current()
+        return keyring_of(self.dialect)
 
 
 def _is_ciphertext(value: str) -> bool:

@@ -136,7 +136,7 @@ def buttons(answer: flows.Answer) -> list[str]:
 
 async def test_forget_leaves_no_trace_of_the_citizen_and_the_report_unchanged(store, desk, charter):
     await seed(store, desk)
-    needles = (MARKER, str(CHAT), USERNAME, NAME, FILE_ID, chat_hash_of(CHAT))
+    needles = (MARKER, str(CHAT), USERNAME, NAME, FILE_ID, store.keyring.chat_hash(CHAT))
     before = await scan(store, *needles, OTHER_MARKER, ANON_MARKER)
     assert all(before[n] > 0 for n in needles)  # the seed put each of them somewhere
     figures = await report_totals(store, charter)

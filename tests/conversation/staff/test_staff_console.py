@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from desk import audit
-from infra.encrypted import chat_hash_of
 from conversation.staff import console
 from desk.staff.access import ANONYMOUS_ADMIN_ID, Actor
 from desk.staff.models import Staff
@@ -141,7 +140,7 @@ async def test_non_staff_are_refused_politely_and_the_attempt_is_audited(store, 
     [row] = await audit_rows(store)
     assert (row.action, row.outcome, row.actor_id, row.actor_role, row.ticket_id) == ("reply", "refused", None, None, ticket.id)
     # Not staff: named by a keyed hash of their id, never the id.
-    assert row.actor_hash == chat_hash_of(4242) and row.chat_id == STAFF_CHAT
+    assert row.actor_hash == store.keyring.chat_hash(4242) and row.chat_id == STAFF_CHAT
 
 
 async def test_in_the_staff_chat_someone_refused_is_told_once_then_only_audited(store, desk_with_staff):

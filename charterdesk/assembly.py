@@ -1,0 +1,167 @@
+"""The one wiring place: every part of a Charterdesk process, built once from Settings and passed in.
+
+Settings are read once (charterdesk/launch.py), the key file is loaded once here, and everything that
+needs the keys gets them from here: the Store (its encrypted columns), the Sealer (the anonymous
+channel), the start-up check. processes.py starts and stops what is built here, in order.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.config import BotConfig
+from bot.deps import BotDeps
+from bot.ratelimit import Limits, SendLimiter
+from charterdesk.errors import StartupError
+from charterdesk.rotation import check_readable
+from charterdesk.settings import Settings
+from conversation.citizen.flows import Desk
+from conversation.texts import Texts, TextsError
+from desk.delivery import Deliverer
+from desk.charter.model import Charter, CharterError, load_charter
+from desk.staff.startup import seed_registry
+from infra.database import Store, StoreError
+from infra.keyring import Keyring, KeyringError
+from infra.sealing import Sealer, SealingError
+from nlu.classifier import Classifier
+from nlu.embedded import EmbeddedClassifier
+from scheduler.app import Jobs, build_scheduler
+from scheduler.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The real clock; tests pass their own."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Components:
+    """Charter, texts, database (with its keys), classifier and sealer of one process."""
+
+    settings: Settings
+    charter: Charter
+    desk: Desk
+    store: Store
+    classifier: Classifier
+    sealer: Sealer | None = None
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The data keys, held by the store."""
+        return self.store.keyring
+
+    async def close(self) -> None:
+        """Release the database pool and the classifier's connections (Rasa's HTTP client)."""
+        close_classifier = getattr(self.classifier, "close", None)
+        if close_classifier is not None:
+            await close_classifier()
+        await self.store.dispose()
+
+
+async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
+    """Load the charter, texts and keys, reach (and migrate) the database, train the classifier."""
+    try:
+        charter = load_charter(settings.charter_file)
+        texts = Texts.load()
+    except (CharterError, TextsError) as exc:
+        raise StartupError(str(exc)) from exc
+    ring = open_keyring(settings)
+    sealer = open_sealer(ring)
+    store = open_store(settings, ring)
+    try:
+        if migrate:
+            await store.migrate()
+        else:
+            await store.check()
+        # A lost or swapped key file is found now, not at the first citizen's message.
+        await check_readable(store, ring=ring)
+    except (StoreError, KeyringError) as exc:
+        await store.dispose()
+        raise StartupError(str(exc)) from exc
+    await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act
+    classifier = build_classifier(settings)
+    return Components(settings, charter, Desk(charter=charter, texts=texts), store, classifier, sealer)
+
+
+def open_keyring(settings: Settings, *, create: bool = True) -> Keyring:
+    """The keys of CHARTERDESK_KEY_FILE, the file created (mode 0600) on first run if `create`."""
+    try:
+        return Keyring.from_file(settings.key_file, create=create)
+    except KeyringError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def open_sealer(ring: Keyring) -> Sealer:
+    """The anonymous channel's sealer, from the keyring's `anon` key."""
+    try:
+        return Sealer.from_keyring(ring)
+    except SealingError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def open_store(settings: Settings, ring: Keyring | None) -> Store:
+    """The database of DATABASE_URL, its encrypted columns read and written with `ring`."""
+    try:
+        return Store(settings.database_url, keyring=ring)
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The embedded classifier, or the Rasa server when RASA_URL is set."""
+    embedded = EmbeddedClassifier.load()  # trained, or its fit for the same data from the cache
+    if not settings.rasa_url:
+        return embedded
+    from nlu.rasa import RasaClassifier
+
+    return RasaClassifier(settings.rasa_url, fallback=embedded)
+
+
+# == the bot ==
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    """What the Telegram side needs of the settings (bot/ never reads them itself)."""
+    return BotConfig(
+        token=settings.telegram_bot_token, api_url=settings.telegram_api_url, overall_rate=settings.telegram_overall_rate
+    )
+
+
+def bot_deps(components: Components) -> BotDeps:
+    """What the Telegram handlers share; the transport is set when the application is built."""
+    return BotDeps(
+        store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
+        sealer=components.sealer,
+    )
+
+
+# == the scheduler ==
+
+
+def build_dispatcher(components: Components, transport) -> Dispatcher:
+    """The outbox dispatcher with the lease and flood limits of the settings."""
+    settings = components.settings
+    limits = Limits(
+        per_second=settings.send_per_second,
+        chat_interval=settings.chat_interval_seconds,
+        group_per_minute=settings.group_per_minute,
+    )
+    lease = timedelta(seconds=settings.lease_seconds)
+    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
+    return Dispatcher(components.store, deliverer, clock=utc_now)
+
+
+def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
+    """The scheduler's sweeps (not started) at the intervals of the settings."""
+    settings = components.settings
+    return build_scheduler(
+        store=components.store,
+        desk=components.desk,
+        dispatcher=dispatcher,
+        clock=utc_now,
+        dispatch_interval=settings.dispatch_interval_seconds,
+        sweep_interval=settings.sweep_interval_seconds,
+        sealer=components.sealer,
+    )
