@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from desk import outbox
-from desk.tickets import service
+from desk.tickets import lifecycle, service
 from desk.tickets.models import Ticket
 from infra.database import Store
 from infra.keyring import Keyring, KeyringError
@@ -34,7 +34,7 @@ async def _write(store: Store, words: str) -> None:
     async with store.unit_of_work() as session:
         citizen = await service.upsert_citizen(session=session, chat_id=CHAT, language="en", now=NOW)
         await asyncio.sleep(0)  # let the other store's unit of work run in between
-        await service.create_ticket(session=session, citizen=citizen, category="inquiry", language="en",
+        await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
                                     text=words, received_at=NOW, due_at=NOW)
         await outbox.enqueue(session, key="k", chat_id=CHAT, text=words, now=NOW)
 
