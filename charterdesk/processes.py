@@ -40,7 +40,8 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             receiving = await start_intake(components, application, stack)
             transport = deps.transport
         else:
-            lone_bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url)
+            config = bot_config(settings)  # the scheduler alone still sends as the bot
+            lone_bot = Bot(config.token, base_url=config.api_url)
             await stack.enter_async_context(lone_bot)
             transport = TelegramTransport(lone_bot)
         if scheduler:

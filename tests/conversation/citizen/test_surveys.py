@@ -13,37 +13,31 @@ from desk.outbox import OutboxMessage
 from infra.sealing import Sealer
 from conversation.citizen.surveys import ASK_DELAY, COMMENT_WINDOW
 from desk.surveys import Rating
-from desk.tickets import lifecycle, service
+from desk.tickets import service
 from conversation.citizen.flows import Desk, Inbound
 from desk.tickets.models import Ticket
-from tests.conftest import at
+from desk.charter.model import load_charter
+from desk.tickets.enums import TicketStatus
+from tests import factories
+from tests.conftest import ROOT, at
 
 RECEIVED = at("2026-11-23T10:00:00+09:00")  # Monday morning in Seoul
 ANSWERED = at("2026-11-24T11:00:00+09:00")  # outside quiet hours (21:00-08:00)
 LATE_EVENING = at("2026-11-24T22:30:00+09:00")  # inside them
 CHAT = 4242
+CHARTER = load_charter(ROOT / "charter.yml")
 
 
 async def new_ticket(
     store, *, chat_id=CHAT, language="en", anonymous=False, appointment_at=None, status="answered"
 ) -> int:
+    """An inquiry received at RECEIVED and, by default, answered at ANSWERED, through the lifecycle."""
     async with store.unit_of_work() as session:
-        citizen = None
-        if not anonymous:
-            citizen = await service.upsert_citizen(
-                session=session, chat_id=chat_id, language=language, now=RECEIVED
-            )
-        ticket = await lifecycle.create(
-            session=session,
-            citizen=citizen,
-            category="inquiry",
-            language=language,
-            text="my question",
-            received_at=RECEIVED,
-            due_at=RECEIVED + timedelta(days=7),
+        ticket = await factories.ticket(
+            session, CHARTER, received_at=RECEIVED, chat_id=None if anonymous else chat_id, language=language,
+            text="my question", status=TicketStatus(status), answered_at=ANSWERED,
         )
-        ticket.anonymous, ticket.appointment_at, ticket.status = anonymous, appointment_at, status
-        ticket.answered_at = ANSWERED if status == "answered" else None
+        ticket.appointment_at = appointment_at
         return ticket.id
 
 
