@@ -1,6 +1,7 @@
 """The dispatcher against the sandbox Bot API over HTTP: order, flood limits, 429 storms, blocks, unknown sends."""
 
 import asyncio
+import time
 import itertools
 import subprocess
 import sys
@@ -194,15 +195,21 @@ async def test_closing_gives_unsent_rows_back(store, sandbox, make_dispatcher):
     assert received(sandbox, 2001) == [f"m{n}" for n in range(5)]
 
 
+HOLD_SECONDS = 4
+
+
 async def test_a_handlers_answers_wait_behind_a_held_back_chat_and_go_once_in_order(
     store, sandbox, transport, make_dispatcher
 ):
     sandbox.user(2001, "Busy")
-    sandbox.faults.add(method="sendMessage", chat_id=2001, error_code=429, retry_after=1, times=1)
+    # Held back long enough that the handler's two tries below fall inside the wait even on a loaded
+    # machine (with 1 s, a slow CI run saw the wait end first; due rows may then be overtaken, as before).
+    sandbox.faults.add(method="sendMessage", chat_id=2001, error_code=429, retry_after=HOLD_SECONDS, times=1)
     await put(store, 2001, "push 0")
     await put(store, 2001, "push 1")
     dispatcher = make_dispatcher()
-    assert await dispatcher.drain() == {"retry": 1}  # the chat is held back for a second
+    held_at = time.monotonic()
+    assert await dispatcher.drain() == {"retry": 1}  # the chat is held back for HOLD_SECONDS
     # Meanwhile the citizen writes: the handler's answer (committed, leased to it) must not overtake.
     async with store.unit_of_work() as session:
         answer = [
@@ -212,7 +219,9 @@ async def test_a_handlers_answers_wait_behind_a_held_back_chat_and_go_once_in_or
     handler = Deliverer(store, transport, clock=real_now)
     assert await handler.deliver(answer) == {}  # not sent now: given back to the dispatcher at once
     # Offered again while the dispatcher works through the chat: still each row once, in order.
-    await asyncio.gather(handler.deliver(answer), drain_until_settled(dispatcher, store))
+    offered = handler.deliver(answer)
+    assert time.monotonic() - held_at < HOLD_SECONDS, "the machine was too slow for this test's premise"
+    await asyncio.gather(offered, drain_until_settled(dispatcher, store))
     assert received(sandbox, 2001) == ["push 0", "push 1", "ack 0", "ack 1"]
     assert len(sandbox.faults.calls_to(2001)) == 5  # the refused one, then each row once
     assert {r.status for r in await rows(store)} == {"sent"}
