@@ -11,7 +11,7 @@ from bot.citizen_menu import set_chat_menu, set_menus
 from bot.citizen_support import answer_with, citizen_deps, deliver, finish_press, inbound_of, press_of
 from bot.deps import deps_of
 from conversation.buttons import (
-    AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, OtherTime, PickSlot, pattern,
+    AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
 from conversation.citizen import flows
 from nlu.classifier import LOW_CONFIDENCE
@@ -139,11 +139,13 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer_with(update, context, flows.cancel)
 
 
-BUTTON_PATTERN = pattern(ChooseLanguage, NewMatter, AddToTicket, MissingAnswer, PickSlot, OtherTime)
+BUTTON_PATTERN = pattern(
+    ChooseLanguage, NewMatter, AddToTicket, MissingAnswer, NotARequest, SendAnyway, PickSlot, OtherTime
+)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A citizen pressed a language, category, follow-up or appointment button."""
+    """A citizen pressed a language, category, follow-up, "not a request", "send anyway" or appointment button."""
     deps = deps_of(context)
     press = press_of(update)
     async with deps.store.unit_of_work() as session:

@@ -136,6 +136,22 @@ class MissingAnswer(ButtonPress):
     ticket_id: Id
 
 
+@_kind("c:q:{question_id}:x")
+@dataclass(frozen=True)
+class NotARequest(ButtonPress):
+    """The held message was not a request: let it go."""
+
+    question_id: Id
+
+
+@_kind("c:q:{question_id}:s")
+@dataclass(frozen=True)
+class SendAnyway(ButtonPress):
+    """The held message was called out of scope: send it to the staff all the same (as an inquiry)."""
+
+    question_id: Id
+
+
 @_kind("c:ap:{ticket_id}:{minute}")
 @dataclass(frozen=True)
 class PickSlot(ButtonPress):

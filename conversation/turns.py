@@ -1,6 +1,7 @@
 """What a citizen's flow takes (a message, a button press) and gives back (what to send), and the
 Turn that collects the answer while a flow runs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,12 @@ from conversation.texts import Texts, format_moment
 from conversation import replies
 from conversation.buttons import ButtonPress, Keyboard, decode
 
+# A citizen whose language we have no texts in reads English and the charter's first language.
+FALLBACK_LANGUAGE = "en"
+# Between the versions of one text in two languages, and of one button label.
+VOICES_JOINER = "\n\n"
+LABEL_JOINER = " / "
+
 
 @dataclass(frozen=True)
 class Desk:
@@ -20,9 +27,28 @@ class Desk:
     charter: Charter
     texts: Texts
 
+    def voices(self, language: str) -> tuple[str, ...]:
+        """The languages a text to this citizen is written in: theirs, or English and the charter's first."""
+        if self.texts.speaks(language):
+            return (language,)
+        pair = (FALLBACK_LANGUAGE, *self.charter.languages[:1])
+        return tuple(dict.fromkeys(code for code in pair if self.texts.speaks(code))) or self.texts.languages[:1]
+
+    def voiced(self, render: Callable[[str], str], language: str, joiner: str = VOICES_JOINER) -> str:
+        """`render(voice)` for each voice of `language`, joined: one language, or the fallback pair."""
+        return joiner.join(render(voice) for voice in self.voices(language))
+
+    def render(self, response: str, language: str, *, joiner: str = VOICES_JOINER, **params: object) -> str:
+        """A response for a citizen of `language` (any code); datetime params are formatted per voice."""
+        def one(voice: str) -> str:
+            shown = {k: self.moment(v, voice) if isinstance(v, datetime) else v for k, v in params.items()}
+            return self.texts.render(response, voice, **shown)
+
+        return self.voiced(one, language, joiner)
+
     def moment(self, at: datetime, language: str) -> str:
-        """A moment in the charter's timezone, formatted for the language."""
-        return format_moment(at, language, self.charter.timezone)
+        """A moment in the charter's timezone, formatted for the language (its first voice if we lack it)."""
+        return format_moment(at, self.voices(language)[0], self.charter.timezone)
 
     def staff_chat_language(self) -> str:
         """The language of the staff chat and of officers' pushes: the organisation's first spoken language."""
@@ -129,8 +155,17 @@ class Turn:
     _said: int = 0
 
     def text(self, response: str, **params: object) -> str:
-        """A response in this citizen's language; {organisation}, {contact}, {retention_days} are always known."""
-        return self.desk.texts.render(response, self.language, **{**self.desk.known(), **params})
+        """A response in this citizen's language (or the fallback pair); {organisation}, {contact}, {retention_days} are always known."""
+        return self.desk.render(response, self.language, **{**self.desk.known(), **params})
+
+    def label(self, response: str, **params: object) -> str:
+        """A button's label in this citizen's language (the fallback pair on one line)."""
+        return self.desk.render(response, self.language, joiner=LABEL_JOINER, **{**self.desk.known(), **params})
+
+    @property
+    def locale(self) -> str:
+        """The language dates and numbers are formatted in: the citizen's, or the fallback pair's first."""
+        return self.desk.voices(self.language)[0]
 
     def moment(self, at: datetime) -> str:
         """A moment as this citizen reads it."""

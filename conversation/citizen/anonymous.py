@@ -111,8 +111,8 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
     due_at = ticket.due_at
     await enqueue_staff_card(session, desk, ticket, now)
     _, code = await receipts.issue(session=session, ticket_id=ticket.id)
-    buttons = [[Button(turn.text("utter_button_seal"), SealChannel(code))],
-               [Button(turn.text("utter_button_no_seal"), DeclineSeal())]]
+    buttons = [[Button(turn.label("utter_button_seal"), SealChannel(code))],
+               [Button(turn.label("utter_button_no_seal"), DeclineSeal())]]
     await turn.say(turn.text("utter_anonymous_receipt", number=ticket.number, code=receipts.display(code),
                              due=turn.moment(due_at), plain=code), buttons=buttons)
     return turn.answer(ticket_number=ticket.number, due_at=due_at)
@@ -197,8 +197,8 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
         except SealingError:
             continue  # sealed under a key this process lacks: never retried, never pushed elsewhere
         for entry in fresh:
-            text = desk.texts.render("utter_anonymous_push", ticket.language, number=ticket.number,
-                                     text=entry.text or "")
+            text = desk.render("utter_anonymous_push", ticket.language, number=ticket.number,
+                               text=entry.text or "")
             promised += await _push(session, chat_id, text, now)
         if ticket.status != TicketStatus.CLOSED and any(e.kind == "staff_reply" for e in fresh) \
                 and await _asks_rating(session, desk, ticket):

@@ -86,7 +86,7 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
         verdict = slots.verdict(calendar, at, now=now)
         if verdict == "open":
             buttons = [[Button(f"✅ {short_moment(turn, at)}", PickSlot.at(ticket.id, at))],
-                       [Button(turn.text("utter_button_other_time"), OtherTime(ticket.id))]]
+                       [Button(turn.label("utter_button_other_time"), OtherTime(ticket.id))]]
             await turn.say(turn.text("utter_appointment_confirm", moment=turn.moment(at)), buttons=buttons,
                            ticket_id=ticket.id)
             return
@@ -104,7 +104,7 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
                                  due=turn.moment(ticket.due_at))
     rows = [[Button(short_moment(turn, start), PickSlot.at(ticket.id, start))] for start in offered]
     if offered and at is not None:
-        rows.append([Button(turn.text("utter_button_other_time"), OtherTime(ticket.id))])
+        rows.append([Button(turn.label("utter_button_other_time"), OtherTime(ticket.id))])
     await turn.say(text, buttons=rows or None, ticket_id=ticket.id)
 
 
@@ -138,13 +138,13 @@ async def ask_other_time(turn: Turn, ticket: Ticket) -> None:
 def short_moment(turn: Turn, at: datetime) -> str:
     """A slot as a button shows it: weekday, day and time, e.g. 'Tue, Dec 1, 14:00'."""
     local = at.astimezone(turn.desk.charter.timezone)
-    return f"{format_skeleton('MMMEd', local, locale=turn.language)} {local:%H:%M}"
+    return f"{format_skeleton('MMMEd', local, locale=turn.locale)} {local:%H:%M}"
 
 
 def day_text(turn: Turn, at: datetime) -> str:
     """A day as this citizen reads it, e.g. '2026년 12월 1일 (화)'."""
     local = at.astimezone(turn.desk.charter.timezone)
-    return format_skeleton("yMMMEd", local, locale=turn.language)
+    return format_skeleton("yMMMEd", local, locale=turn.locale)
 
 
 def _added(turn: Turn, ticket: Ticket) -> str:

@@ -46,8 +46,8 @@ async def ask(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datet
         await turn.say(turn.text("utter_forget_nothing"))
         return turn.answer()
     tickets = await _tickets_of(session, citizen.id)
-    buttons = [[Button(turn.text("utter_forget_button_yes"), ConfirmForget(erase=True)),
-                Button(turn.text("utter_forget_button_no"), ConfirmForget(erase=False))]]
+    buttons = [[Button(turn.label("utter_forget_button_yes"), ConfirmForget(erase=True)),
+                Button(turn.label("utter_forget_button_no"), ConfirmForget(erase=False))]]
     still_open = sum(ticket.status != TicketStatus.CLOSED for ticket in tickets)
     await turn.say(turn.text("utter_forget_confirm", tickets=len(tickets), open=still_open), buttons=buttons)
     return turn.answer()

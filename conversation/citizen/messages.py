@@ -1,15 +1,17 @@
 """Taking a citizen's message: open a ticket, add it to one, or ask (with buttons) when unsure."""
 
 import re
+from datetime import datetime
 
 from conversation.citizen import appointments, status
+from conversation.citizen.door import Door, door_for
 from desk.tickets import entries, lifecycle, questions, service
 from desk.tickets.enums import Category, TicketStatus
 from conversation.promises import escalation
 from conversation.staff.cards import enqueue_staff_card
 from desk.tickets.models import Citizen, Ticket, parse_number
 from desk.tickets.questions import Question
-from conversation.buttons import AddToTicket, Button, MissingAnswer, NewMatter
+from conversation.buttons import AddToTicket, Button, MissingAnswer, NewMatter, NotARequest, SendAnyway
 from conversation.turns import Answer, Attachment, Held, Inbound, Turn, Understanding
 
 # Intents that open a ticket, and the charter clock each one runs on.
@@ -22,6 +24,8 @@ TICKET_CATEGORIES = {
 CHOOSABLE = (Category.INQUIRY, Category.COMPLAINT, Category.APPOINTMENT_REQUEST)
 # We offer to add to at most this many open tickets (the soonest due).
 OFFERED_TICKETS = 3
+# The buttons under a held question (category, follow-up, out of scope).
+QuestionPress = NewMatter | AddToTicket | MissingAnswer | NotARequest | SendAnyway
 _NUMBER = re.compile(r"(?<![0-9A-Za-z])[ICNAicna]\s?-\s?\d{4,7}(?!\d)")
 
 
@@ -45,7 +49,7 @@ def held_from(inbound: Inbound, understanding: Understanding) -> Held:
 
 
 async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: Understanding) -> Answer:
-    """Decide what a message is (answer, follow-up, new matter, unclear) and act on it."""
+    """Decide what a message is (answer, follow-up, new matter, unclear) and act on it; nobody is turned away."""
     held = held_from(inbound, understanding)
     intent, certain, has_file = understanding.intent, understanding.certain, inbound.attachment is not None
     if not has_file and is_empty(inbound.text):
@@ -54,11 +58,15 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
     if await _answers_appointment_question(turn, held, intent, certain):
         return turn.answer()
     if not has_file and intent in ("greet", "thanks"):
-        await turn.say(turn.text(f"utter_{intent}"))
-        return turn.answer()
+        # Whether a greeting or thank-you is only that does not depend on the tickets: skip reading them.
+        door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=False)
+        if door in (Door.GREETING, Door.THANKS):
+            await turn.say(turn.text(f"utter_{intent}"))
+            return turn.answer()
     tickets = await service.open_tickets(session=turn.session, citizen_id=citizen.id)
+    door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=bool(tickets))
     referenced = await _referenced(turn, inbound, tickets)
-    if not has_file and intent == "check_status":
+    if not has_file and intent == "check_status" and (referenced is not None or door is Door.STATUS):
         if referenced is None:
             await turn.say(await status.overview(turn, citizen))
         else:
@@ -66,7 +74,7 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
             # it asks for news or adds a detail, it goes on the ticket and the citizen sees where it stands.
             await add_to(turn, referenced, held, detail=True)
         return turn.answer()
-    if intent == "complaint" and certain:
+    if intent == "complaint" and door is Door.TICKET:
         overdue = _overdue(tickets, referenced, held)
         if overdue is not None and overdue is referenced:
             return await non_response(turn, citizen, overdue, held)
@@ -78,7 +86,7 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
         await add_to(turn, referenced, held)
         return turn.answer()
     category = TICKET_CATEGORIES.get(intent)
-    if category and certain and not is_empty(held.text):
+    if door is Door.TICKET and not is_empty(held.text):
         same = [t for t in tickets if t.category == category]
         if not same:
             return await open_and_answer(turn, citizen, category, held)
@@ -88,10 +96,10 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
         await add_to(turn, tickets[0], held)
     elif tickets:
         await ask_followup(turn, held, tickets, CHOOSABLE)
-    elif category or has_file:
-        await ask_category(turn, held)
+    elif door is Door.OUT_OF_SCOPE and not has_file:
+        await offer_to_staff(turn, held)
     else:
-        await turn.say(turn.text("utter_out_of_scope"))
+        await ask_category(turn, held)
     return turn.answer()
 
 
@@ -152,10 +160,18 @@ async def non_response(turn: Turn, citizen: Citizen, original: Ticket, held: Hel
 
 
 async def ask_category(turn: Turn, held: Held) -> None:
-    """We are not sure what kind of matter this is: hold the message and ask with three buttons."""
+    """We are not sure what kind of matter this is: hold the message and ask (three kinds, or "not a request")."""
     question = await _hold(turn, "category", held)
-    rows = [[Button(turn.text(f"utter_button_{c}"), NewMatter(question.id, c))] for c in CHOOSABLE]
+    rows = [[Button(turn.label(f"utter_button_{c}"), NewMatter(question.id, c))] for c in CHOOSABLE]
+    rows.append([Button(turn.label("utter_button_not_a_request"), NotARequest(question.id))])
     await turn.say(turn.text("utter_ask_category"), buttons=rows)
+
+
+async def offer_to_staff(turn: Turn, held: Held) -> None:
+    """Confidently not for this desk: say so, but hold the message and offer to send it to the staff anyway."""
+    question = await _hold(turn, "category", held, intent="out_of_scope")
+    rows = [[Button(turn.label("utter_button_send_anyway"), SendAnyway(question.id))]]
+    await turn.say(turn.text("utter_out_of_scope_offer"), buttons=rows)
 
 
 async def ask_followup(
@@ -164,9 +180,12 @@ async def ask_followup(
     """Is this about an open ticket, or a new matter? Hold the message and ask with buttons."""
     offered = tickets[:OFFERED_TICKETS]
     question = await _hold(turn, "followup", held, intent=intent)
-    rows = [[Button(turn.text("utter_button_add", number=t.number), AddToTicket(question.id, t.id))]
+    rows = [[Button(turn.label("utter_button_add", number=t.number), AddToTicket(question.id, t.id))]
             for t in offered]
-    rows += [[Button(turn.text(f"utter_button_new_{c}"), NewMatter(question.id, c))] for c in categories]
+    rows += [[Button(turn.label(f"utter_button_new_{c}"), NewMatter(question.id, c))] for c in categories]
+    if intent is None:
+        # Not confidently a request at all: the citizen may say so, and the message is let go.
+        rows.append([Button(turn.label("utter_button_not_a_request"), NotARequest(question.id))])
     numbers = ", ".join(t.number for t in offered)
     await turn.say(turn.text("utter_ask_followup", numbers=numbers), buttons=rows)
 
@@ -174,20 +193,26 @@ async def ask_followup(
 async def ask_non_response(turn: Turn, held: Held, overdue: Ticket) -> None:
     """Is this complaint about the answer to `overdue` that did not come? Hold it and ask with buttons."""
     question = await _hold(turn, "followup", held, intent="complaint")
-    missing = turn.text("utter_button_missing_answer", number=overdue.number)
+    missing = turn.label("utter_button_missing_answer", number=overdue.number)
     rows = [
         [Button(missing, MissingAnswer(question.id, overdue.id))],
-        [Button(turn.text("utter_button_new_complaint"), NewMatter(question.id, "complaint"))],
+        [Button(turn.label("utter_button_new_complaint"), NewMatter(question.id, "complaint"))],
     ]
     text = turn.text("utter_ask_non_response", number=overdue.number, due=turn.moment(overdue.due_at))
     await turn.say(text, buttons=rows, ticket_id=overdue.id)
 
 
-async def settle(
-    turn: Turn, citizen: Citizen, question: Question, button: NewMatter | AddToTicket | MissingAnswer
-) -> Answer:
-    """The citizen answered a category/follow-up question with a button: do what they chose."""
+async def settle(turn: Turn, citizen: Citizen, question: Question, button: QuestionPress) -> Answer:
+    """The citizen answered a held question with a button: do what they chose."""
+    if isinstance(button, NotARequest):
+        release(question, turn.now)
+        await turn.say(turn.text("utter_not_a_request"))
+        return turn.answer(settled=True)
     held = held_of(question)
+    if isinstance(button, SendAnyway):
+        question.answered_at = turn.now
+        ticket = await open_ticket(turn, citizen, Category.INQUIRY, held)
+        return turn.answer(ticket_number=ticket.number, due_at=ticket.due_at, settled=True)
     if isinstance(button, MissingAnswer):
         original = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
         if original is None or original.citizen_id != citizen.id or original.status != TicketStatus.OPEN:
@@ -208,6 +233,13 @@ async def settle(
     question.answered_at = turn.now
     ticket = await open_ticket(turn, citizen, category, held)
     return turn.answer(ticket_number=ticket.number, due_at=ticket.due_at, settled=True)
+
+
+def release(question: Question, now: datetime) -> None:
+    """The citizen said the held message was not a request: settle the question and keep none of the message."""
+    question.answered_at = now
+    question.text = None
+    question.file_id = question.file_kind = None
 
 
 def held_of(question: Question) -> Held:

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.tickets import citizens, questions, service
 from conversation.buttons import (
-    AddToTicket, Button, ChooseLanguage, Keyboard, MissingAnswer, NewMatter, OtherTime, PickSlot,
+    AddToTicket, Button, ChooseLanguage, Keyboard, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot,
+    SendAnyway,
 )
 from desk.tickets.enums import Category, TicketStatus
 from conversation.citizen import messages
@@ -28,16 +29,14 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
     turn = Turn(session=session, desk=desk, now=now, chat_id=press.chat_id, language=language, key=key)
     if citizen is None:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
-    if isinstance(button, NewMatter | AddToTicket | MissingAnswer):
+    if isinstance(button, NewMatter | AddToTicket | MissingAnswer | NotARequest | SendAnyway):
         return await _settle_question(turn, citizen, button)
     if isinstance(button, PickSlot | OtherTime):
         return await _appointment_button(turn, citizen, button)
     return turn.answer(toast=turn.text("utter_question_gone"))
 
 
-async def _settle_question(
-    turn: Turn, citizen: Citizen, button: NewMatter | AddToTicket | MissingAnswer
-) -> Answer:
+async def _settle_question(turn: Turn, citizen: Citizen, button: messages.QuestionPress) -> Answer:
     question = await questions.get(session=turn.session, question_id=button.question_id)
     if question is None or question.chat_id != turn.chat_id:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)

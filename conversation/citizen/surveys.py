@@ -23,8 +23,10 @@ from infra.sealing import Sealer, SealingError
 from desk.tickets import service
 from conversation.buttons import AddComment, Button, Keyboard, Rate, stored
 from conversation.citizen.flows import Answer, Desk, Inbound
+from conversation.turns import LABEL_JOINER
 from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, Ticket
+from desk.languages import is_language_code
 from desk.surveys import SCORES, add_rating, armed_rating, rating_of, survey_key, survey_key_of
 
 # The final reply goes out first; the question follows once it has been delivered and read.
@@ -76,9 +78,9 @@ async def ask_for_rating(
 
 
 def rating_question(desk: Desk, ticket: Ticket, language: str | None) -> tuple[str, Keyboard]:
-    """The rating question about a ticket, in `language` (or the charter's), and its score buttons."""
-    language = _speakable(desk, language)
-    return desk.texts.render("utter_survey_question", language, number=ticket.number), _score_buttons(ticket.id)
+    """The rating question about a ticket, in `language` (the fallback pair, or the charter's), and its score buttons."""
+    language = _answerable(desk, language)
+    return desk.render("utter_survey_question", language, number=ticket.number), _score_buttons(ticket.id)
 
 
 async def due_appointment_surveys(
@@ -120,18 +122,18 @@ async def record_rating(
     ticket = await session.get(Ticket, ticket_id) if ticket_id > 0 else None
     language = await _language_for(session, desk, chat_id, ticket)
     if score not in SCORES or ticket is None or not await _asked_in(session, ticket, chat_id, sealer):
-        return Press("invalid", desk.texts.render("utter_survey_invalid", language))
+        return Press("invalid", desk.render("utter_survey_invalid", language))
     if not await add_rating(session=session, ticket_id=ticket.id, score=score, now=now):
         kept = await rating_of(session=session, ticket_id=ticket.id)
-        text = desk.texts.render("utter_survey_already", language, number=ticket.number, score=kept.score)
+        text = desk.render("utter_survey_already", language, number=ticket.number, score=kept.score)
         return Press("already", text)
     comment = None if ticket.anonymous else _comment_button(
-        ticket.id, desk.texts.render("utter_survey_comment_button", language)
+        ticket.id, desk.render("utter_survey_comment_button", language, joiner=LABEL_JOINER)
     )
     return Press(
         "recorded",
-        desk.texts.render("utter_survey_thanks", language),
-        message=desk.texts.render("utter_survey_rated", language, number=ticket.number, score=score),
+        desk.render("utter_survey_thanks", language),
+        message=desk.render("utter_survey_rated", language, number=ticket.number, score=score),
         buttons=comment,
     )
 
@@ -144,15 +146,15 @@ async def open_comment(
     language = await _language_for(session, desk, chat_id, ticket)
     rating = await rating_of(session=session, ticket_id=ticket_id) if ticket is not None else None
     if rating is None or ticket.anonymous or not await _asked_in(session, ticket, chat_id, None):
-        return Press("invalid", desk.texts.render("utter_survey_invalid", language))
+        return Press("invalid", desk.render("utter_survey_invalid", language))
     if rating.comment is not None:
         return Press(
-            "commented", desk.texts.render("utter_survey_comment_exists", language, number=ticket.number)
+            "commented", desk.render("utter_survey_comment_exists", language, number=ticket.number)
         )
     rating.comment_open_until = now + COMMENT_WINDOW
     minutes = int(COMMENT_WINDOW.total_seconds() // 60)
-    prompt = desk.texts.render("utter_survey_comment_prompt", language, number=ticket.number, minutes=minutes)
-    rated = desk.texts.render("utter_survey_rated", language, number=ticket.number, score=rating.score)
+    prompt = desk.render("utter_survey_comment_prompt", language, number=ticket.number, minutes=minutes)
+    rated = desk.render("utter_survey_rated", language, number=ticket.number, score=rating.score)
     return Press("armed", prompt, message=f"{rated}\n\n{prompt}")
 
 
@@ -179,7 +181,7 @@ async def take_comment(
         session,
         key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}",
         chat_id=inbound.chat_id,
-        text=desk.texts.render("utter_survey_comment_saved", language, number=ticket.number),
+        text=desk.render("utter_survey_comment_saved", language, number=ticket.number),
         now=now,
         ticket_id=ticket.id,
         claim=True,
@@ -207,11 +209,12 @@ async def _sealed_to(session: AsyncSession, ticket: Ticket, chat_id: int, sealer
 
 async def _language_for(session: AsyncSession, desk: Desk, chat_id: int, ticket: Ticket | None) -> str:
     citizen = await service.get_citizen(session=session, chat_id=chat_id)
-    return _speakable(desk, citizen.language if citizen else ticket.language if ticket else None)
+    return _answerable(desk, citizen.language if citizen else ticket.language if ticket else None)
 
 
-def _speakable(desk: Desk, language: str | None) -> str:
-    return language if desk.texts.speaks(language) else desk.charter.languages[0]
+def _answerable(desk: Desk, language: str | None) -> str:
+    # Any language code will do: desk.render answers one we have no texts in with the fallback pair.
+    return language if is_language_code(language) else desk.charter.languages[0]
 
 
 def _score_buttons(ticket_id: int) -> Keyboard:

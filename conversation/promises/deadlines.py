@@ -185,14 +185,7 @@ async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: dateti
 
 
 async def _send_interim(session, desk: Desk, ticket: Ticket, citizen, missed: datetime, new_due: datetime, now):
-    language = citizen.language
-    text = desk.texts.render(
-        "utter_interim_on_breach",
-        language,
-        number=ticket.number,
-        due=desk.moment(missed, language),
-        new_due=desk.moment(new_due, language),
-    )
+    text = desk.render("utter_interim_on_breach", citizen.language, number=ticket.number, due=missed, new_due=new_due)
     await outbox.enqueue(
         session,
         key=f"interim:{ticket.id}:{iso(missed)}",
@@ -209,12 +202,8 @@ async def _remind_appointment(session, desk: Desk, ticket: Ticket, now: datetime
     send_at = desk.charter.quiet_hours_end(now)
     if citizen is None or send_at >= ticket.appointment_at:
         return  # nobody to tell, or quiet hours last until the appointment itself
-    language = citizen.language
-    text = desk.texts.render(
-        "utter_appointment_reminder",
-        language,
-        number=ticket.number,
-        when=desk.moment(ticket.appointment_at, language),
+    text = desk.render(
+        "utter_appointment_reminder", citizen.language, number=ticket.number, when=ticket.appointment_at,
         organisation=desk.charter.organisation.name,
     )
     await outbox.enqueue(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.buttons import Button, CardAction, Keyboard, stored
 from desk import outbox
+from desk.languages import UNDETERMINED
 from desk.tickets.models import Ticket
 
 if TYPE_CHECKING:  # flows calls into this module when a ticket opens
@@ -45,7 +46,7 @@ def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
         number=ticket.number,
         category=category_name(desk, ticket.category, language),
         due=desk.moment(ticket.due_at, language),
-        written_in=language_name(ticket.language, language),
+        written_in=written_in(desk, ticket.language, language),
         text=text,
     )
 
@@ -59,6 +60,14 @@ def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> Keyboard:
 def category_name(desk: "Desk", category: str, language: str) -> str:
     """A category as staff read it ("문의", "inquiry", "kérdés")."""
     return desk.texts.render(f"utter_staff_category_{category}", language)
+
+
+def written_in(desk: "Desk", code: str, language: str) -> str:
+    """What staff read as the ticket's language: its name and the detected code ("일본어 (ja)"), or "unknown"."""
+    if code == UNDETERMINED:
+        return desk.texts.render("utter_staff_language_undetermined", language)
+    name = language_name(code, language)
+    return name if name == code else f"{name} ({code})"
 
 
 def language_name(code: str, language: str) -> str:

@@ -51,7 +51,7 @@ async def staff_reply(
             text=text, signature=signature(desk, staff, language),
         )
 
-    reach, outgoing = await _tell_citizen(session, ticket, render, f"answer:{ticket.id}:{entry.id}", now)
+    reach, outgoing = await _tell_citizen(session, desk, ticket, render, f"answer:{ticket.id}:{entry.id}", now)
     await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, "reply", ticket, now, f"to={reach}")
     return Handled(ticket, outgoing, reach)
@@ -84,7 +84,7 @@ async def interim(
             due=desk.moment(ticket.due_at, language), signature=signature(desk, staff, language),
         )
 
-    reach, outgoing = await _tell_citizen(session, ticket, render, f"interim:{ticket.id}:{entry.id}", now)
+    reach, outgoing = await _tell_citizen(session, desk, ticket, render, f"interim:{ticket.id}:{entry.id}", now)
     detail = f"to={reach}" + (f" due={new_due.isoformat()}" if new_due else "")
     await _audit(session, staff, "interim", ticket, now, detail)
     return Handled(ticket, outgoing, reach)
@@ -188,16 +188,16 @@ async def _final(
 ) -> Handled:
     # The message itself is the history entry: it is exactly what the citizen was told.
     entry = await lifecycle.answer(
-        session=session, ticket=ticket, text=render(ticket.language), author_id=staff.telegram_id, now=now
+        session=session, ticket=ticket, text=desk.voiced(render, ticket.language), author_id=staff.telegram_id, now=now
     )
-    reach, outgoing = await _tell_citizen(session, ticket, render, f"{action}:{ticket.id}:{entry.id}", now)
+    reach, outgoing = await _tell_citizen(session, desk, ticket, render, f"{action}:{ticket.id}:{entry.id}", now)
     await _ask_rating(session, desk, ticket, reach, now)
     await _audit(session, staff, action, ticket, now, " ".join(filter(None, [f"to={reach}", detail])))
     return Handled(ticket, outgoing, reach)
 
 
 async def _tell_citizen(
-    session: AsyncSession, ticket: Ticket, render: Callable[[str], str], key: str, now: datetime
+    session: AsyncSession, desk: Desk, ticket: Ticket, render: Callable[[str], str], key: str, now: datetime
 ) -> tuple[str, list[outbox.Outgoing]]:
     """Promise a message to the ticket's citizen; an anonymous ticket keeps it on its history only."""
     citizen = await session.get(Citizen, ticket.citizen_id) if ticket.citizen_id is not None else None
@@ -208,9 +208,9 @@ async def _tell_citizen(
     if citizen.unreachable_at is not None:
         return UNREACHABLE, []
     # A long answer goes out in several messages rather than not at all.
-    sent = await replies.enqueue_text(
-        session, key=key, chat_id=citizen.chat_id, text=render(citizen.language), now=now, ticket_id=ticket.id
-    )
+    # A citizen whose language we have no texts in reads each version (English and the charter's first).
+    text = desk.voiced(render, citizen.language)
+    sent = await replies.enqueue_text(session, key=key, chat_id=citizen.chat_id, text=text, now=now, ticket_id=ticket.id)
     return TO_CHAT, sent
 
 

@@ -7,7 +7,7 @@ from desk.staff import queue as queues
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from conversation.staff.turn import Reply, StaffTurn, find_ticket, first_word
-from conversation.staff.cards import category_name, language_name
+from conversation.staff.cards import category_name, written_in
 from desk.tickets.models import CATEGORY_LETTERS, Citizen, Ticket, TicketEntry
 
 QUEUE_LIMIT = 25
@@ -64,7 +64,7 @@ async def show(turn: StaffTurn) -> Reply:
             number=ticket.number,
             category=category_name(turn.desk, ticket.category, turn.language),
             status=turn.text(f"utter_staff_status_{ticket.status}"),
-            written_in=language_name(ticket.language, turn.language),
+            written_in=written_in(turn.desk, ticket.language, turn.language),
             received=turn.moment(ticket.received_at),
             due=turn.moment(ticket.due_at),
             who=names.get(ticket.assigned_to, "—"),

@@ -76,7 +76,8 @@ async def test_out_of_scope_names_the_organisation(store, desk):
 
 async def test_status_lists_open_tickets_with_their_due_moments(store, desk):
     none_yet = await take(store, desk, inbound("what's the status of my request?", message_id=1), "check_status", "en")
-    assert none_yet.outgoing[0].text == desk.texts.render("utter_status_none", "en")
+    # Nothing to tell about yet: "no open tickets" alone would turn the message away, so we ask instead.
+    assert none_yet.outgoing[0].text == desk.texts.render("utter_ask_category", "en")
     opened = await take(store, desk, inbound("How do I apply for disability support?", message_id=2), "inquiry", "en")
     status = await take(store, desk, inbound("any news on my request?", message_id=3), "check_status", "en")
     text = status.outgoing[0].text
@@ -89,9 +90,11 @@ async def test_a_short_message_keeps_the_language_we_already_use(store, desk):
     assert short.language == "hu"
 
 
-async def test_a_language_we_do_not_speak_falls_back_to_the_charters_first(store, desk):
-    answer = await take(store, desk, inbound("Bonjour, j'ai une question", language="fr"), "greet", "fr")
-    assert answer.language == desk.charter.languages[0]
+async def test_a_language_we_do_not_speak_is_answered_in_english_and_the_charters_first(store, desk):
+    answer = await take(store, desk, inbound("Bonjour", language="fr"), "greet", "fr")
+    assert answer.language == "fr"
+    english, first = (desk.texts.render("utter_greet", code, **desk.known()) for code in ("en", desk.charter.languages[0]))
+    assert answer.outgoing[0].text == f"{english}\n\n{first}"
 
 
 async def test_start_answers_with_the_privacy_notice_once(store, desk):
