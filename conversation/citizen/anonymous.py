@@ -114,7 +114,7 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
     buttons = [[Button(turn.label("utter_button_seal"), SealChannel(code))],
                [Button(turn.label("utter_button_no_seal"), DeclineSeal())]]
     await turn.say(turn.text("utter_anonymous_receipt", number=ticket.number, code=receipts.display(code),
-                             due=turn.moment(due_at), plain=code), buttons=buttons)
+                             due=due_at, plain=code), buttons=buttons)
     return turn.answer(ticket_number=ticket.number, due_at=due_at)
 
 

@@ -70,7 +70,7 @@ async def answer(turn: Turn, question: Question, ticket: Ticket, held: Held) -> 
     elif question.answers >= MAX_ANSWERS:
         question.answered_at = turn.now
         await turn.say(turn.text("utter_appointment_staff_will_arrange", number=ticket.number,
-                                 due=turn.moment(ticket.due_at)), ticket_id=ticket.id)
+                                 due=ticket.due_at), ticket_id=ticket.id)
     else:
         await offer_times(turn, ticket, None, False, unread=not gave_purpose)
 
@@ -87,7 +87,7 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
         if verdict == "open":
             buttons = [[Button(f"✅ {short_moment(turn, at)}", PickSlot.at(ticket.id, at))],
                        [Button(turn.label("utter_button_other_time"), OtherTime(ticket.id))]]
-            await turn.say(turn.text("utter_appointment_confirm", moment=turn.moment(at)), buttons=buttons,
+            await turn.say(turn.text("utter_appointment_confirm", moment=at), buttons=buttons,
                            ticket_id=ticket.id)
             return
         response, shown = f"utter_appointment_{verdict}", turn.moment(at)
@@ -101,7 +101,7 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
     text = turn.text(response, moment=shown)
     if not offered:
         text += "\n" + turn.text("utter_appointment_staff_will_arrange", number=ticket.number,
-                                 due=turn.moment(ticket.due_at))
+                                 due=ticket.due_at)
     rows = [[Button(short_moment(turn, start), PickSlot.at(ticket.id, start))] for start in offered]
     if offered and at is not None:
         rows.append([Button(turn.label("utter_button_other_time"), OtherTime(ticket.id))])
@@ -118,8 +118,8 @@ async def choose_slot(turn: Turn, ticket: Ticket, start: datetime) -> bool:
         await entries.add(session=turn.session, ticket=ticket, kind="system", now=turn.now,
                           text=f"preferred time: {start.isoformat()}")
     await questions.close_appointment_questions(session=turn.session, ticket_id=ticket.id, now=turn.now)
-    await turn.say(turn.text("utter_appointment_noted", moment=turn.moment(start), number=ticket.number,
-                             due=turn.moment(ticket.due_at)), ticket_id=ticket.id)
+    await turn.say(turn.text("utter_appointment_noted", moment=start, number=ticket.number,
+                             due=ticket.due_at), ticket_id=ticket.id)
     return True
 
 
@@ -148,4 +148,4 @@ def day_text(turn: Turn, at: datetime) -> str:
 
 
 def _added(turn: Turn, ticket: Ticket) -> str:
-    return turn.text("utter_followup_added", number=ticket.number, due=turn.moment(ticket.due_at))
+    return turn.text("utter_followup_added", number=ticket.number, due=ticket.due_at)

@@ -122,7 +122,7 @@ async def open_ticket(turn: Turn, citizen: Citizen | None, category: str, held: 
         await entries.add(session=turn.session, ticket=ticket, kind="attachment", file_id=held.attachment.file_id,
                           file_kind=held.attachment.kind, message_id=held.message_id, now=turn.now)
     await turn.say(
-        turn.text(f"utter_ticket_opened_{category}", number=ticket.number, due=turn.moment(ticket.due_at)),
+        turn.text(f"utter_ticket_opened_{category}", number=ticket.number, due=ticket.due_at),
         ticket_id=ticket.id,
     )
     if category == Category.APPOINTMENT_REQUEST:
@@ -140,7 +140,7 @@ async def add_to(turn: Turn, ticket: Ticket, held: Held, *, detail: bool = False
     )
     await entries.link_message(session=turn.session, chat_id=held.chat_id, message_id=held.message_id,
                                ticket_id=ticket.id)
-    text = turn.text("utter_followup_added", number=ticket.number, due=turn.moment(ticket.due_at))
+    text = turn.text("utter_followup_added", number=ticket.number, due=ticket.due_at)
     if detail:
         text += "\n\n" + await status.detail(turn, ticket)
     await turn.say(text, ticket_id=ticket.id)
@@ -198,7 +198,7 @@ async def ask_non_response(turn: Turn, held: Held, overdue: Ticket) -> None:
         [Button(missing, MissingAnswer(question.id, overdue.id))],
         [Button(turn.label("utter_button_new_complaint"), NewMatter(question.id, "complaint"))],
     ]
-    text = turn.text("utter_ask_non_response", number=overdue.number, due=turn.moment(overdue.due_at))
+    text = turn.text("utter_ask_non_response", number=overdue.number, due=overdue.due_at)
     await turn.say(text, buttons=rows, ticket_id=overdue.id)
 
 

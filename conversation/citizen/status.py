@@ -32,7 +32,7 @@ async def detail(turn: Turn, ticket: Ticket) -> str:
     """One ticket: state, when it came in, when the answer is due, and every answer so far in full."""
     lines = [
         turn.text("utter_status_detail", number=ticket.number, state=state(turn, ticket),
-                  received=turn.moment(ticket.received_at)),
+                  received=ticket.received_at),
         _line(turn, ticket),
     ]
     answers = await entries.replies(session=turn.session, ticket_id=ticket.id)
@@ -49,16 +49,16 @@ def state(turn: Turn, ticket: Ticket) -> str:
 
 def _line(turn: Turn, ticket: Ticket) -> str:
     if ticket.status == TicketStatus.CLOSED and ticket.closed_at:
-        return turn.text("utter_status_line_closed", number=ticket.number, when=turn.moment(ticket.closed_at))
+        return turn.text("utter_status_line_closed", number=ticket.number, when=ticket.closed_at)
     if ticket.status == TicketStatus.ANSWERED and ticket.answered_at:
-        return turn.text("utter_status_line_answered", number=ticket.number, when=turn.moment(ticket.answered_at))
+        return turn.text("utter_status_line_answered", number=ticket.number, when=ticket.answered_at)
     response = "utter_status_line_overdue" if ticket.due_at < turn.now else "utter_status_line"
-    return turn.text(response, number=ticket.number, due=turn.moment(ticket.due_at))
+    return turn.text(response, number=ticket.number, due=ticket.due_at)
 
 
 def _answer(turn: Turn, entry: TicketEntry) -> str:
     response = "utter_status_interim" if entry.kind == "interim" else "utter_status_reply"
-    return turn.text(response, when=turn.moment(entry.created_at), text=entry.text or "")
+    return turn.text(response, when=entry.created_at, text=entry.text or "")
 
 
 def _preview(text: str) -> str:
