@@ -64,15 +64,17 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
             await turn.say(turn.text(f"utter_{intent}"))
             return turn.answer()
     tickets = await service.open_tickets(session=turn.session, citizen_id=citizen.id)
-    door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=bool(tickets))
     referenced = await _referenced(turn, inbound, tickets)
-    if not has_file and intent == "check_status" and (referenced is not None or door is Door.STATUS):
-        if referenced is None:
-            await turn.say(await status.overview(turn, citizen))
-        else:
-            # Naming a ticket makes any message look like a status question to the classifier; whether
-            # it asks for news or adds a detail, it goes on the ticket and the citizen sees where it stands.
-            await add_to(turn, referenced, held, detail=True)
+    if not has_file and intent == "check_status" and referenced is not None:
+        # Naming a ticket makes any message look like a status question to the classifier; whether
+        # it asks for news or adds a detail, it goes on the ticket and the citizen sees where it stands.
+        await add_to(turn, referenced, held, detail=True)
+        return turn.answer()
+    # A status question may end here only with something to tell: an open or recently answered ticket.
+    listing = await status.listing(turn, citizen) if not has_file and intent == "check_status" and certain else None
+    door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=bool(tickets) or listing is not None)
+    if door is Door.STATUS and listing is not None:
+        await turn.say(listing)
         return turn.answer()
     if intent == "complaint" and door is Door.TICKET:
         overdue = _overdue(tickets, referenced, held)

@@ -15,9 +15,14 @@ PREVIEW_CHARS = 300
 
 async def overview(turn: Turn, citizen: Citizen) -> str:
     """The list: state, due moment and the start of the last answer of each open or recent ticket."""
+    return await listing(turn, citizen) or turn.text("utter_status_none")
+
+
+async def listing(turn: Turn, citizen: Citizen) -> str | None:
+    """The overview's list, or None when the citizen has no open or recent ticket to tell about."""
     tickets = await entries.recent_tickets(session=turn.session, citizen_id=citizen.id, since=turn.now - RECENT)
     if not tickets:
-        return turn.text("utter_status_none")
+        return None
     lines = [turn.text("utter_status_header")]
     for ticket in tickets:
         lines.append(_line(turn, ticket))

@@ -65,7 +65,8 @@ async def test_when_unsure_the_bot_asks_and_opens_the_ticket_from_the_choice(san
     [asked] = await sandbox.wait_for_bot_messages(user, after_message_id=sent["message_id"])
     assert asked["text"] == texts.render("utter_ask_category", language)
     assert [label for label, _ in buttons(asked)] == [
-        texts.render(f"utter_button_{c}", language) for c in ("inquiry", "complaint", "appointment_request")
+        texts.render(f"utter_button_{c}", language)
+        for c in ("inquiry", "complaint", "appointment_request", "not_a_request")
     ]
     # Not pressed yet: no ticket, and the message is held, whole.
     assert await tickets(live.store) == []
