@@ -71,8 +71,8 @@ async def collect(*, session: AsyncSession, desk: Desk, chat_id: int, language: 
         "format": FORMAT_VERSION,
         "organisation": desk.charter.organisation.name,
         "generated_at": _iso(now),
-        "about": desk.texts.render("utter_mydata_about", language, retention_days=desk.charter.retention_days,
-                                   contact=desk.known()["contact"]),
+        "about": desk.render("utter_mydata_about", language, retention_days=desk.charter.retention_days,
+                             contact=desk.known()["contact"]),
         "citizen": None if citizen is None else {
             "chat_id": citizen.chat_id,
             "language": citizen.language,
