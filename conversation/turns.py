@@ -2,7 +2,7 @@
 Turn that collects the answer while a flow runs."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,6 +161,10 @@ class Turn:
     def label(self, response: str, **params: object) -> str:
         """A button's label in this citizen's language (the fallback pair on one line)."""
         return self.desk.render(response, self.language, joiner=LABEL_JOINER, **{**self.desk.known(), **params})
+
+    def per_voice(self, compose: "Callable[[Turn], str]") -> str:
+        """A text composed of several responses, composed whole in each voice (not interleaved line by line)."""
+        return self.desk.voiced(lambda voice: compose(replace(self, language=voice)), self.language)
 
     @property
     def locale(self) -> str:

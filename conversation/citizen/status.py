@@ -23,26 +23,38 @@ async def listing(turn: Turn, citizen: Citizen) -> str | None:
     tickets = await entries.recent_tickets(session=turn.session, citizen_id=citizen.id, since=turn.now - RECENT)
     if not tickets:
         return None
-    lines = [turn.text("utter_status_header")]
+    last = {}
     for ticket in tickets:
-        lines.append(_line(turn, ticket))
         answers = await entries.replies(session=turn.session, ticket_id=ticket.id)
         if answers:
-            lines.append(turn.text("utter_status_last_reply", text=_preview(answers[-1].text or "")))
-    lines.append(turn.text("utter_status_hint", number=tickets[0].number))
-    return "\n".join(lines)
+            last[ticket.id] = _preview(answers[-1].text or "")
+
+    def in_voice(voiced: Turn) -> str:
+        lines = [voiced.text("utter_status_header")]
+        for ticket in tickets:
+            lines.append(_line(voiced, ticket))
+            if ticket.id in last:
+                lines.append(voiced.text("utter_status_last_reply", text=last[ticket.id]))
+        lines.append(voiced.text("utter_status_hint", number=tickets[0].number))
+        return "\n".join(lines)
+
+    return turn.per_voice(in_voice)
 
 
 async def detail(turn: Turn, ticket: Ticket) -> str:
     """One ticket: state, when it came in, when the answer is due, and every answer so far in full."""
-    lines = [
-        turn.text("utter_status_detail", number=ticket.number, state=state(turn, ticket),
-                  received=ticket.received_at),
-        _line(turn, ticket),
-    ]
     answers = await entries.replies(session=turn.session, ticket_id=ticket.id)
-    lines += [_answer(turn, entry) for entry in answers] or [turn.text("utter_status_no_reply")]
-    return "\n\n".join(lines)
+
+    def in_voice(voiced: Turn) -> str:
+        lines = [
+            voiced.text("utter_status_detail", number=ticket.number, state=state(voiced, ticket),
+                        received=ticket.received_at),
+            _line(voiced, ticket),
+        ]
+        lines += [_answer(voiced, entry) for entry in answers] or [voiced.text("utter_status_no_reply")]
+        return "\n\n".join(lines)
+
+    return turn.per_voice(in_voice)
 
 
 def state(turn: Turn, ticket: Ticket) -> str:

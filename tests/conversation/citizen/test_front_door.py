@@ -165,3 +165,14 @@ async def test_the_final_reply_and_the_rating_question_reach_such_a_citizen_in_b
     assert reply.text == "\n\n".join(expected)
     [rating] = await all_of(store, OutboxMessage, OutboxMessage.key == survey_key(1))
     assert rating.text == pair(desk, "utter_survey_question", number="I-1001")
+
+
+async def test_the_status_list_is_composed_whole_in_each_language_of_the_pair(store, desk):
+    await take(store, desk, inbound(JAPANESE, 1), "inquiry", language="ja")
+    listed = await take(store, desk, inbound("状況はどうなっていますか", 2), "check_status", language="ja")
+    first = desk.charter.languages[0]
+    text = listed.outgoing[0].text
+    english, other = text.split("\n\n")
+    assert english.startswith(render(desk, "utter_status_header", "en"))
+    assert other.startswith(render(desk, "utter_status_header", first))
+    assert "I-1001" in english and "I-1001" in other
