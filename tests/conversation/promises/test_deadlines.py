@@ -270,3 +270,17 @@ async def test_past_closed_and_far_appointments_are_not_recalled(store, desk):
     await open_ticket(store, desk, category="appointment_request", chat_id=702, appointment_at=APPOINTMENT + timedelta(days=2))
     assert await run(deadlines.remind_appointments, store, desk, now) == 0
     assert await outbox_rows(store) == []
+
+
+async def test_the_interim_to_a_citizen_we_have_no_texts_for_is_in_english_and_the_charters_first(store, desk):
+    await open_ticket(store, desk, language="ja")
+    due = desk.charter.due_at("inquiry", RECEIVED)
+    now = due + timedelta(minutes=1)
+    await run(deadlines.handle_breaches, store, desk, now)
+    new_due = desk.charter.due_at("inquiry", now)
+    interim = next(row for row in await outbox_rows(store) if row.chat_id == CITIZEN_CHAT)
+    assert interim.text == "\n\n".join(
+        desk.texts.render("utter_interim_on_breach", code, number="I-1001", due=desk.moment(due, code),
+                          new_due=desk.moment(new_due, code))
+        for code in ("en", desk.charter.languages[0])
+    )
