@@ -34,7 +34,11 @@ def is_small_talk(text: str) -> bool:
 
 
 def door_for(intent: str, *, certain: bool, text: str, has_open_tickets: bool) -> Door:
-    """The door for a classified message; `certain`: confidence at or above the ask threshold."""
+    """The door for a classified message; `certain`: confidence at or above the ask threshold.
+
+    `has_open_tickets`: the citizen has a ticket a status answer can tell about (route() counts open
+    tickets and recently answered ones, the status list's own rule).
+    """
     if intent in TICKET_INTENTS:
         return Door.TICKET if certain else Door.ASK
     if not certain:
