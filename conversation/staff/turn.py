@@ -11,7 +11,7 @@ from desk import outbox
 from desk.staff.access import Actor
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
-from desk.tickets import service
+from desk.tickets import corrections, service
 from conversation.citizen.flows import Desk
 from desk.tickets.models import NUMBER_OFFSET, Ticket, parse_number
 
@@ -92,12 +92,15 @@ def ticket_id_of(token: str) -> int | None:
 
 
 async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
-    """The ticket a typed number names, or an ActionError: usage if missing, unknown if not found."""
+    """The ticket a typed number names (also by the letter of a category it had before staff changed
+    it), or an ActionError: usage if missing, unknown if not found."""
     if not token:
         raise ActionError(usage)
     ticket_id = ticket_id_of(token)
     ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
     parsed = parse_number(token)
-    if ticket is None or (parsed is not None and parsed[0] != ticket.category):
+    if ticket is None or (
+        parsed is not None and not await corrections.names_ticket(session=turn.session, ticket=ticket, category=parsed[0])
+    ):
         raise ActionError("utter_staff_unknown_ticket", number=token)
     return ticket
