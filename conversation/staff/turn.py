@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.buttons import Keyboard
+from conversation.buttons import MAX_ID, Keyboard
 from desk import outbox
 from desk.staff.access import Actor
 from desk.staff.errors import ActionError
@@ -86,9 +86,12 @@ def ticket_id_of(token: str) -> int | None:
     """The ticket id a typed number refers to ('I-1042' or plain '1042'); None if it is not one."""
     token = token.strip()
     if token.isdigit():
-        return int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
-    parsed = parse_number(token)
-    return parsed[1] if parsed else None
+        ticket_id = int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
+    else:
+        parsed = parse_number(token)
+        ticket_id = parsed[1] if parsed else None
+    # Ids are Integer columns: a larger number names no ticket, and PostgreSQL refuses to compare one.
+    return ticket_id if ticket_id is not None and ticket_id <= MAX_ID else None
 
 
 async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
