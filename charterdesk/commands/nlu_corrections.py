@@ -97,11 +97,10 @@ async def _read(recent: int):
 
 async def _examples():
     from desk.tickets import corrections as kept
-    from nlu.classifier import LANGUAGES
     from nlu.corrections import Corrected
 
     async def read(session):
-        rows = await kept.examples(session=session, languages=LANGUAGES)
+        rows = await kept.examples(session=session)
         return [Corrected(text=r.text, category=r.category, language=r.language) for r in rows]
 
     return await _in_store(read)
