@@ -91,7 +91,9 @@ def load(organisation: str, *, data_dir: Path = DATA_DIR, cache_dir: Path | None
         return EmbeddedClassifier.from_bytes(path.read_bytes())
     except FileNotFoundError:
         if any(path.parent.glob(f"{_prefix(organisation)}*.npz")):
-            log.warning("the fit with staff corrections is stale (nlu.yml or its code changed): run `charterdesk nlu retrain`")
+            log.warning(
+                "the fit with staff corrections is stale (nlu.yml or its code changed): run `charterdesk nlu retrain`"
+            )
         return None
     except (OSError, ValueError) as exc:
         log.warning("the fit with staff corrections at %s is unreadable (%s): using the shared fit", path, exc)

@@ -36,7 +36,9 @@ def corrections(
     for column in ("when (UTC)", "ticket", "from", "to", "staff", *(["message"] if show_text else [])):
         table.add_column(column)
     for row in latest:
-        cells = [f"{row.corrected_at:%Y-%m-%d %H:%M}", _number(row), row.from_category, row.to_category, str(row.staff_id)]
+        cells = [
+            f"{row.corrected_at:%Y-%m-%d %H:%M}", _number(row), row.from_category, row.to_category, str(row.staff_id)
+        ]
         if show_text:
             cells.append(row.text if row.text is not None else "(erased)")
         table.add_row(*cells)
@@ -44,7 +46,9 @@ def corrections(
 
 
 def retrain(
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="folder holding the training data nlu.yml")] = DEFAULT_DATA_DIR,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="folder holding the training data nlu.yml")
+    ] = DEFAULT_DATA_DIR,
 ) -> None:
     """Fit the embedded classifier on nlu.yml plus the staff's corrections (the charter must opt in)."""
     from nlu import corrections as fits

@@ -54,19 +54,16 @@ def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
 def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> Keyboard:
     """Take, reply, interim and close, in one row; below it, a button per other category staff may give it."""
     label = {action: desk.texts.render(f"utter_staff_button_{action}", language) for action in BUTTONS}
-    return [[Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS], category_buttons(desk, ticket, language)]
+    actions = [Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS]
+    return [actions, category_buttons(desk, ticket, language)]
 
 
 def category_buttons(desk: "Desk", ticket: Ticket, language: str) -> list[Button]:
     """"→ complaint", ...: correct the category the front door chose (conversation/staff/recategorise.py)."""
-    return [
-        Button(
-            desk.texts.render("utter_staff_button_category", language, category=category_name(desk, category, language)),
-            ChangeCategory(ticket.id, category),
-        )
-        for category in CORRECTABLE_TO
-        if category != ticket.category
-    ]
+    def label(category: str) -> str:
+        return desk.texts.render("utter_staff_button_category", language, category=category_name(desk, category, language))
+
+    return [Button(label(c), ChangeCategory(ticket.id, c)) for c in CORRECTABLE_TO if c != ticket.category]
 
 
 def category_name(desk: "Desk", category: str, language: str) -> str:
