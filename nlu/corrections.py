@@ -2,7 +2,7 @@
 
 `charterdesk nlu retrain` fits it (scikit-learn, in that command's process) and keeps it beside the
 shared fit in the cache folder, named by a hash of the organisation's name and of what the fit
-depends on (the training file and nlu's fitting code). `charterdesk run` loads it, numpy only,
+depends on (the training file and nlu's code). `charterdesk run` loads it, numpy only,
 when the charter opts in (`nlu: {learn_from_corrections: true}`); a changed nlu.yml or fitting code
 makes it stale, and the bot falls back to the shared fit until someone retrains.
 
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 # The ticket intents a correction can teach (a staff correction names one of these categories).
 TEACHABLE = ("inquiry", "complaint", "appointment_request")
-# What a fit depends on besides its data: a change to any of these makes a kept fit stale.
-_FIT_SOURCES = ("classifier.py", "embedded.py", "features.py", "fit.py", "linear.py")
 
 
 @dataclass(frozen=True)
@@ -110,8 +108,9 @@ def _prefix(organisation: str) -> str:
 
 
 def _fit_key(training: Path) -> str:
+    # Every module of nlu/, not a list of the fitting ones: a module added to the fit later must not
+    # leave an old fit served; a change elsewhere in nlu/ costs only a retrain.
     digest = hashlib.sha256()
-    source = Path(__file__).parent
-    for path in (training, *(source / name for name in _FIT_SOURCES)):
+    for path in (training, *sorted(Path(__file__).parent.glob("*.py"))):
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
