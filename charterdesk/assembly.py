@@ -23,6 +23,7 @@ from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
 from infra.keyring import Keyring, KeyringError
 from infra.sealing import Sealer, SealingError
+from nlu import corrections as corrected_fits
 from nlu.classifier import Classifier
 from nlu.embedded import EmbeddedClassifier
 from scheduler.app import Jobs, build_scheduler
@@ -81,7 +82,7 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
         await store.dispose()
         raise StartupError(str(exc)) from exc
     await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act
-    classifier = build_classifier(settings)
+    classifier = build_classifier(settings, charter)
     return Components(settings, charter, Desk(charter=charter, texts=texts), store, classifier, sealer)
 
 
@@ -109,14 +110,24 @@ def open_store(settings: Settings, ring: Keyring | None) -> Store:
         raise StartupError(str(exc)) from exc
 
 
-def build_classifier(settings: Settings) -> Classifier:
-    """The embedded classifier, or the Rasa server when RASA_URL is set."""
-    embedded = EmbeddedClassifier.load()  # trained, or its fit for the same data from the cache
+def build_classifier(settings: Settings, charter: Charter | None = None) -> Classifier:
+    """The embedded classifier (with staff's corrections, if the charter learns from them and
+    `charterdesk nlu retrain` fitted them), or the Rasa server when RASA_URL is set."""
+    embedded = _corrected(charter) or EmbeddedClassifier.load()  # or its fit for the same data from the cache
     if not settings.rasa_url:
         return embedded
     from nlu.rasa import RasaClassifier
 
     return RasaClassifier(settings.rasa_url, fallback=embedded)
+
+
+def _corrected(charter: Charter | None) -> EmbeddedClassifier | None:
+    if charter is None or not charter.nlu.learn_from_corrections:
+        return None
+    fitted = corrected_fits.load(charter.organisation.name)
+    if fitted is not None:
+        log.info("embedded classifier: fitted with staff corrections (charterdesk nlu retrain)")
+    return fitted
 
 
 # == the bot ==

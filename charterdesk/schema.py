@@ -4,6 +4,7 @@ from desk.audit import AuditEntry  # noqa: F401  (staff console)
 from infra.columns import Base
 from desk.anonymous.attempts import Attempt  # noqa: F401  (citizen conversations)
 from desk.anonymous.receipts import Receipt  # noqa: F401  (citizen conversations)
+from desk.tickets.corrections import Correction  # noqa: F401  (learning from staff)
 from desk.tickets.citizens import LanguageChoice  # noqa: F401  (citizen conversations)
 from desk.tickets.questions import Question  # noqa: F401  (citizen conversations)
 from bot.inbox import IntakeUpdate  # noqa: F401  (durable intake)

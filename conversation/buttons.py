@@ -237,6 +237,15 @@ class DraftAction(ButtonPress):
     draft_id: Id
 
 
+@_kind("s:cat:{ticket_id}:{category}")
+@dataclass(frozen=True)
+class ChangeCategory(ButtonPress):
+    """Put the ticket of this card on this category's clock (a staff correction)."""
+
+    ticket_id: Id
+    category: Category
+
+
 KINDS: tuple[type[ButtonPress], ...] = tuple(_KINDS)
 
 

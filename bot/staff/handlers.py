@@ -9,9 +9,10 @@ from telegram.ext import ContextTypes
 
 from bot.deps import BotDeps, deps_of
 from bot.staff.roster import ROSTER_KEY
-from conversation.buttons import CardAction, DraftAction, decode, pattern
+from conversation.buttons import CardAction, ChangeCategory, DraftAction, decode, pattern
 from conversation.staff import console
 from desk.staff.access import Actor
+from desk.tickets.models import CATEGORY_LETTERS
 from conversation.staff.turn import Request
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ COMMANDS = console.TYPED_COMMANDS
 # Telegram shows at most this much of an answer to a pressed button.
 TOAST_LIMIT = 200
 _COMMAND = re.compile(r"^/(\w+)(?:@\w+)?(.*)$", re.DOTALL)
-BUTTON_PATTERN = pattern(CardAction, DraftAction)
+BUTTON_PATTERN = pattern(CardAction, DraftAction, ChangeCategory)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,6 +69,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command, target = pressed.action, pressed.ticket_id
     elif isinstance(pressed, DraftAction):
         command, target = pressed.action, pressed.draft_id
+    elif isinstance(pressed, ChangeCategory):
+        command, target = "category", f"{pressed.ticket_id} {CATEGORY_LETTERS[pressed.category]}"
     else:
         await query.answer()
         return

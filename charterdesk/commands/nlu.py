@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from charterdesk.commands import nlu_corrections
 from charterdesk.commands.nlu_rasa import app as rasa_app
 from nlu.classifier import DATA_DIR as DEFAULT_DATA_DIR
 from nlu.classifier import Classifier
@@ -17,6 +18,9 @@ from nlu.evaluate import EvaluationFileError, Report, evaluate, read_tsv
 
 app = typer.Typer(help="Classify citizens' messages and evaluate the classifier.", no_args_is_help=True)
 app.add_typer(rasa_app, name="rasa")
+# Learning from staff: what they corrected, and a fit that includes it.
+app.command("corrections")(nlu_corrections.corrections)
+app.command("retrain")(nlu_corrections.retrain)
 
 EXIT_BAD_FILE = 2
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.encrypted import chat_tag
-from desk.tickets import citizens, questions, service
+from desk.tickets import citizens, corrections, questions, service
+from conversation.buttons import MAX_ID
 from conversation.citizen import messages, status
 from conversation.citizen.edits import take_edit
 from conversation.citizen.messages import TICKET_CATEGORIES
@@ -80,10 +81,13 @@ async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, ar
         return turn.answer()
     typed = _TYPED_NUMBER.fullmatch(argument)
     parsed = parse_number(f"{typed[1]}-{typed[2]}") if typed else None
-    ticket = await service.get_ticket(session=session, ticket_id=parsed[1]) if parsed else None
+    # A number beyond any id names no ticket (and PostgreSQL refuses to compare an Integer column with it).
+    ticket = await service.get_ticket(session=session, ticket_id=parsed[1]) if parsed and parsed[1] <= MAX_ID else None
     if parsed is None:
         await turn.say(turn.text("utter_status_bad_argument", argument=argument[:40]))
-    elif ticket is None or ticket.citizen_id != citizen.id or ticket.category != parsed[0]:
+    elif ticket is None or ticket.citizen_id != citizen.id or not await corrections.names_ticket(
+        session=session, ticket=ticket, category=parsed[0]
+    ):
         await turn.say(turn.text("utter_status_not_yours", number=argument.upper()))
     else:
         await turn.say(await status.detail(turn, ticket), ticket_id=ticket.id)

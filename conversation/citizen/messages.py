@@ -5,7 +5,7 @@ from datetime import datetime
 
 from conversation.citizen import appointments, status
 from conversation.citizen.door import Door, door_for
-from desk.tickets import entries, lifecycle, questions, service
+from desk.tickets import corrections, entries, lifecycle, questions, service
 from desk.tickets.enums import Category, TicketStatus
 from conversation.promises import escalation
 from conversation.staff.cards import enqueue_staff_card
@@ -292,7 +292,10 @@ async def _referenced(turn: Turn, inbound: Inbound, tickets: list[Ticket]) -> Ti
             return by_id[ticket_id]
     for match in _NUMBER.finditer(inbound.text):
         parsed = parse_number(re.sub(r"\s", "", match.group()))
-        if parsed and parsed[1] in by_id and by_id[parsed[1]].category == parsed[0]:
+        # A number the ticket had before staff corrected its category still names it.
+        if parsed and parsed[1] in by_id and await corrections.names_ticket(
+            session=turn.session, ticket=by_id[parsed[1]], category=parsed[0]
+        ):
             return by_id[parsed[1]]
     return None
 

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.buttons import Button, CardAction, Keyboard, stored
+from conversation.buttons import Button, CardAction, ChangeCategory, Keyboard, stored
 from desk import outbox
 from desk.languages import UNDETERMINED
+from desk.tickets.corrections import CORRECTABLE_TO
 from desk.tickets.models import Ticket
 
 if TYPE_CHECKING:  # flows calls into this module when a ticket opens
@@ -52,9 +53,18 @@ def card_text(desk: "Desk", ticket: Ticket, language: str) -> str:
 
 
 def card_buttons(desk: "Desk", ticket: Ticket, language: str) -> Keyboard:
-    """Take, reply, interim and close, in one row."""
+    """Take, reply, interim and close, in one row; below it, a button per other category staff may give it."""
     label = {action: desk.texts.render(f"utter_staff_button_{action}", language) for action in BUTTONS}
-    return [[Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS]]
+    actions = [Button(label[action], CardAction(action, ticket.id)) for action in BUTTONS]
+    return [actions, category_buttons(desk, ticket, language)]
+
+
+def category_buttons(desk: "Desk", ticket: Ticket, language: str) -> list[Button]:
+    """"→ complaint", ...: correct the category the front door chose (conversation/staff/recategorise.py)."""
+    def label(category: str) -> str:
+        return desk.texts.render("utter_staff_button_category", language, category=category_name(desk, category, language))
+
+    return [Button(label(c), ChangeCategory(ticket.id, c)) for c in CORRECTABLE_TO if c != ticket.category]
 
 
 def category_name(desk: "Desk", category: str, language: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
 from infra.encrypted import chat_hash_of
-from conversation.staff import commands, members, presses, reports, views
+from conversation.staff import commands, members, presses, recategorise, reports, views
 from desk.staff import service
 from desk.staff.access import Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
@@ -50,6 +50,7 @@ COMMANDS: dict[str, Spec] = {
     "confirm": Spec("agent", commands.confirm),
     "decline": Spec("agent", commands.decline),
     "reopen": Spec("agent", commands.reopen),
+    "category": Spec("agent", recategorise.command),
     "audit": Spec("officer", views.audit_view),
     "report": Spec("officer", reports.report),
     "staff": Spec("agent", members.staff),  # add/remove check for admin themselves
@@ -63,6 +64,7 @@ BUTTONS: dict[str, Spec] = {
     "close": Spec("agent", presses.close),
     "send": Spec("agent", presses.send),
     "drop": Spec("agent", presses.drop),
+    "category": Spec("agent", recategorise.press),
 }
 # Commands staff type; the transport registers a handler for each.
 TYPED_COMMANDS = tuple(name for name in COMMANDS if name != "draft")
@@ -164,6 +166,6 @@ def _ticket_hint(request: Request) -> int | None:
         found = presses.NUMBER.search(request.replied_text or "")
         return ticket_id_of(found.group(0)) if found else None
     if request.button:
-        ids = request.text if request.command in ("take", "reply", "interim", "close") else ""
+        ids = first_word(request.text)[0] if request.command in ("take", "reply", "interim", "close", "category") else ""
         return int(ids) if ids.isdigit() else None
     return ticket_id_of(first_word(request.text)[0])

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.anonymous import receipts
 from desk import audit, outbox
 from conversation.citizen import surveys
+from conversation.staff.cards import category_name
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from conversation import replies
 from conversation.citizen.flows import Desk
-from desk.tickets import entries, lifecycle
+from desk.tickets import corrections, entries, lifecycle
 from desk.tickets.enums import Category, TicketStatus
 from desk.tickets.lifecycle import Refusal, Transition, TransitionError
 from desk.tickets.models import Citizen, Ticket, TicketEntry
@@ -253,3 +254,45 @@ def _required(text: str | None, usage: str) -> str:
 
 def _what(desk: Desk, ticket: Ticket, language: str) -> str:
     return desk.texts.render(f"utter_staff_your_{ticket.category}", language)
+
+
+# == learning from staff: a ticket's category changed ==
+@dataclass(frozen=True)
+class Recategorised(Handled):
+    """A change of category: what it was, and the promise before and after."""
+
+    change: lifecycle.Recategorised | None = None
+
+
+async def recategorise(
+    *, session: AsyncSession, desk: Desk, staff: Staff, ticket: Ticket, category: Category, now: datetime
+) -> Recategorised:
+    """Move an open ticket to another category's clock, keep the change as a correction, and tell the
+    citizen the new date if it moved (in their language, through the outbox)."""
+    if category not in corrections.CORRECTABLE_TO:
+        raise ActionError("utter_staff_category_not_allowed")
+    _allowed(ticket, Transition.RECATEGORISE, "utter_staff_category_not_open")
+    if category == ticket.category:
+        raise ActionError("utter_staff_category_same", number=ticket.number)
+    change = lifecycle.recategorise(ticket, charter=desk.charter, category=category)
+    kept = await corrections.record(
+        session=session, ticket=ticket, from_category=change.from_category, staff_id=staff.telegram_id, now=now
+    )
+    reach, outgoing = None, []
+    if change.due_changed:
+        name = "utter_category_changed_citizen" if change.new_due > now else "utter_category_changed_citizen_late"
+
+        def render(language: str) -> str:
+            return desk.texts.render(
+                name, language, old_number=change.from_number, number=ticket.number,
+                what=category_name(desk, ticket.category, language), due=desk.moment(ticket.due_at, language),
+                signature=signature(desk, staff, language),
+            )
+
+        reach, outgoing = await _tell_citizen(session, desk, ticket, render, f"category:{ticket.id}:{kept.id}", now)
+    detail = (
+        f"from={change.from_category} to={ticket.category} due={change.old_due.isoformat()}"
+        f"->{change.new_due.isoformat()}" + (f" to={reach}" if reach else "")
+    )
+    await _audit(session, staff, "category", ticket, now, detail)
+    return Recategorised(ticket, outgoing, reach, change=change)

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.buttons import Keyboard
+from conversation.buttons import MAX_ID, Keyboard
 from desk import outbox
 from desk.staff.access import Actor
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
-from desk.tickets import service
+from desk.tickets import corrections, service
 from conversation.citizen.flows import Desk
 from desk.tickets.models import NUMBER_OFFSET, Ticket, parse_number
 
@@ -86,18 +86,24 @@ def ticket_id_of(token: str) -> int | None:
     """The ticket id a typed number refers to ('I-1042' or plain '1042'); None if it is not one."""
     token = token.strip()
     if token.isdigit():
-        return int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
-    parsed = parse_number(token)
-    return parsed[1] if parsed else None
+        ticket_id = int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
+    else:
+        parsed = parse_number(token)
+        ticket_id = parsed[1] if parsed else None
+    # Ids are Integer columns: a larger number names no ticket, and PostgreSQL refuses to compare one.
+    return ticket_id if ticket_id is not None and ticket_id <= MAX_ID else None
 
 
 async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
-    """The ticket a typed number names, or an ActionError: usage if missing, unknown if not found."""
+    """The ticket a typed number names (also by the letter of a category it had before staff changed
+    it), or an ActionError: usage if missing, unknown if not found."""
     if not token:
         raise ActionError(usage)
     ticket_id = ticket_id_of(token)
     ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
     parsed = parse_number(token)
-    if ticket is None or (parsed is not None and parsed[0] != ticket.category):
+    if ticket is None or (
+        parsed is not None and not await corrections.names_ticket(session=turn.session, ticket=ticket, category=parsed[0])
+    ):
         raise ActionError("utter_staff_unknown_ticket", number=token)
     return ticket

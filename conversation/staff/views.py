@@ -117,7 +117,8 @@ def _actor(row: audit.AuditEntry, names: dict[int | None, str]) -> str:
 
 async def help_text(turn: StaffTurn) -> Reply:
     """/help for staff: every command and what it expects."""
-    return Reply(text=turn.text("utter_staff_help", member=turn.staff.name, role=turn.text(f"utter_staff_role_{turn.staff.role}")))
+    text = turn.text("utter_staff_help", member=turn.staff.name, role=turn.text(f"utter_staff_role_{turn.staff.role}"))
+    return Reply(text=text + "\n" + turn.text("utter_staff_help_category"))
 
 
 def _anonymous(ticket: Ticket) -> bool:

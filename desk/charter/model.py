@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from desk.charter import calendar as cal
 from desk.charter.calendar import BusinessCalendar, KR_CIVIL_PETITIONS
@@ -134,6 +134,14 @@ class Reports(_Section):
     weekly: Weekly | None = DEFAULT_WEEKLY  # officers get the week's figures then (local); null: never
 
 
+class Nlu(_Section):
+    """How the organisation's front door learns."""
+
+    # `charterdesk nlu retrain` may fit the embedded classifier on staff's corrections of ticket
+    # categories (their citizens' messages included); off unless the organisation says so.
+    learn_from_corrections: StrictBool = False
+
+
 class Charter(_Section):
     """One organisation's charter; immutable."""
 
@@ -147,6 +155,7 @@ class Charter(_Section):
     satisfaction_survey: SatisfactionSurvey = SatisfactionSurvey()
     published_results: PublishedResults | None = None
     reports: Reports = Reports()
+    nlu: Nlu = Nlu()
     staff: tuple[StaffMember, ...] = Field(min_length=1)
     staff_chat_id: int
     # How staff replies to citizens are signed: the member's name, or their role ("Case worker").

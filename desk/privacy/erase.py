@@ -3,8 +3,8 @@
 What goes: every free text (ticket text, history entries, rating comments, held messages, drafts),
 Telegram file references and message ids, the link from a ticket to its citizen, the ticket's
 inbound and outbox rows (their keys and columns carry chat ids and texts), an anonymous ticket's
-receipt. What stays, because the compliance report counts it: the ticket row with its category,
-language, times and status, its history entries' kinds and times, and ratings' scores (a comment
+receipt, the texts kept with staff's corrections of its category. What stays, because the compliance report counts it: the ticket row with its category,
+language, times and status, its history entries' kinds and times, its corrections' categories, and ratings' scores (a comment
 becomes "" so it still counts as "commented"). The audit log is never touched.
 """
 
@@ -18,6 +18,7 @@ from desk.anonymous.receipts import Receipt
 from desk.outbox import OutboxMessage
 from desk.staff.models import Draft
 from desk.surveys import Rating
+from desk.tickets import corrections
 from desk.tickets.models import InboundMessage, Ticket, TicketEntry
 from desk.tickets.questions import Question
 
@@ -35,6 +36,7 @@ async def erase_tickets(*, session: AsyncSession, ticket_ids: Sequence[int], now
         ticket.text, ticket.citizen_id, ticket.erased_at = ERASED_TEXT, None, now
     for entry in (await session.scalars(select(TicketEntry).where(TicketEntry.ticket_id.in_(ids)))).all():
         entry.text = entry.file_id = entry.telegram_message_id = None
+    await corrections.erase(session=session, ticket_ids=ids)
     for rating in (await session.scalars(select(Rating).where(Rating.ticket_id.in_(ids)))).all():
         rating.comment = None if rating.comment is None else ERASED_TEXT
         rating.comment_open_until = None

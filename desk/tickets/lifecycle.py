@@ -10,8 +10,11 @@ caller that must check before it does anything else.
     open ──answer──> answered ──close──> closed
      │  └───────────close / withdraw───────^ │
      └<──────────────reopen─────────────────┘  (from answered or closed, unless erased)
+
+An open ticket may also be recategorised: it moves to another category's clock (recategorise).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -38,6 +41,7 @@ class Transition(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"  # the citizen took the matter back (/forget)
     REOPEN = "reopen"
+    RECATEGORISE = "recategorise"  # staff put it on another category's clock
 
 
 class Refusal(StrEnum):
@@ -49,6 +53,7 @@ class Refusal(StrEnum):
     ERASED = "erased"  # withdrawn by /forget or past retention: nothing and no one to answer
     DATE_PAST = "date_past"  # a new promise must lie ahead
     DATE_NOT_LATER = "date_not_later"  # a new promise must be later than the one it replaces
+    SAME_CATEGORY = "same_category"  # recategorising to the category it has
 
 
 _WHY = {
@@ -58,6 +63,7 @@ _WHY = {
     Refusal.ERASED: "it was erased",
     Refusal.DATE_PAST: "the new promise is not ahead of now",
     Refusal.DATE_NOT_LATER: "the new promise is not later than the current one",
+    Refusal.SAME_CATEGORY: "it has that category already",
 }
 
 
@@ -78,6 +84,7 @@ _FROM: dict[Transition, frozenset[TicketStatus]] = {
     Transition.CLOSE: frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED}),
     Transition.WITHDRAW: frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED}),
     Transition.REOPEN: frozenset({TicketStatus.ANSWERED, TicketStatus.CLOSED}),
+    Transition.RECATEGORISE: frozenset({TicketStatus.OPEN}),
 }
 
 
@@ -212,6 +219,46 @@ def reopen(ticket: Ticket, *, charter: Charter, now: datetime) -> None:
     ticket.status = TicketStatus.OPEN
     ticket.closed_at = ticket.answered_at = ticket.interim_at = None
     move_promise(ticket, charter=charter, due_at=charter.due_at(ticket.category, now), now=now)
+
+
+@dataclass(frozen=True)
+class Recategorised:
+    """What a change of category did to the promise."""
+
+    from_category: Category
+    from_number: str  # the number the citizen knew it by (its letter is the old category's)
+    old_due: datetime
+    new_due: datetime
+
+    @property
+    def due_changed(self) -> bool:
+        return self.new_due != self.old_due
+
+
+def recategorise(ticket: Ticket, *, charter: Charter, category: Category) -> Recategorised:
+    """Put an open ticket on another category's clock, its promise counted again from the original receipt.
+
+    The promise is what the charter promises a matter of the right kind received when this one was,
+    whatever the wrong clock had made of it (a staff interim's date included: the message that tells
+    the citizen the new date supersedes it). So:
+    - interim_at is cleared: an interim spoke of the old promise, and the breach sweep must not take
+      it as covering the new one (an automatic interim, if the new clock has one, still goes out);
+    - the reminder is worked out again for the new promise, and not yet sent;
+    - breached_at stays, as move_promise explains. A new promise already past (a shorter clock, found
+      late) is kept as it is, not pushed ahead: the ticket *is* late under the right clock, and the
+      breach sweep records it (breached_at unset or older than the new due_at) and escalates it as
+      the new clock says. A breach already recorded after that moment counts for it.
+    """
+    _require(ticket, Transition.RECATEGORISE)
+    category = Category(category)
+    if category == ticket.category:
+        raise TransitionError(ticket, Transition.RECATEGORISE, Refusal.SAME_CATEGORY)
+    was = Recategorised(Category(ticket.category), ticket.number, ticket.due_at, ticket.due_at)
+    new_due = charter.due_at(category, ticket.received_at)
+    ticket.category, ticket.due_at = category, new_due
+    ticket.remind_at = charter.remind_at(category, new_due)
+    ticket.reminded_at = ticket.interim_at = None
+    return Recategorised(was.from_category, was.from_number, was.old_due, new_due)
 
 
 def _require(ticket: Ticket, transition: Transition) -> None:

@@ -62,7 +62,7 @@ async def test_a_staff_reply_reaches_the_citizen(sandbox, staff_chat, live):
     ack, card = await open_ticket(sandbox, 811, INQUIRY_EN)
     assert "I-1001" in ack["text"] and "I-1001" in card["text"] and INQUIRY_EN in card["text"]
     assert live.desk.moment((await ticket(live.store)).due_at, "ko") in card["text"]  # the staff chat's language
-    assert buttons(card) == ["s:take:1", "s:reply:1", "s:interim:1", "s:close:1"]
+    assert buttons(card) == ["s:take:1", "s:reply:1", "s:interim:1", "s:close:1", "s:cat:1:C", "s:cat:1:A"]
 
     confirmation = await staff_says(sandbox, 1002, "/reply I-1001 Bring your ID card to room 3.")
     assert "I-1001" in confirmation["text"] and "on its way to the citizen" in confirmation["text"]

@@ -15,6 +15,7 @@ from conversation.buttons import (
     Button,
     ButtonError,
     CardAction,
+    ChangeCategory,
     ChooseLanguage,
     ConfirmForget,
     DeclineSeal,
@@ -58,6 +59,8 @@ EXAMPLES = [
     (CardAction("close", 1), "s:close:1"),
     (DraftAction("send", 7), "s:send:7"),
     (DraftAction("drop", 7), "s:drop:7"),
+    (ChangeCategory(5, "complaint"), "s:cat:5:C"),
+    (ChangeCategory(2**31 - 1, "appointment_request"), "s:cat:2147483647:A"),
 ]
 
 ANYTHING = st.one_of(st.integers(), st.text(max_size=80), st.booleans(), st.none(), st.floats())
@@ -78,6 +81,7 @@ PRESSES = st.one_of(
     st.builds(DeclineSeal),
     st.builds(CardAction, st.one_of(st.sampled_from(["take", "reply", "close", "send"]), ANYTHING), IDS),
     st.builds(DraftAction, st.one_of(st.sampled_from(["send", "drop", "take"]), ANYTHING), IDS),
+    st.builds(ChangeCategory, IDS, st.one_of(ANYTHING, st.sampled_from(["inquiry", "complaint", "appointment"]))),
 )
 
 

@@ -281,7 +281,7 @@ def test_what_each_state_allows(charter):
     }
     assert allowed == {
         TicketStatus.OPEN: {Transition.INTERIM, Transition.BREACH, Transition.ANSWER, Transition.CLOSE,
-                            Transition.WITHDRAW},
+                            Transition.WITHDRAW, Transition.RECATEGORISE},
         TicketStatus.ANSWERED: {Transition.ANSWER, Transition.CLOSE, Transition.WITHDRAW, Transition.REOPEN},
         TicketStatus.CLOSED: {Transition.REOPEN},
     }
