@@ -129,9 +129,9 @@ class CompiledLinear:
             return self._intercept.copy()
         return self._intercept + np.asarray(values) @ self._weights[rows]
 
-    def probabilities(self, text: str) -> np.ndarray:
-        """predict_proba of a multinomial (or binary) logistic regression, one value per class."""
-        scores = self.decision(text)
+    def probabilities(self, text: str, temperature: float = 1.0) -> np.ndarray:
+        """predict_proba of a multinomial (or binary) logistic regression, scores divided by `temperature`."""
+        scores = self.decision(text) / temperature
         if len(scores) == 1:
             score = float(scores[0])
             # The logistic function, written so neither branch can overflow.
@@ -141,3 +141,8 @@ class CompiledLinear:
             return np.array([1.0 - positive, positive])
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
+
+    def class_scores(self, text: str) -> np.ndarray:
+        """One score per class such that softmax(scores) == probabilities (binary: [0, decision])."""
+        scores = self.decision(text)
+        return np.array([0.0, float(scores[0])]) if len(scores) == 1 else scores
