@@ -2,7 +2,8 @@
 
 The fit (nlu.fit) is cached as plain arrays keyed by the data's hash; loading it imports neither
 scikit-learn nor scipy, which keeps ~100 MB out of the bot's resident memory. A cache miss fits in
-a child process (~1-2 s), so even then the bot never holds scikit-learn.
+a child process (six fits: the model, and five more for its calibration), so even then the bot
+never holds scikit-learn.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class LanguageDetector:
         `hint` (Telegram's language_code, e.g. "hu" or "en-GB") is a prior only: it decides letterless
         text and close calls, never against clear text.
         """
-        # A bare ticket number ("A-1045") says nothing about the writer's language.
-        text = TICKET.sub(" ", text[:MAX_CHARS].casefold())
+        # A bare ticket number ("A-1045") says nothing about the writer's language, and the opening
+        # sentences settle it: reading further only costs time.
+        text = TICKET.sub(" ", text[: languages.READ_CHARS].casefold())
         prior = normalise_hint(hint)
         hangul = sum(map(_is_hangul, text))
         latin = sum(map(is_latin_letter, text))
@@ -130,7 +132,14 @@ def _fit_key(training: Path) -> str:
     # The scikit-learn version by its metadata: importing it to ask would defeat the point.
     digest = hashlib.sha256(f"{FORMAT} scikit-learn {_sklearn_version()}".encode())
     source = Path(__file__).parent
-    for path in (training, Path(__file__), Path(linear.__file__), Path(features.__file__), source / "fit.py"):
+    for path in (
+        training,
+        Path(__file__),
+        Path(linear.__file__),
+        Path(features.__file__),
+        source / "fit.py",
+        source / "calibration.py",
+    ):
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -178,8 +187,8 @@ class EmbeddedClassifier:
     def load(cls, data_dir: Path = DEFAULT_DATA_DIR, *, cache_dir: Path | None = None) -> EmbeddedClassifier:
         """The fit for `data_dir`/nlu.yml from the cache (~50 ms, numpy only), else fitted and cached.
 
-        Keyed by the training data, the source of this module, nlu/fit.py, nlu/linear.py and
-        nlu/features.py, and the scikit-learn version, so a changed feature or model is never served
+        Keyed by the training data, the source of this module, nlu/fit.py, nlu/linear.py,
+        nlu/features.py and nlu/calibration.py, and the scikit-learn version, so a changed feature or model is never served
         stale. The cache is the user's own folder (nlu.cache.cache_root()); anything unreadable
         there is fitted over. A miss fits in a child process (`python -m nlu.fit`), so scikit-learn
         never enters this one; if that child fails, the fit runs here.

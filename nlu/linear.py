@@ -116,11 +116,12 @@ class CompiledLinear:
         values: list[float] = []
         for part in self._parts:
             vocabulary = part.vocabulary
-            counts = Counter(term for term in part.analyzer(text) if term in vocabulary)
+            # Count every n-gram, then look up each distinct one once (most repeat in a long message).
+            counts = [(vocabulary[term], n) for term, n in Counter(part.analyzer(text)).items() if term in vocabulary]
             if not counts:
                 continue
-            indices = [vocabulary[term] for term in counts]
-            tf = [1.0 + math.log(n) if part.sublinear else float(n) for n in counts.values()]
+            indices = [index for index, _ in counts]
+            tf = [1.0 + math.log(n) if part.sublinear else float(n) for _, n in counts]
             weights = np.asarray(tf) * part.idf[indices]
             weights /= math.sqrt(float(weights @ weights))
             rows.extend(part.offset + index for index in indices)
