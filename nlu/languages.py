@@ -55,7 +55,8 @@ def warm_up() -> None:
 
 def guesses(text: str) -> list[Guess]:
     """Languages for `text`, most likely first (empty when lingua cannot tell)."""
-    text = text[:READ_CHARS]
+    # lingua takes UTF-8: a lone surrogate (possible in a Python str, not in UTF-8) becomes "?".
+    text = text[:READ_CHARS].encode("utf-8", "replace").decode("utf-8")
     values = _detector().compute_language_confidence_values(text)
     found = [Guess(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values if v.value > 0]
     if found and found[0].language == "uk" and not UKRAINIAN_LETTERS.intersection(text):

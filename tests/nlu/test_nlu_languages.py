@@ -81,3 +81,7 @@ def test_guesses_are_iso_codes_from_the_detected_set_most_likely_first():
     assert all(g.language in languages.DETECTED for g in found)
     assert [g.confidence for g in found] == sorted((g.confidence for g in found), reverse=True)
     assert languages.guesses("12:30 !!") == []
+
+
+def test_text_lingua_cannot_encode_is_read_not_refused():
+    assert isinstance(languages.guesses("\ud800 lone surrogate, then English words"), list)
