@@ -501,12 +501,11 @@ def compare_features(folds: int = 5, seed: int = 0) -> str:
         held = []
         for name, messages in sets.items():
             guess = full.predict([m.text for m in messages], embedded[name])
-            held.append(
-                " / ".join(
-                    f"{f1_score([m.intent for m in messages if m.language == lang], [g for m, g in zip(messages, guess) if m.language == lang], average='macro'):.3f}"
-                    for lang in LANGUAGES
-                )
-            )
+            per_language = []
+            for lang in LANGUAGES:
+                pairs = [(m.intent, g) for m, g in zip(messages, guess, strict=True) if m.language == lang]
+                per_language.append(f1_score([a for a, _ in pairs], [b for _, b in pairs], average="macro"))
+            held.append(" / ".join(f"{value:.3f}" for value in per_language))
         real, test = held[0], held[1]
         lines.append(f"| {names[kind]} | " + " | ".join(f"{v:.3f}" for v in cv) + f" | {test} | {real} |")
     return "\n".join(lines)
