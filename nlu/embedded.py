@@ -129,11 +129,17 @@ def normalise_hint(hint: str | None) -> str | None:
 
 
 def _fit_key(training: Path) -> str:
+    digest = hashlib.sha256(_code_key().encode())
+    digest.update(training.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _code_key() -> str:
+    """What a fit depends on besides its data: the format, scikit-learn's version, the fitting code."""
     # The scikit-learn version by its metadata: importing it to ask would defeat the point.
     digest = hashlib.sha256(f"{FORMAT} scikit-learn {_sklearn_version()}".encode())
     source = Path(__file__).parent
     for path in (
-        training,
         Path(__file__),
         Path(linear.__file__),
         Path(features.__file__),
@@ -141,7 +147,32 @@ def _fit_key(training: Path) -> str:
         source / "calibration.py",
     ):
         digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
+
+
+def _cache_path(cache_dir: Path | None, key: str) -> Path:
+    return Path(cache_dir or cache_root() / "embedded") / f"{key}.npz"
+
+
+def _read_cache(path: Path) -> EmbeddedClassifier | None:
+    """The cached fit at `path`, or None if there is none or it is unreadable (logged)."""
+    try:
+        return EmbeddedClassifier.from_bytes(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("embedded classifier cache %s unreadable (%s): fitting again", path, exc)
+        return None
+
+
+def _write_cache(path: Path, classifier: EmbeddedClassifier) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(classifier.to_bytes())
+        partial.replace(path)  # atomic: a concurrent start never reads half a file
+    except OSError as exc:
+        log.warning("could not cache the embedded classifier at %s: %s", path, exc)
 
 
 def _sklearn_version() -> str:
@@ -188,30 +219,37 @@ class EmbeddedClassifier:
         """The fit for `data_dir`/nlu.yml from the cache (~50 ms, numpy only), else fitted and cached.
 
         Keyed by the training data, the source of this module, nlu/fit.py, nlu/linear.py,
-        nlu/features.py and nlu/calibration.py, and the scikit-learn version, so a changed feature or model is never served
-        stale. The cache is the user's own folder (nlu.cache.cache_root()); anything unreadable
-        there is fitted over. A miss fits in a child process (`python -m nlu.fit`), so scikit-learn
-        never enters this one; if that child fails, the fit runs here.
+        nlu/features.py and nlu/calibration.py, and the scikit-learn version, so a changed feature or
+        model is never served stale. The cache is the user's own folder (nlu.cache.cache_root());
+        anything unreadable there is fitted over. A miss fits in a child process (`python -m
+        nlu.fit`), so scikit-learn never enters this one; if that child fails, the fit runs here.
         """
         data_dir = Path(data_dir)
         languages.warm_up()  # ~1 s at start-up rather than on the first citizen's message
-        path = Path(cache_dir or cache_root() / "embedded") / f"{_fit_key(data_dir / TRAINING_FILE)}.npz"
-        try:
-            return cls.from_bytes(path.read_bytes())
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as exc:
-            log.warning("embedded classifier cache %s unreadable (%s): fitting again", path, exc)
-        classifier = _fit_in_child(data_dir)
-        if classifier is None:
-            classifier = cls.train(data_dir)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.partial")
-            partial.write_bytes(classifier.to_bytes())
-            partial.replace(path)  # atomic: a concurrent start never reads half a file
-        except OSError as exc:
-            log.warning("could not cache the embedded classifier at %s: %s", path, exc)
+        path = _cache_path(cache_dir, _fit_key(data_dir / TRAINING_FILE))
+        cached = _read_cache(path)
+        if cached is not None:
+            return cached
+        classifier = _fit_in_child(data_dir) or cls.train(data_dir)
+        _write_cache(path, classifier)
+        return classifier
+
+    @classmethod
+    def fit_cached(cls, examples: Sequence[Example], *, cache_dir: Path | None = None) -> EmbeddedClassifier:
+        """The fit of `examples` (e.g. nlu.yml's plus staff corrections) from the cache, else fitted here and cached.
+
+        Keyed like `load`, with the examples themselves in place of the file. A miss fits in this
+        process (imports scikit-learn: meant for a command such as `charterdesk nlu retrain`, not the bot).
+        """
+        digest = hashlib.sha256(_code_key().encode())
+        for example in examples:
+            digest.update(f"{example.language}\t{example.intent}\t{example.text}\n".encode())
+        path = _cache_path(cache_dir, "examples-" + digest.hexdigest()[:16])
+        cached = _read_cache(path)
+        if cached is not None:
+            return cached
+        classifier = cls.from_examples(examples)
+        _write_cache(path, classifier)
         return classifier
 
     def to_bytes(self) -> bytes:
