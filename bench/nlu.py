@@ -194,7 +194,7 @@ def _result(messages: list[LabelledMessage], predictions: list[Classification]) 
     )
 
 
-def run_rasa(sets: dict[str, list[LabelledMessage]], url: str | None) -> Run:
+def run_rasa(sets: dict[str, list[LabelledMessage]], url: str | None, model: Path | None = None) -> Run:
     """Rasa DIET: a server started here (or the one at `url`), asked over HTTP like the bot does."""
     from nlu.rasa_project import RasaPaths
     from nlu.rasa_runtime import ensure_model, ensure_venv, start_server, stop_server, wait_until_ready
@@ -206,7 +206,8 @@ def run_rasa(sets: dict[str, list[LabelledMessage]], url: str | None) -> Run:
     startup = None
     if url is None:
         paths = RasaPaths.default()
-        model = ensure_model(paths, say, python=ensure_venv(paths, say))
+        # A given model skips the cache's lock, which another terminal's training may hold for long.
+        model = model or ensure_model(paths, say, python=ensure_venv(paths, say))
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         log = paths.root / "rasa-bench.log"
@@ -514,6 +515,7 @@ def compare_features(folds: int = 5, seed: int = 0) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa-url", help="use this running Rasa server instead of starting one")
+    parser.add_argument("--rasa-model", type=Path, help="start Rasa on this trained model (.tar.gz)")
     parser.add_argument("--no-rasa", action="store_true", help="the embedded classifier alone")
     parser.add_argument("--cv", action="store_true", help="cross-validate the embedded feature candidates")
     parser.add_argument("--features", action="store_true", help="n-grams vs sentence encoder vs both")
@@ -541,10 +543,12 @@ def main(argv: list[str]) -> int:
     if args.no_rasa:
         note = "Rasa: not in this run (`--no-rasa`)."
     else:
-        runs.append(run_rasa(sets, args.rasa_url))
+        runs.append(run_rasa(sets, args.rasa_url, args.rasa_model))
     body = render(runs, sets, load=os.getloadavg()[0], note=note)
     print(body)
     command = COMMAND + (" --rasa-url URL" if args.rasa_url else " --no-rasa" if args.no_rasa else "")
+    if args.rasa_model:
+        command += f" --rasa-model {args.rasa_model.name}"
     path = write_section("nlu", body, command=command)
     print(f"\nwritten to {path}", file=sys.stderr)
     return 0
