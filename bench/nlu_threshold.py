@@ -1,9 +1,11 @@
 """Choosing nlu.classifier.LOW_CONFIDENCE by cross-validation on nlu/data/nlu.yml only (never test.yml).
 
-Every training example gets an out-of-fold answer from the embedded classifier (nlu.fit.fit, the very
-fit the bot loads, scored by EmbeddedClassifier.classify_sync, so each confidence is the probability
-the bot compares with LOW_CONFIDENCE). Among the answers that would open a ticket, each candidate
-threshold is costed by a rule fixed before the figures were seen (RULE).
+Every training example gets an out-of-fold answer from the embedded classifier (nlu.fit, the very
+fit the bot loads), calibrated as the bot calibrates: the confidence is softmax(scores / T), with T
+fitted (nlu.calibration.fit_temperature) on the out-of-fold scores of the OTHER folds only, so no
+example's confidence was tuned on that example. Among the answers that would open a ticket, each
+candidate threshold is costed by a rule fixed before the figures were seen (RULE). The section also
+reports calibration of these out-of-fold answers before and after temperature scaling.
 
     python -m bench.nlu_threshold [--folds 5] [--shuffles 2]
 """
@@ -74,21 +76,63 @@ def strata(examples: Sequence[Example]) -> list[str]:
 
 
 def out_of_fold(examples: Sequence[Example], *, folds: int, seed: int, progress=None) -> list[Answer]:
-    """Each example classified by a fit on the other folds (stratified by intent and language)."""
+    """Each example classified by a fit on the other folds (stratified by intent and language), calibrated."""
+    return calibrated(*out_of_fold_scores(examples, folds=folds, seed=seed, progress=progress), examples)
+
+
+def out_of_fold_scores(
+    examples: Sequence[Example], *, folds: int, seed: int, progress=None
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Out-of-fold class scores per example, each example's fold number, and the classes' order."""
     from sklearn.model_selection import StratifiedKFold
 
-    from nlu.fit import fit
+    from nlu.fit import fit_intent_model
 
-    answers: list[Answer | None] = [None] * len(examples)
+    scores: np.ndarray | None = None
+    fold_of = np.zeros(len(examples), dtype=int)
+    classes: tuple[str, ...] = ()
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(np.zeros(len(examples)), strata(examples)):
-        classifier = fit([examples[i] for i in train])
+    for number, (train, test) in enumerate(splitter.split(np.zeros(len(examples)), strata(examples))):
+        model = fit_intent_model([examples[i] for i in train])
+        classes = classes or model.classes
+        if model.classes != classes:
+            raise ValueError("a fold is missing an intent: too few examples to stratify")
+        if scores is None:
+            scores = np.zeros((len(examples), len(classes)))
         for i in test:
-            found = classifier.classify_sync(examples[i].text)
-            answers[i] = Answer(examples[i].intent, found.intent, found.confidence, examples[i].language)
+            scores[i] = model.class_scores(examples[i].text)
+            fold_of[i] = number
         if progress is not None:
             progress.update(1)
+    assert scores is not None
+    return scores, fold_of, classes
+
+
+def calibrated(
+    scores: np.ndarray, fold_of: np.ndarray, classes: tuple[str, ...], examples: Sequence[Example], *, scale: bool = True
+) -> list[Answer]:
+    """Answers whose confidence is softmax(scores / T), T fitted on the other folds' scores (or 1)."""
+    from nlu.calibration import fit_temperature, softmax
+
+    gold = np.array([classes.index(e.intent) for e in examples])
+    answers: list[Answer | None] = [None] * len(examples)
+    for number in np.unique(fold_of):
+        inside, outside = fold_of == number, fold_of != number
+        temperature = fit_temperature(scores[outside], gold[outside]) if scale else 1.0
+        probabilities = softmax(scores[inside], temperature)
+        for row, i in zip(probabilities, np.flatnonzero(inside), strict=True):
+            best = int(row.argmax())
+            answers[i] = Answer(examples[i].intent, classes[best], float(row[best]), examples[i].language)
     return [a for a in answers if a is not None]
+
+
+def calibration_of(answers: Sequence[Answer]) -> tuple[float, float]:
+    """(expected calibration error, share of wrong answers with confidence ≥ 0.9)."""
+    from nlu.calibration import confident_wrong_share, expected_calibration_error
+
+    confidences = [a.confidence for a in answers]
+    correct = [a.predicted == a.gold for a in answers]
+    return expected_calibration_error(confidences, correct), confident_wrong_share(confidences, correct)
 
 
 def tabulate(shuffles: Sequence[Sequence[Answer]], thresholds: Sequence[float] = THRESHOLDS) -> list[Row]:
@@ -123,14 +167,30 @@ def choose(rows: Sequence[Row]) -> Row:
     return min(rows, key=lambda row: (round(row.cost, 9), row.threshold))
 
 
-def measure(examples: Sequence[Example], *, folds: int = 5, shuffles: int = 2, quiet: bool = False) -> list[Row]:
-    """The table: out-of-fold answers for `shuffles` shuffles of `folds` folds, costed per threshold."""
+def measure(
+    examples: Sequence[Example], *, folds: int = 5, shuffles: int = 2, quiet: bool = False
+) -> tuple[list[Row], dict[str, tuple[float, float]]]:
+    """The table, and calibration (ECE, wrong ≥ 0.9) of the out-of-fold answers raw and calibrated."""
     with tqdm(total=folds * shuffles, desc="folds", unit="fit", file=sys.stderr, disable=quiet) as progress:
-        runs = [out_of_fold(examples, folds=folds, seed=seed, progress=progress) for seed in range(shuffles)]
-    return tabulate(runs)
+        raw_scores = [out_of_fold_scores(examples, folds=folds, seed=seed, progress=progress) for seed in range(shuffles)]
+    runs = [calibrated(*scores, examples) for scores in raw_scores]
+    raw = [calibrated(*scores, examples, scale=False) for scores in raw_scores]
+    calibration = {
+        "uncalibrated (T = 1)": tuple(np.mean([calibration_of(a) for a in raw], axis=0).tolist()),
+        "temperature-scaled": tuple(np.mean([calibration_of(a) for a in runs], axis=0).tolist()),
+    }
+    return tabulate(runs), calibration
 
 
-def render(rows: Sequence[Row], chosen: Row, *, examples: int, folds: int, shuffles: int) -> str:
+def render(
+    rows: Sequence[Row],
+    chosen: Row,
+    *,
+    examples: int,
+    folds: int,
+    shuffles: int,
+    calibration: dict[str, tuple[float, float]] | None = None,
+) -> str:
     """The markdown section: the table, the rule, the choice."""
 
     def figure(value: float) -> str:
@@ -144,7 +204,7 @@ def render(rows: Sequence[Row], chosen: Row, *, examples: int, folds: int, shuff
             f"{examples} training examples of nlu/data/nlu.yml ({', '.join(LANGUAGES)}); folds stratified by "
             "intent and language (seeds 0.."
             f"{shuffles - 1}); each example classified by the embedded classifier fitted on the other folds "
-            "(nlu.fit.fit, scored as the bot scores). The held-out test.yml plays no part. Counted among the "
+            "(nlu.fit.fit, calibrated and scored as the bot scores). The held-out test.yml plays no part. Counted among the "
             f"{figure(tickets)} out-of-fold answers predicting a ticket intent ({', '.join(TICKET_INTENTS)}); "
             "figures are means over the shuffles. Asked: confidence below the threshold, so the bot asks "
             "the citizen to choose; wrong: the predicted intent is not the labelled one."
@@ -171,6 +231,15 @@ def render(rows: Sequence[Row], chosen: Row, *, examples: int, folds: int, shuff
             f"and lets {figure(chosen.wrong_through)} wrong tickets through."
         ),
     ]
+    if calibration:
+        lines += [
+            "",
+            "Calibration of all out-of-fold answers (means over the shuffles; T fitted on the other folds):",
+            "",
+            "| scores | ECE | wrong answers with confidence ≥ 0.9 |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {name} | {ece:.3f} | {wrong:.1%} |" for name, (ece, wrong) in calibration.items()]
     return "\n".join(lines)
 
 
@@ -183,9 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.folds < 2 or args.shuffles < 1:
         parser.error("--folds must be at least 2 and --shuffles at least 1")
     examples = load_examples(TRAINING)
-    rows = measure(examples, folds=args.folds, shuffles=args.shuffles)
+    rows, calibration = measure(examples, folds=args.folds, shuffles=args.shuffles)
     chosen = choose(rows)
-    body = render(rows, chosen, examples=len(examples), folds=args.folds, shuffles=args.shuffles)
+    body = render(
+        rows, chosen, examples=len(examples), folds=args.folds, shuffles=args.shuffles, calibration=calibration
+    )
     print(body)
     path = write_section(SECTION, body, command=f"{COMMAND} --folds {args.folds} --shuffles {args.shuffles}")
     print(f"\nwritten to {path}", file=sys.stderr)

@@ -3,6 +3,7 @@ numpy scorer at run time, so the served model needs no scikit-learn to read a me
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"(?u)\b\w+\b")
 
 
+# Three n-gram families start from this text; one message is folded once, not three times (~1 ms of a
+# 1,000-character message's ~5 ms).
+@functools.lru_cache(maxsize=16)
 def intent_features_text(text: str) -> str:
     """What the intent model sees: folded case, no accents, ticket numbers and digits collapsed.
 

@@ -116,11 +116,12 @@ class CompiledLinear:
         values: list[float] = []
         for part in self._parts:
             vocabulary = part.vocabulary
-            counts = Counter(term for term in part.analyzer(text) if term in vocabulary)
+            # Count every n-gram, then look up each distinct one once (most repeat in a long message).
+            counts = [(vocabulary[term], n) for term, n in Counter(part.analyzer(text)).items() if term in vocabulary]
             if not counts:
                 continue
-            indices = [vocabulary[term] for term in counts]
-            tf = [1.0 + math.log(n) if part.sublinear else float(n) for n in counts.values()]
+            indices = [index for index, _ in counts]
+            tf = [1.0 + math.log(n) if part.sublinear else float(n) for _, n in counts]
             weights = np.asarray(tf) * part.idf[indices]
             weights /= math.sqrt(float(weights @ weights))
             rows.extend(part.offset + index for index in indices)
@@ -129,9 +130,9 @@ class CompiledLinear:
             return self._intercept.copy()
         return self._intercept + np.asarray(values) @ self._weights[rows]
 
-    def probabilities(self, text: str) -> np.ndarray:
-        """predict_proba of a multinomial (or binary) logistic regression, one value per class."""
-        scores = self.decision(text)
+    def probabilities(self, text: str, temperature: float = 1.0) -> np.ndarray:
+        """predict_proba of a multinomial (or binary) logistic regression, scores divided by `temperature`."""
+        scores = self.decision(text) / temperature
         if len(scores) == 1:
             score = float(scores[0])
             # The logistic function, written so neither branch can overflow.
@@ -141,3 +142,8 @@ class CompiledLinear:
             return np.array([1.0 - positive, positive])
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
+
+    def class_scores(self, text: str) -> np.ndarray:
+        """One score per class such that softmax(scores) == probabilities (binary: [0, decision])."""
+        scores = self.decision(text)
+        return np.array([0.0, float(scores[0])]) if len(scores) == 1 else scores

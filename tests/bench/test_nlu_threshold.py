@@ -24,7 +24,9 @@ def _subset(per_stratum: int):
 def test_two_folds_on_a_few_hundred_examples_give_one_row_per_candidate_and_a_candidate_is_chosen():
     examples = _subset(12)
     assert 200 <= len(examples) <= 300
-    rows = measure(examples, folds=2, shuffles=1, quiet=True)
+    rows, calibration = measure(examples, folds=2, shuffles=1, quiet=True)
+    assert set(calibration) == {"uncalibrated (T = 1)", "temperature-scaled"}
+    assert all(0.0 <= ece <= 1.0 and 0.0 <= wrong <= 1.0 for ece, wrong in calibration.values())
     assert [row.threshold for row in rows] == list(THRESHOLDS)
     assert THRESHOLDS[0] == 0.40 and THRESHOLDS[-1] == 0.80 and len(THRESHOLDS) == 9
     tickets = rows[0].tickets
@@ -38,7 +40,8 @@ def test_two_folds_on_a_few_hundred_examples_give_one_row_per_candidate_and_a_ca
     assert all(a.asked <= b.asked and a.wrong_through >= b.wrong_through for a, b in pairwise(rows))
     chosen = choose(rows)
     assert chosen.threshold in THRESHOLDS
-    section = render(rows, chosen, examples=len(examples), folds=2, shuffles=1)
+    section = render(rows, chosen, examples=len(examples), folds=2, shuffles=1, calibration=calibration)
+    assert "| temperature-scaled |" in section
     assert section.count("\n| 0.") == len(THRESHOLDS)
     assert f"Chosen: **{chosen.threshold:.2f}**" in section
 

@@ -1,8 +1,8 @@
 """EmbeddedClassifier: quality on the held-out test.yml, the hard cases, language, robustness, and a
 cached fit that is served without scikit-learn.
 
-Measured on the shipped data (`charterdesk nlu eval nlu/data/test.tsv`): macro-F1 0.965 overall,
-ko 0.965, en 0.966, hu 0.965; language detection 0.997. The floors below are the issue's target
+Measured on the shipped data (`python -m bench.nlu`, docs/benchmarks.md, section nlu): macro-F1 0.958
+on test.yml, ko 0.961, en 0.953, hu 0.961; language detection 0.997. The floors below are the issue's target
 (0.95 in each language), a gate against regressions in data or features (docs/benchmarks.md,
 section nlu, has the same figures beside Rasa DIET's)."""
 
@@ -105,7 +105,8 @@ async def test_any_input_gets_a_well_formed_answer(classifier: EmbeddedClassifie
     result = await classifier.classify(text)
     assert result.intent in INTENTS
     assert 0.0 <= result.confidence <= 1.0
-    assert result.language in (*LANGUAGES, UNDETERMINED)
+    # Any ISO 639-1 code (the robustness set has Cyrillic and emoji), or "und".
+    assert result.language == UNDETERMINED or (len(result.language) == 2 and result.language.isalpha())
     # Plain Python types: the bot and the CLI serialise them as they are.
     assert type(result.intent) is str and type(result.confidence) is float and type(result.language) is str
     json.dumps(dataclasses.asdict(result))
@@ -115,8 +116,8 @@ def test_empty_message_is_out_of_scope(classifier: EmbeddedClassifier) -> None:
     assert classifier.classify_sync("  ") == Classification("out_of_scope", 1.0, UNDETERMINED)
 
 
-@pytest.mark.parametrize("text", ["👍", "🎉🎉", "12:30", "?!", "Привет"])
-def test_text_without_hangul_or_latin_letters_has_no_language(
+@pytest.mark.parametrize("text", ["👍", "🎉🎉", "12:30", "?!"])
+def test_text_without_letters_has_no_language(
     classifier: EmbeddedClassifier, text: str
 ) -> None:
     assert classifier.classify_sync(text).language == UNDETERMINED
@@ -178,7 +179,8 @@ def test_intent_features_fold_accents_tickets_and_digits() -> None:
         ("thank you very much", "hu", "en"),
         ("상담 예약하고 싶어요", "en", "ko"),
         ("👍", "ko", "ko"),  # no letters: the hint is all there is
-        ("👍", "de", UNDETERMINED),  # a language we don't speak is no hint
+        ("👍", "de", "de"),  # any language Telegram names is a prior, spoken by the charter or not
+        ("👍", "xyz", UNDETERMINED),  # not an ISO 639-1 code: no hint
         ("A-1045", "ko", "ko"),  # a bare ticket number has no language
         ("", "HU", "hu"),
     ],
