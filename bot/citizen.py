@@ -13,7 +13,8 @@ from bot.deps import deps_of
 from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, OtherTime, PickSlot, pattern,
 )
-from conversation.citizen import flows
+from conversation.citizen import anonymous, flows, surveys
+from desk import chat_state
 from nlu.classifier import LOW_CONFIDENCE
 from nlu.dates import find_preferred_time
 
@@ -49,16 +50,29 @@ async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text, a photo, a document or a voice note: an anonymous complaint we wait for, or intake."""
-    if await citizen_anonymous.take_if_waiting(update, context):
-        return
+    """Text, a photo, a document or a voice note: a survey comment or an anonymous complaint we wait for,
+    or intake. One transaction: the chat's state is read once (desk/chat_state.py), then acted on."""
     deps = deps_of(context)
     inbound = inbound_of(update)
+    # Understood before the transaction: classifying is CPU work that must not hold the database meanwhile
+    # (wasted only on the rare survey comment or anonymous complaint).
     understanding = await understand(deps, inbound)
+    anonymous_key = anonymous.chat_key(citizen_deps(context).sealer, inbound.chat_id)
+    answer = None
     async with deps.store.unit_of_work() as session:
-        answer = await flows.take_message(
-            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock()
-        )
+        state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
+                                      anonymous_key=anonymous_key)
+        if state.comment_rating_id is not None and update.effective_message.text is not None:
+            answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=deps.clock())
+        if answer is None and not state.anonymous_waiting:
+            answer = await flows.take_message(
+                session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
+                state=state,
+            )
+    if answer is None:
+        # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
+        await citizen_anonymous.take_waiting(update, context)
+        return
     await deliver(deps, answer)
 
 

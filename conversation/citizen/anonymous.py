@@ -34,8 +34,12 @@ from desk.tickets.questions import Question
 from conversation.turns import Answer, Desk, Turn
 
 
-def _chat_key(sealer: Sealer, chat_id: int) -> str:
+def chat_key(sealer: Sealer, chat_id: int) -> str:
+    """The keyed hash a pending /anonymous names its chat by (desk/chat_state.py looks for it)."""
     return sealer.keyed_hash(chat_id, purpose="anonymous-chat")
+
+
+_chat_key = chat_key
 
 
 async def _begin(session: AsyncSession, desk: Desk, sealer: Sealer, *, chat_id: int, message_id: int | None,
