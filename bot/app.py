@@ -21,6 +21,7 @@ from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.delivery import Deliverer
 from infra import logs
+from infra.group_commit import GroupCommit
 
 
 def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
@@ -72,7 +73,9 @@ def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest 
     # transaction and the same read as the rest of intake (desk/chat_state.py).
 
     # == citizens (private chats) ==
-    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(sealer=deps.sealer)
+    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(
+        sealer=deps.sealer, commits=GroupCommit(deps.store)
+    )
     # Group -3 runs first of all: command menus are set once, and a flooding chat goes no further.
     application.add_handler(TypeHandler(Update, citizen.on_any_update), group=-3)
     private = filters.ChatType.PRIVATE

@@ -57,23 +57,34 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # Understood before the transaction: classifying is CPU work that must not hold the database meanwhile
     # (wasted only on the rare survey comment or anonymous complaint).
     understanding = await understand(deps, inbound)
-    anonymous_key = anonymous.chat_key(citizen_deps(context).sealer, inbound.chat_id)
-    answer = None
-    async with deps.store.unit_of_work() as session:
+    extra = citizen_deps(context)
+    anonymous_key = anonymous.chat_key(extra.sealer, inbound.chat_id)
+    is_text = update.effective_message.text is not None
+
+    async def take(session) -> tuple[flows.Answer | None, bool]:
+        """(the answer, whether intake settled the citizen); (None, False) for an anonymous complaint."""
         state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
                                       anonymous_key=anonymous_key)
-        if state.comment_rating_id is not None and update.effective_message.text is not None:
+        if state.comment_rating_id is not None and is_text:
             answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=deps.clock())
-        if answer is None and not state.anonymous_waiting:
-            answer = await flows.take_message(
-                session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
-                state=state,
-            )
+            if answer is not None:
+                return answer, False
+        if state.anonymous_waiting:
+            return None, False
+        answer = await flows.take_message(
+            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
+            state=state,
+        )
+        return answer, True
+
+    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py).
+    answer, settled = await extra.commits.run(take)
     if answer is None:
         # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
         await citizen_anonymous.take_waiting(update, context)
         return
-    await deliver(deps, answer)
+    # Intake cleared the citizen's unreachable mark (if any) with the message: the send need not.
+    await deliver(deps, answer, reachable_chat=inbound.chat_id if settled else None)
 
 
 async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:
