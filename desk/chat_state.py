@@ -3,20 +3,22 @@
 Every citizen message used to ask five questions, three of them in transactions of their own: is it a
 survey comment (ratings), an anonymous complaint (citizen_questions by keyed hash), an answer to an
 appointment question; who is the citizen; which language did they pick. Here they are one SELECT of
-scalar subqueries around the citizen's row, read in the message's own transaction.
+scalar subqueries around the citizen's row, read in the message's own transaction; the citizen's open
+tickets (which most messages need next) come in the same read, one row each.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import and_, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.outbox import OutboxMessage
 from desk.surveys import Rating, survey_key_of
-from desk.tickets import questions
+from desk.tickets import questions, service
 from desk.tickets.citizens import LanguageChoice
-from desk.tickets.models import Citizen
+from desk.tickets.enums import TicketStatus
+from desk.tickets.models import Citizen, Ticket
 from desk.tickets.questions import Question
 from infra.encrypted import chat_hash_of
 
@@ -57,14 +59,20 @@ async def read(session: AsyncSession, *, chat_id: int, at: datetime, anonymous_k
         .limit(1)
         .scalar_subquery()
     )
-    # One row whatever exists: the subqueries ride on a constant, the citizen is outer-joined to it.
+    # One row at least whatever exists: the subqueries ride on a constant, the citizen is outer-joined to
+    # it, and their open tickets to them (a row per ticket, soonest due first, as service.open_tickets).
     one = select(literal(1).label("one")).subquery()
     query = (
-        select(Citizen, chosen, rating, anonymous, appointment)
+        select(Citizen, chosen, rating, anonymous, appointment, Ticket)
         .select_from(one)
         .outerjoin(Citizen, Citizen.chat_hash == chat_hash)
+        .outerjoin(Ticket, and_(Ticket.citizen_id == Citizen.id, Ticket.status == TicketStatus.OPEN))
+        .order_by(Ticket.due_at, Ticket.id)
     )
-    citizen, chosen_language, rating_id, anonymous_id, appointment_id = (await session.execute(query)).one()
+    rows = (await session.execute(query)).all()
+    citizen, chosen_language, rating_id, anonymous_id, appointment_id, _ = rows[0]
+    if citizen is not None:
+        service.note_open_tickets(session, citizen_id=citizen.id, tickets=[row[-1] for row in rows if row[-1]])
     if appointment_id is None:
         questions.note_none_open(session, chat_id=chat_id, kind="appointment")
     return ChatState(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from conversation.citizen import surveys
 from desk import chat_state
-from desk.tickets import citizens, questions
+from desk.tickets import citizens, questions, service
 from desk.tickets.questions import Question
 from tests import factories
 from tests.conversation.citizen.test_surveys import ANSWERED, CHARTER, ask, rate
@@ -71,3 +71,18 @@ async def test_a_survey_comment_is_expected_only_inside_its_window(store, desk):
     assert armed.comment_rating_id is not None
     assert (await read(store, chat_id=CHAT + 1, at_=ANSWERED + timedelta(minutes=1))).comment_rating_id is None
     assert (await read(store, at_=ANSWERED + surveys.COMMENT_WINDOW + timedelta(minutes=1))).comment_rating_id is None
+
+
+async def test_the_open_tickets_come_with_the_read_once_and_a_later_ticket_is_seen(store):
+    async with store.unit_of_work() as session:
+        first = await factories.ticket(session, CHARTER, received_at=NOW, chat_id=CHAT)
+        await factories.ticket(session, CHARTER, received_at=NOW, chat_id=CHAT, status="answered")
+        first_id = first.id
+    async with store.unit_of_work() as session:
+        state = await chat_state.read(session, chat_id=CHAT, at=NOW, anonymous_key=None)
+        citizen_id = state.citizen.id
+        assert [t.id for t in await service.open_tickets(session=session, citizen_id=citizen_id)] == [first_id]
+        later = await factories.ticket(session, CHARTER, received_at=NOW + timedelta(hours=1), chat_id=CHAT)
+        await session.flush()
+        again = await service.open_tickets(session=session, citizen_id=citizen_id)
+        assert [t.id for t in again] == [first_id, later.id]
