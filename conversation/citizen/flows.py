@@ -152,6 +152,8 @@ async def _begin_with_citizen(session: AsyncSession, desk: Desk, inbound: Inboun
             session=session, desk=desk, chat_id=inbound.chat_id, known=state.citizen, chosen=state.chosen_language,
             text=inbound.text, detected=detected, hint=inbound.telegram_language, now=now,
         )
+        if state.citizen is None:  # created just now: no ticket of theirs exists to be read
+            service.note_open_tickets(session, citizen_id=citizen.id, tickets=[])
     # Keyed by the message answered, so a redelivered update can never promise a second reply.
     turn = Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=citizen.language,
                 key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}")
