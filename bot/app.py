@@ -21,6 +21,7 @@ from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.delivery import Deliverer
 from infra import logs
+from infra.group_commit import GroupCommit
 
 
 def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
@@ -68,13 +69,13 @@ def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest 
     # == surveys ==
     application.add_handler(CallbackQueryHandler(survey.on_rate, pattern=survey.RATE_PATTERN))
     application.add_handler(CallbackQueryHandler(survey.on_comment_button, pattern=survey.COMMENT_PATTERN))
-    # Group -2 runs before every other group: a comment the citizen has just offered to write is taken
-    # here and goes no further; any other message passes on untouched.
-    comment = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
-    application.add_handler(MessageHandler(comment, survey.on_comment), group=-2)
+    # A comment the citizen has just offered to write is taken by citizen.on_message, in the same
+    # transaction and the same read as the rest of intake (desk/chat_state.py).
 
     # == citizens (private chats) ==
-    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(sealer=deps.sealer)
+    application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(
+        sealer=deps.sealer, commits=GroupCommit(deps.store)
+    )
     # Group -3 runs first of all: command menus are set once, and a flooding chat goes no further.
     application.add_handler(TypeHandler(Update, citizen.on_any_update), group=-3)
     private = filters.ChatType.PRIVATE

@@ -13,7 +13,8 @@ from bot.deps import deps_of
 from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
-from conversation.citizen import flows
+from conversation.citizen import anonymous, flows, surveys
+from desk import chat_state
 from nlu.classifier import LOW_CONFIDENCE
 from nlu.dates import find_preferred_time
 
@@ -49,17 +50,41 @@ async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text, a photo, a document or a voice note: an anonymous complaint we wait for, or intake."""
-    if await citizen_anonymous.take_if_waiting(update, context):
-        return
+    """Text, a photo, a document or a voice note: a survey comment or an anonymous complaint we wait for,
+    or intake. One transaction: the chat's state is read once (desk/chat_state.py), then acted on."""
     deps = deps_of(context)
     inbound = inbound_of(update)
+    # Understood before the transaction: classifying is CPU work that must not hold the database meanwhile
+    # (wasted only on the rare survey comment or anonymous complaint).
     understanding = await understand(deps, inbound)
-    async with deps.store.unit_of_work() as session:
+    extra = citizen_deps(context)
+    anonymous_key = anonymous.chat_key(extra.sealer, inbound.chat_id)
+    is_text = update.effective_message.text is not None
+
+    async def take(session) -> tuple[flows.Answer | None, bool]:
+        """(the answer, whether intake settled the citizen); (None, False) for an anonymous complaint."""
+        state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
+                                      anonymous_key=anonymous_key)
+        if state.comment_rating_id is not None and is_text:
+            answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=deps.clock())
+            if answer is not None:
+                return answer, False
+        if state.anonymous_waiting:
+            return None, False
         answer = await flows.take_message(
-            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock()
+            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
+            state=state,
         )
-    await deliver(deps, answer)
+        return answer, True
+
+    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py).
+    answer, settled = await extra.commits.run(take)
+    if answer is None:
+        # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
+        await citizen_anonymous.take_waiting(update, context)
+        return
+    # Intake cleared the citizen's unreachable mark (if any) with the message: the send need not.
+    await deliver(deps, answer, reachable_chat=inbound.chat_id if settled else None)
 
 
 async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:

@@ -33,13 +33,10 @@ async def on_anonymous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await deliver(deps, answer)
 
 
-async def take_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """If this chat said /anonymous, its message is the anonymous complaint: take it (True), else False."""
+async def take_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """This chat said /anonymous (the caller has read so): its message is the anonymous complaint."""
     deps, sealer = deps_of(context), citizen_deps(context).sealer
     inbound = inbound_of(update)
-    async with deps.store.unit_of_work() as session:
-        if not await anonymous.is_waiting(session=session, sealer=sealer, chat_id=inbound.chat_id):
-            return False
     language = await _language(update, context, inbound, inbound.text)
     async with deps.store.unit_of_work() as session:
         common = {"session": session, "desk": deps.desk, "sealer": sealer, "chat_id": inbound.chat_id,
@@ -50,7 +47,6 @@ async def take_if_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         else:
             answer = await anonymous.take_complaint(text=inbound.text, **common)
     await deliver(deps, answer)
-    return True
 
 
 async def status_if_code(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str) -> bool:

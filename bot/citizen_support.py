@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext
 
 from bot.deps import BotDeps, deps_of
 from desk.anonymous import traces
+from infra.group_commit import GroupCommit
 from infra.sealing import Sealer
 from bot.throttle import FloodGuard
 from conversation.citizen import flows
@@ -23,9 +24,10 @@ TOAST_LIMIT = 200
 
 @dataclass
 class CitizenDeps:
-    """The data key (anonymous path), the flood guard, and whether the command menus are set."""
+    """The data key (anonymous path), intake's group commit, the flood guard, and whether the menus are set."""
 
     sealer: Sealer
+    commits: GroupCommit
     flood: FloodGuard = field(default_factory=FloodGuard)
     menus_set: bool = False
 
@@ -82,10 +84,11 @@ async def answer_with(update: Update, context: CallbackContext, flow) -> None:
     await deliver(deps, answer)
 
 
-async def deliver(deps: BotDeps, answer: flows.Answer) -> None:
+async def deliver(deps: BotDeps, answer: flows.Answer, *, reachable_chat: int | None = None) -> None:
     """Send the rows leased to us through the one deliverer (each chat in order; what does not go now
-    is left to the dispatcher). Anonymous-path rows are deleted once done."""
-    await deps.deliverer.deliver(answer.outgoing)
+    is left to the dispatcher). Anonymous-path rows are deleted once done. `reachable_chat`: the chat
+    whose citizen intake has just settled (their unreachable mark is cleared already)."""
+    await deps.deliverer.deliver(answer.outgoing, reachable_chat=reachable_chat)
     if answer.ephemeral and answer.outgoing:
         async with deps.store.unit_of_work() as session:
             await traces.scrub(session=session, outbox_ids=[m.id for m in answer.outgoing])

@@ -9,7 +9,7 @@ from telegram.ext import BaseUpdateProcessor
 
 # Enough to overlap one chat's database work with another's HTTP round trip; a flood from one chat
 # is held back by the per-chat lock (and the flood limit) rather than by this number.
-MAX_CONCURRENT_UPDATES = 32
+MAX_CONCURRENT_UPDATES = 128
 
 
 class PerChatOrder(BaseUpdateProcessor):

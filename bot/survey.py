@@ -1,18 +1,17 @@
-"""Satisfaction survey handlers: a score button, the "add a comment" button, and the comment itself."""
+"""Satisfaction survey handlers: a score button and the "add a comment" button (the comment itself is
+taken by bot/citizen.py's on_message)."""
 
 import logging
-from datetime import UTC
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.citizen_support import citizen_deps
 from bot.deps import deps_of
 from conversation.buttons import AddComment, Rate, decode, pattern
 from conversation.citizen import surveys
-from conversation.citizen.flows import Inbound
 
 log = logging.getLogger(__name__)
 
@@ -55,28 +54,6 @@ async def on_comment_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             now=deps.clock(),
         )
     await _show(update, press)
-
-
-async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A private text: if the citizen just asked to add a comment, it is the comment, and goes no further."""
-    deps = deps_of(context)
-    message = update.effective_message
-    inbound = Inbound(
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        text=message.text or "",
-        received_at=message.date.astimezone(UTC),
-        telegram_language=update.effective_user.language_code if update.effective_user else None,
-    )
-    async with deps.store.unit_of_work() as session:
-        answer = await surveys.take_comment(
-            session=session, desk=deps.desk, inbound=inbound, now=deps.clock()
-        )
-    if answer is None:
-        return
-    if answer.outgoing:
-        await deps.deliverer.deliver(answer.outgoing)
-    raise ApplicationHandlerStop
 
 
 async def _show(update: Update, press: surveys.Press) -> None:

@@ -74,15 +74,21 @@ class Deliverer:
         slowest = self.pacing.slowest if self.pacing is not None else 0.0
         return None if slowest <= 0 else max(1, int(self.lease.total_seconds() / 2 / slowest))
 
-    async def deliver(self, messages: Sequence[outbox.Outgoing]) -> Counter[str]:
-        """Send rows leased to the caller (e.g. a handler's just-committed answer); outcome counts."""
+    async def deliver(self, messages: Sequence[outbox.Outgoing], *, reachable_chat: int | None = None) -> Counter[str]:
+        """Send rows leased to the caller (e.g. a handler's just-committed answer); outcome counts.
+
+        `reachable_chat`: a chat known to be reachable, whose citizen has just written (outbox.record_sent)."""
         by_chat: dict[int, list[outbox.Outgoing]] = {}
         for message in messages:
             by_chat.setdefault(message.chat_id, []).append(message)
-        results = await asyncio.gather(*(self.send_chat(chat_id, queue) for chat_id, queue in by_chat.items()))
+        results = await asyncio.gather(
+            *(self.send_chat(chat_id, queue, reachable=chat_id == reachable_chat) for chat_id, queue in by_chat.items())
+        )
         return sum(results, Counter())
 
-    async def send_chat(self, chat_id: int, queue: Sequence[outbox.Outgoing]) -> Counter[str]:
+    async def send_chat(
+        self, chat_id: int, queue: Sequence[outbox.Outgoing], *, reachable: bool = False
+    ) -> Counter[str]:
         """Send one chat's leased rows in order; after a retry or a block the rest are given back."""
         counts: Counter[str] = Counter()
         given_back: list[int] = []
@@ -95,7 +101,7 @@ class Deliverer:
                 if self._stopping:
                     break
                 async with self._sending:
-                    delivery = await self._send(chat_id, message)
+                    delivery = await self._send(chat_id, message, reachable)
                 done += 1
                 self.queued -= 1
                 if delivery is None:
@@ -122,13 +128,13 @@ class Deliverer:
         """Wait until every outcome is written."""
         await self.ledger.idle()
 
-    async def _send(self, chat_id: int, message: outbox.Outgoing) -> outbox.Delivery | None:
+    async def _send(self, chat_id: int, message: outbox.Outgoing, reachable: bool) -> outbox.Delivery | None:
         if not await self.ledger.mark(message.id):
             return None
         if self.pacing is not None:
             await self.pacing.starting(chat_id)
         delivery = await self.transport.send(message)
-        await self.ledger.record(message.id, delivery)
+        await self.ledger.record(message.id, delivery, reachable=reachable)
         return delivery
 
     async def _release(self, outbox_ids: list[int]) -> None:

@@ -27,7 +27,8 @@ class Ledger:
         # SQLite's busy wait (which sleeps in steps of up to 100 ms). PostgreSQL needs no such queue.
         self.writing = asyncio.Lock() if store.dialect == "sqlite" else contextlib.nullcontext()
         self._marks: list[tuple[int, asyncio.Future]] = []
-        self._records: list[tuple[int, outbox.Delivery, asyncio.Future]] = []
+        # (outbox id, outcome, whether its chat is known reachable (outbox.record_sent), future)
+        self._records: list[tuple[int, outbox.Delivery, bool, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
 
     async def mark(self, outbox_id: int) -> bool:
@@ -36,10 +37,10 @@ class Ledger:
         self._marks.append((outbox_id, future))
         return await self._written(future)
 
-    async def record(self, outbox_id: int, delivery: outbox.Delivery) -> None:
-        """outbox.record, committed before this returns."""
+    async def record(self, outbox_id: int, delivery: outbox.Delivery, *, reachable: bool = False) -> None:
+        """outbox.record, committed before this returns (`reachable`: see outbox.record_sent)."""
         future = self._future()
-        self._records.append((outbox_id, delivery, future))
+        self._records.append((outbox_id, delivery, reachable, future))
         await self._written(future)
 
     async def idle(self) -> None:
@@ -77,10 +78,11 @@ class Ledger:
 
     async def _write(self, session, marks, records) -> set[int]:
         now = self.clock()
-        sent = {i: d.message_id for i, d, _ in records if d.outcome == "sent"}
+        sent = {i: d.message_id for i, d, _, _ in records if d.outcome == "sent"}
         if sent:
-            await outbox.record_sent(session, message_ids=sent, now=now)
-        for outbox_id, delivery, _ in records:
+            reachable = {i for i, d, known, _ in records if known and d.outcome == "sent"}
+            await outbox.record_sent(session, message_ids=sent, now=now, reachable=reachable)
+        for outbox_id, delivery, _, _ in records:
             if delivery.outcome != "sent":
                 await outbox.record(session, outbox_id=outbox_id, delivery=delivery, now=now)
         if not marks:

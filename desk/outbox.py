@@ -260,8 +260,14 @@ async def mark_sending(
     return set((await session.execute(statement)).scalars().all())
 
 
-async def record_sent(session: AsyncSession, *, message_ids: Mapping[int, int | None], now: datetime) -> None:
-    """Record many successful sends (outbox id -> Telegram message id) in one statement."""
+async def record_sent(
+    session: AsyncSession, *, message_ids: Mapping[int, int | None], now: datetime,
+    reachable: Collection[int] = (),
+) -> None:
+    """Record many successful sends (outbox id -> Telegram message id) in one statement.
+
+    `reachable`: ids of rows whose chat is known to be reachable (an answer to a message the citizen has
+    just written, which cleared unreachable_at already): they need no second statement."""
     ids = list(message_ids)
     await session.execute(
         update(OutboxMessage)
@@ -280,10 +286,13 @@ async def record_sent(session: AsyncSession, *, message_ids: Mapping[int, int | 
         .execution_options(synchronize_session=False)
     )
     # A citizen who blocked the bot and wrote again (their reply went out) can be reached again.
+    unsure = [i for i in ids if i not in reachable]
+    if not unsure:
+        return
     await session.execute(
         update(Citizen)
         .where(
-            Citizen.chat_hash.in_(select(OutboxMessage.chat_hash).where(OutboxMessage.id.in_(ids))),
+            Citizen.chat_hash.in_(select(OutboxMessage.chat_hash).where(OutboxMessage.id.in_(unsure))),
             Citizen.unreachable_at.is_not(None),
         )
         .values(unreachable_at=None)

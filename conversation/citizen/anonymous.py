@@ -34,7 +34,8 @@ from desk.tickets.questions import Question
 from conversation.turns import Answer, Desk, Turn
 
 
-def _chat_key(sealer: Sealer, chat_id: int) -> str:
+def chat_key(sealer: Sealer, chat_id: int) -> str:
+    """The keyed hash a pending /anonymous names its chat by (desk/chat_state.py looks for it)."""
     return sealer.keyed_hash(chat_id, purpose="anonymous-chat")
 
 
@@ -55,7 +56,7 @@ async def _begin(session: AsyncSession, desk: Desk, sealer: Sealer, *, chat_id: 
 
 async def is_waiting(*, session: AsyncSession, sealer: Sealer, chat_id: int) -> bool:
     """Whether this chat said /anonymous and we wait for the complaint."""
-    return await questions.anonymous_waiting(session=session, chat_key=_chat_key(sealer, chat_id)) is not None
+    return await questions.anonymous_waiting(session=session, chat_key=chat_key(sealer, chat_id)) is not None
 
 
 async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
@@ -68,7 +69,7 @@ async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id:
     if not desk.charter.anonymous_complaints:
         await turn.say(turn.text("utter_anonymous_disabled"))
         return turn.answer()
-    key = _chat_key(sealer, chat_id)
+    key = chat_key(sealer, chat_id)
     await questions.forget_anonymous(session=session, chat_key=key)
     await questions.ask(session=session, question=Question(kind="anonymous", chat_key=key, language=language,
                                                            created_at=now))
@@ -79,7 +80,7 @@ async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id:
 async def cancel(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
                  received_at: datetime, language: str, now: datetime) -> Answer | None:
     """/cancel while we wait for an anonymous complaint; None if we were not waiting."""
-    if not await questions.forget_anonymous(session=session, chat_key=_chat_key(sealer, chat_id)):
+    if not await questions.forget_anonymous(session=session, chat_key=chat_key(sealer, chat_id)):
         return None
     turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
                         language=language, now=now)
@@ -103,7 +104,7 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
         # Still waiting: the next message may be the complaint.
         await turn.say(turn.text("utter_anonymous_text_only"))
         return turn.answer()
-    await questions.forget_anonymous(session=session, chat_key=_chat_key(sealer, chat_id))
+    await questions.forget_anonymous(session=session, chat_key=chat_key(sealer, chat_id))
     ticket = await lifecycle.open_ticket(
         session=session, charter=desk.charter, citizen=None, category=Category.COMPLAINT, language=language,
         text=text, received_at=received_at, anonymous=True,

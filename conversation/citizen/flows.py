@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.encrypted import chat_tag
+from desk.chat_state import ChatState
 from desk.tickets import citizens, corrections, questions, service
 from conversation.buttons import MAX_ID
 from conversation.citizen import messages, status
@@ -30,10 +31,13 @@ __all__ = [
 
 
 async def take_message(
-    *, session: AsyncSession, desk: Desk, inbound: Inbound, understanding: Understanding, now: datetime
+    *, session: AsyncSession, desk: Desk, inbound: Inbound, understanding: Understanding, now: datetime,
+    state: ChatState | None = None,
 ) -> Answer:
-    """A citizen wrote: open a ticket, add to one, ask, or answer; a repeat of the same message is a no-op."""
-    begun = await _begin_with_citizen(session, desk, inbound, understanding.language, now)
+    """A citizen wrote: open a ticket, add to one, ask, or answer; a repeat of the same message is a no-op.
+
+    `state`: the chat as desk.chat_state.read found it in this transaction (saves reading it again)."""
+    begun = await _begin_with_citizen(session, desk, inbound, understanding.language, now, state)
     if begun is None:
         return Answer(duplicate=True)
     turn, citizen = begun
@@ -136,16 +140,24 @@ async def _begin(session: AsyncSession, desk: Desk, inbound: Inbound, detected: 
 
 
 async def _begin_with_citizen(session: AsyncSession, desk: Desk, inbound: Inbound, detected: str | None,
-                              now: datetime) -> tuple[Turn, Citizen] | None:
+                              now: datetime, state: ChatState | None = None) -> tuple[Turn, Citizen] | None:
     """_begin, also handing back the citizen it settled (so the flow need not read it again)."""
     if await service.record_inbound(
         session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
     ) is None:
         return None
-    citizen = await citizens.citizen_for(
-        session=session, desk=desk, chat_id=inbound.chat_id, text=inbound.text, detected=detected,
-        hint=inbound.telegram_language, now=now,
-    )
+    if state is None:
+        citizen = await citizens.citizen_for(
+            session=session, desk=desk, chat_id=inbound.chat_id, text=inbound.text, detected=detected,
+            hint=inbound.telegram_language, now=now,
+        )
+    else:
+        citizen = await citizens.settle_read(
+            session=session, desk=desk, chat_id=inbound.chat_id, known=state.citizen, chosen=state.chosen_language,
+            text=inbound.text, detected=detected, hint=inbound.telegram_language, now=now,
+        )
+        if state.citizen is None:  # created just now: no ticket of theirs exists to be read
+            service.note_open_tickets(session, citizen_id=citizen.id, tickets=[])
     # Keyed by the message answered, so a redelivered update can never promise a second reply.
     turn = Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=citizen.language,
                 key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}")

@@ -69,6 +69,15 @@ async def citizen_for(
     # The citizen row is read once here and reused (this runs for every message a citizen sends).
     known = await service.get_citizen(session=session, chat_id=chat_id)
     chosen = await chosen_language(session=session, chat_id=chat_id)
+    return await settle_read(session=session, desk=desk, chat_id=chat_id, known=known, chosen=chosen, text=text,
+                             detected=detected, hint=hint, now=now)
+
+
+async def settle_read(
+    *, session: AsyncSession, desk: Multilingual, chat_id: int, known: Citizen | None, chosen: str | None, text: str,
+    detected: str | None, hint: str | None, now: datetime,
+) -> Citizen:
+    """citizen_for, for a caller that has read the citizen and the chosen language already (desk/chat_state.py)."""
     language = _pick_language(desk, chosen, known, text=text, detected=detected, hint=hint)
     return await service.settle_citizen(session=session, citizen=known, chat_id=chat_id, language=language, now=now)
 

@@ -46,8 +46,19 @@ class Question(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# session.info key: (chat hash, kind) pairs this transaction has read to have no open question.
+_NONE_OPEN = "charterdesk.questions.none_open"
+
+
+def note_none_open(session: AsyncSession, *, chat_id: int, kind: str) -> None:
+    """This transaction has just read that the chat has no open question of `kind` (desk/chat_state.py):
+    open_for_chat need not ask again until a question is asked in it."""
+    session.info.setdefault(_NONE_OPEN, set()).add((chat_hash_of(chat_id), kind))
+
+
 async def ask(*, session: AsyncSession, question: Question) -> Question:
     """Store a question; its id is known once this returns (buttons carry it)."""
+    session.info.pop(_NONE_OPEN, None)  # what was read as absent may be there now
     session.add(question)
     await session.flush()
     return question
@@ -60,6 +71,8 @@ async def get(*, session: AsyncSession, question_id: int) -> Question | None:
 
 async def open_for_chat(*, session: AsyncSession, chat_id: int, kind: str) -> Question | None:
     """The newest unanswered question of a kind to this chat."""
+    if (chat_hash_of(chat_id), kind) in session.info.get(_NONE_OPEN, ()):
+        return None
     query = (
         select(Question)
         .where(Question.chat_hash == chat_hash_of(chat_id), Question.kind == kind, Question.answered_at.is_(None))

@@ -60,8 +60,21 @@ async def get_ticket(*, session: AsyncSession, ticket_id: int) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
 
 
+# session.info key: citizen id -> open tickets this transaction has just read (desk/chat_state.py).
+_OPEN_READ = "charterdesk.tickets.open_read"
+
+
+def note_open_tickets(session: AsyncSession, *, citizen_id: int, tickets: list[Ticket]) -> None:
+    """This transaction has just read the citizen's open tickets: the next open_tickets takes them (once)."""
+    session.info.setdefault(_OPEN_READ, {})[citizen_id] = tickets
+
+
 async def open_tickets(*, session: AsyncSession, citizen_id: int) -> list[Ticket]:
     """The citizen's tickets still waiting for an answer, soonest due first."""
+    # Taken once: a ticket opened after the read (by this flow, later on) must be seen by a later call.
+    read = session.info.get(_OPEN_READ, {}).pop(citizen_id, None)
+    if read is not None:
+        return [ticket for ticket in read if ticket.status == TicketStatus.OPEN]
     query = (
         select(Ticket)
         .where(Ticket.citizen_id == citizen_id, Ticket.status == TicketStatus.OPEN)

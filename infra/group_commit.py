@@ -1,0 +1,93 @@
+"""Group commit: the units of work of many concurrent callers run one after another in one transaction.
+
+Under load, intake handlers of different chats each paid a BEGIN and a COMMIT (on SQLite, a turn of the
+one write lock; on PostgreSQL, a commit round trip). Here whoever arrives while a transaction is under
+way waits for the next one, which takes all of them: a caller still gets its result only once its own
+writes are committed, so nothing is promised before it is durable. Alone, a caller runs at once.
+
+If one unit fails, the transaction is rolled back with the others' writes in it; each unit of that group
+then runs again in a transaction of its own, so only the failing one fails. A unit must therefore be
+safe to run again after a rollback (it only reads and writes through the session it is given).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infra.database import Store
+
+log = logging.getLogger(__name__)
+
+# Units taken into one transaction at most: a longer transaction delays the first caller's answer.
+MAX_GROUP = 16
+# Transactions under way at once. SQLite has one connection (and one writer): one. PostgreSQL overlaps
+# one transaction's round trips with another's work; with one alone the event loop would idle meanwhile.
+PARALLEL = {"sqlite": 1}
+DEFAULT_PARALLEL = 4
+
+Unit = Callable[[AsyncSession], Awaitable[Any]]
+
+
+class GroupCommit:
+    """Runs units of work of concurrent callers in shared transactions (`parallel` of them at a time)."""
+
+    def __init__(self, store: Store, *, max_group: int = MAX_GROUP, parallel: int | None = None) -> None:
+        self.store = store
+        self.max_group = max_group
+        self.parallel = parallel or PARALLEL.get(store.dialect, DEFAULT_PARALLEL)
+        self._waiting: list[tuple[Unit, asyncio.Future]] = []
+        self._runners: set[asyncio.Task] = set()
+        # How many transactions ran and how many units they took (read by bench/ and tests).
+        self.transactions = 0
+        self.units = 0
+
+    async def run(self, unit: Unit) -> Any:
+        """Run `unit(session)` in a transaction shared with other callers; its result once committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((unit, future))
+        if len(self._runners) < self.parallel:
+            runner = asyncio.create_task(self._run_waiting(), name="group commit")
+            self._runners.add(runner)
+            runner.add_done_callback(self._runners.discard)
+        return await future
+
+    async def _run_waiting(self) -> None:
+        group: list[tuple[Unit, asyncio.Future]] = []
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+                group = [(unit, future) for unit, future in group if not future.cancelled()]
+                if group and not await self._run_group(group):
+                    for single in group:
+                        await self._run_group([single])
+        except asyncio.CancelledError:
+            # Stopped midway (the loop is closing): no caller may wait for ever.
+            for _, future in group + self._waiting:
+                if not future.done():
+                    future.cancel()
+            raise
+
+    async def _run_group(self, group: list[tuple[Unit, asyncio.Future]]) -> bool:
+        """One transaction for the group; False (futures untouched) if a unit of a larger group failed."""
+        results = []
+        try:
+            async with self.store.unit_of_work() as session:
+                for unit, _ in group:
+                    results.append(await unit(session))
+        except Exception as exc:  # noqa: BLE001 - alone, the caller gets it; in a group, each goes again alone
+            if len(group) > 1:
+                log.info("group commit: a unit failed (%s); the %d units of its group go again one by one",
+                         type(exc).__name__, len(group))
+                return False
+            if not group[0][1].done():
+                group[0][1].set_exception(exc)
+            return True
+        self.transactions += 1
+        self.units += len(group)
+        for (_, future), result in zip(group, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+        return True

@@ -1,0 +1,67 @@
+"""Group commit: concurrent units share a transaction; a failing unit fails alone, the others are kept."""
+
+import asyncio
+
+import pytest
+
+from desk.tickets import service
+from infra.database import Store
+from infra.group_commit import GroupCommit
+from tests.conftest import at
+
+NOW = at("2026-11-23T10:00:00+09:00")
+
+
+def citizen_unit(chat_id: int, *, fail: bool = False):
+    async def unit(session):
+        citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=NOW)
+        if fail:
+            raise ValueError(f"unit {chat_id} fails")
+        return citizen.id
+
+    return unit
+
+
+async def test_units_arriving_together_share_one_transaction(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    ids = await asyncio.gather(*(commits.run(citizen_unit(100 + n)) for n in range(10)))
+    assert len(set(ids)) == 10
+    assert commits.units == 10
+    # All ten were waiting when the runner started: one transaction.
+    assert commits.transactions == 1
+    async with store.unit_of_work() as session:
+        for n in range(10):
+            assert (await service.get_citizen(session=session, chat_id=100 + n)).id == ids[n]
+
+
+async def test_a_failing_unit_fails_alone_and_the_others_are_committed(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    units = [citizen_unit(200 + n, fail=n == 3) for n in range(6)]
+    results = await asyncio.gather(*(commits.run(unit) for unit in units), return_exceptions=True)
+    assert isinstance(results[3], ValueError)
+    assert all(isinstance(r, int) for i, r in enumerate(results) if i != 3)
+    async with store.unit_of_work() as session:
+        assert await service.get_citizen(session=session, chat_id=203) is None
+        for n in (0, 1, 2, 4, 5):
+            assert (await service.get_citizen(session=session, chat_id=200 + n)) is not None
+
+
+async def test_groups_are_capped(store: Store):
+    commits = GroupCommit(store, parallel=1, max_group=4)
+    await asyncio.gather(*(commits.run(citizen_unit(300 + n)) for n in range(9)))
+    assert commits.units == 9
+    assert commits.transactions == 3  # 4, 4, then 1
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+async def test_every_caller_gets_its_own_result(store: Store, parallel: int):
+    commits = GroupCommit(store, parallel=parallel)
+
+    def echo(value: int):
+        async def unit(_session):
+            await asyncio.sleep(0)
+            return value
+
+        return unit
+
+    assert await asyncio.gather(*(commits.run(echo(n)) for n in range(20))) == list(range(20))
