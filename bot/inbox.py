@@ -14,7 +14,10 @@ enough there. A chat's updates go in order across replicas: a row may be claimed
 earlier unfinished row of its chat is already the claimant's own under a live lease; a row held by
 another replica, or waiting behind one, stays where it is, so a chat is handled by one replica at a
 time. A crashed replica's rows are free again once its lease runs out. Only the claimant marks a row
-done, so a replica that stalled past its lease cannot finish what another took over.
+done, so a replica that stalled past its lease cannot finish what another took over. Nor is a chat's
+update claimed while an answer to that chat waits in the outbox (due or leased): the answer a crashed
+replica wrote and did not send goes first (the dispatcher sends it after its lease), so the takeover,
+which finds the update already recorded and answers nothing twice, cannot let a later answer overtake it.
 
 The chat is known by `chat_hash`, the same keyed hash every other table looks chats up by
 (infra/encrypted.py): the intake table names no chat in clear. Rows stored before this column
@@ -34,6 +37,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedText, chat_hash_of, chat_hash_type
 from infra.keyring import KeyringError
+from desk.outbox import OutboxMessage
 from infra.database import insert_ignoring_conflicts
 
 # Telegram keeps an unconfirmed update about a day; a redelivery later than that cannot happen.
@@ -130,9 +134,17 @@ async def claim(
         earlier.done_at.is_(None),
         or_(earlier.claimed_by.is_(None), earlier.claimed_by != claimant, earlier.lease_until < now),
     )
+    # An answer to the chat still to leave (due, or leased to a sender) goes before the chat's next update
+    # is handled: a replica that died between writing an answer and sending it leaves that answer to the
+    # scheduler's dispatcher once its lease runs out, and the next answer must not overtake it.
+    answer_unsent = exists().where(
+        OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
+        OutboxMessage.status == "pending",
+        or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
+    )
     claimable = (
         select(IntakeUpdate.update_id)
-        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first)
+        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~answer_unsent)
         .order_by(IntakeUpdate.update_id)
         .limit(limit)
         # PostgreSQL: claimants share the table without waiting on each other; SQLite ignores it.

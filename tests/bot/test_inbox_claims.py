@@ -135,3 +135,22 @@ async def test_claimants_racing_never_share_a_row_nor_a_chat(store):
     assert sorted(taken) == list(range(1, 201))
     assert all(ids == sorted(ids) for ids in order.values())
     assert len(set(taken.values())) > 1
+
+
+async def test_a_chat_waits_while_an_answer_to_it_is_still_to_leave(store):
+    """A replica that died after writing an answer and before sending it: the chat's next update waits
+    until the dispatcher sent that answer, so the next answer cannot overtake it."""
+    from desk import outbox
+
+    await stored(store, message(1, 7), message(2, 8))
+    async with store.unit_of_work() as session:
+        answer = await outbox.enqueue(session, key="answer-7", chat_id=7, text="ack", now=NOW, claim=True)
+        # Scheduled for later: not yet due, so it holds nothing back.
+        await outbox.enqueue(session, key="later-8", chat_id=8, text="survey", now=NOW,
+                             not_before=NOW + timedelta(days=1))
+    assert await claim(store, "b") == [2]
+    # Its lease ran out: due now, and still the chat's first.
+    assert await claim(store, "b", now=NOW + outbox.LEASE + timedelta(seconds=1)) == []
+    async with store.unit_of_work() as session:
+        await outbox.record_sent(session, message_ids={answer.id: 99}, now=NOW)
+    assert await claim(store, "b") == [1]
