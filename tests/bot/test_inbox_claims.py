@@ -149,6 +149,7 @@ async def test_a_chat_waits_while_an_answer_to_it_is_still_to_leave(store):
         await outbox.enqueue(session, key="later-8", chat_id=8, text="survey", now=NOW,
                              not_before=NOW + timedelta(days=1))
     assert await claim(store, "b") == [2]
+    assert await done(store, [2], "b") == {2}
     # Its lease ran out: due now, and still the chat's first.
     assert await claim(store, "b", now=NOW + outbox.LEASE + timedelta(seconds=1)) == []
     async with store.unit_of_work() as session:
