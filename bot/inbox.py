@@ -43,7 +43,7 @@ from infra.database import insert_ignoring_conflicts
 # Telegram keeps an unconfirmed update about a day; a redelivery later than that cannot happen.
 KEEP_DONE = timedelta(days=1)
 # A claim holds this long unless renewed; a crashed replica's updates wait about this long for another.
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=60)
 # Update kinds whose object carries the chat it happened in (a callback query's is its message's).
 _CHAT_CARRIERS = ("message", "edited_message", "channel_post", "edited_channel_post", "business_message",
                   "edited_business_message", "my_chat_member", "chat_member", "chat_join_request",
