@@ -189,6 +189,25 @@ async def release(session: AsyncSession, update_ids: Collection[int], *, claiman
         )
 
 
+async def claimants(session: AsyncSession) -> set[str]:
+    """Who holds claims on unhandled updates now (replica ids)."""
+    query = select(IntakeUpdate.claimed_by).where(IntakeUpdate.done_at.is_(None), IntakeUpdate.claimed_by.is_not(None))
+    return set((await session.execute(query.distinct())).scalars().all())
+
+
+async def release_all(session: AsyncSession, *, claimants: Collection[str]) -> int:
+    """Free every unhandled update these (dead) claimants hold; returns how many."""
+    if not claimants:
+        return 0
+    table = IntakeUpdate.__table__
+    result = await session.execute(
+        update(table)
+        .where(table.c.claimed_by.in_(list(claimants)), table.c.done_at.is_(None))
+        .values(claimed_by=None, lease_until=None)
+    )
+    return result.rowcount or 0
+
+
 async def mark_done(
     session: AsyncSession, update_ids: Collection[int], *, now: datetime, claimant: str | None = None
 ) -> set[int]:

@@ -50,6 +50,24 @@ def replica_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def dead_on_this_host(claimant: str, me: str) -> bool:
+    """A claimant that was an earlier run on this host (a container keeps its host name across restarts):
+    its process is gone, or its pid is ours now (containers start their process under the same pid)."""
+    parts, mine = claimant.rsplit(":", 2), me.rsplit(":", 2)
+    if claimant == me or len(parts) != 3 or parts[0] != mine[0] or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
 class IntakeWorker:
     """Handles stored updates, each chat's in order, and marks them done."""
 
@@ -106,8 +124,12 @@ class IntakeWorker:
 
     async def _run(self) -> None:
         failures = 0
+        recovered = False
         while not self._stopping:
             try:
+                if not recovered:
+                    await self._take_back_from_an_earlier_run()
+                    recovered = True
                 await self._purge_now_and_then()
                 await self._renew_now_and_then()
                 await self._take()
@@ -206,6 +228,15 @@ class IntakeWorker:
                 await inbox.release(session, unfinished, claimant=self.claimant)
         except Exception:  # noqa: BLE001 - the lease runs out by itself; stopping goes on
             log.warning("intake: giving back %d unfinished claims failed; they wait out the lease", len(unfinished))
+
+    async def _take_back_from_an_earlier_run(self) -> None:
+        """A run on this host killed before it finished: its claims are free at once, not after the lease
+        (a lone bot restarted after a crash picks up where it stopped, as before replicas)."""
+        async with self.store.unit_of_work() as session:
+            dead = {c for c in await inbox.claimants(session) if dead_on_this_host(c, self.claimant)}
+            freed = await inbox.release_all(session, claimants=dead)
+        if freed:
+            log.info("intake: %d updates an earlier run on this host had claimed are taken up again", freed)
 
     async def _purge_now_and_then(self) -> None:
         now = self.clock()

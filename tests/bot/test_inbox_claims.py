@@ -155,3 +155,33 @@ async def test_a_chat_waits_while_an_answer_to_it_is_still_to_leave(store):
     async with store.unit_of_work() as session:
         await outbox.record_sent(session, message_ids={answer.id: 99}, now=NOW)
     assert await claim(store, "b") == [1]
+
+
+async def test_the_claims_of_dead_claimants_can_be_freed_at_once(store):
+    await stored(store, message(1, 7), message(2, 8), message(3, 9))
+    await claim(store, "dead", limit=1)
+    await claim(store, "alive", limit=1)
+    async with store.unit_of_work() as session:
+        assert await inbox.claimants(session) == {"dead", "alive"}
+        assert await inbox.release_all(session, claimants={"dead"}) == 1
+        assert await inbox.release_all(session, claimants=()) == 0
+    assert await claim(store, "new") == [1, 3]
+
+
+def test_an_earlier_run_on_this_host_is_dead_and_a_live_process_or_another_host_is_not():
+    import os
+    import subprocess
+    import sys
+
+    from bot.intake import dead_on_this_host, replica_id
+
+    me = replica_id()
+    host = me.rsplit(":", 2)[0]
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(finished.stdout)
+    assert dead_on_this_host(f"{host}:{gone}:abcd", me)
+    assert dead_on_this_host(f"{host}:{os.getpid()}:abcd", me)  # our pid, another run: a restarted container
+    assert not dead_on_this_host(me, me)
+    assert not dead_on_this_host(f"{host}:{os.getppid()}:abcd", me)  # alive
+    assert not dead_on_this_host(f"elsewhere:{gone}:abcd", me)
+    assert not dead_on_this_host("not-a-replica-id", me)
