@@ -20,7 +20,8 @@ replica wrote and did not send goes first (the dispatcher sends it after its lea
 which finds the update already recorded and answers nothing twice, cannot let a later answer overtake it.
 
 The chat is known by `chat_hash`, the same keyed hash every other table looks chats up by
-(infra/encrypted.py): the intake table names no chat in clear. Rows stored before this column
+(infra/encrypted.py): the intake table names no chat in clear, and drops the hash with the payload
+once the update is handled. Rows stored before this column
 existed have none and are claimed without the per-chat rule (upgrade with one replica running).
 Leases are compared with the claimant's clock: replicas' clocks must agree to well within LEASE (NTP).
 """
@@ -220,7 +221,8 @@ async def mark_done(
     statement = update(table).where(table.c.update_id.in_(list(update_ids)), table.c.done_at.is_(None))
     if claimant is not None:
         statement = statement.where(table.c.claimed_by == claimant)
-    statement = statement.values(payload=None, done_at=now, lease_until=None).returning(table.c.update_id)
+    # The chat hash goes with the payload: only waiting updates need an order, and /forget leaves no trace.
+    statement = statement.values(payload=None, chat_hash=None, done_at=now, lease_until=None).returning(table.c.update_id)
     return set((await session.execute(statement)).scalars().all())
 
 
