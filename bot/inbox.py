@@ -14,10 +14,12 @@ enough there. A chat's updates go in order across replicas: a row may be claimed
 earlier unfinished row of its chat is already the claimant's own under a live lease; a row held by
 another replica, or waiting behind one, stays where it is, so a chat is handled by one replica at a
 time. A crashed replica's rows are free again once its lease runs out. Only the claimant marks a row
-done, so a replica that stalled past its lease cannot finish what another took over. Nor is a chat's
-update claimed while an answer to that chat waits in the outbox (due or leased): the answer a crashed
-replica wrote and did not send goes first (the dispatcher sends it after its lease), so the takeover,
-which finds the update already recorded and answers nothing twice, cannot let a later answer overtake it.
+done, so a replica that stalled past its lease cannot finish what another took over. An update taken
+over waits while an answer to its chat written under the old claim is still to leave: the answer a
+crashed replica wrote and did not send goes first (the dispatcher sends it after its lease), so the
+takeover, which finds the update already recorded and answers nothing twice, cannot let a later answer
+overtake it. Giving claims back (stopping, or a restarted process freeing its dead predecessor's)
+ends the lease and keeps the claimant's name, so the same rule applies.
 
 The chat is known by `chat_hash`, the same keyed hash every other table looks chats up by
 (infra/encrypted.py): the intake table names no chat in clear, and drops the hash with the payload
@@ -31,7 +33,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Index, String, Text, delete, exists, func, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, Index, String, Text, and_, delete, exists, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
@@ -125,7 +127,7 @@ async def claim(
     """Lease up to `limit` unhandled updates to `claimant`, oldest first, each chat's only in order."""
     table = IntakeUpdate.__table__  # Core: one UPDATE ... RETURNING, no ORM identity bookkeeping
     earlier = aliased(IntakeUpdate)
-    free = or_(IntakeUpdate.claimed_by.is_(None), IntakeUpdate.lease_until < now)
+    free = or_(IntakeUpdate.claimed_by.is_(None), IntakeUpdate.lease_until <= now)
     # An earlier unfinished update of the chat that is not ours under a live lease goes first, by whoever
     # gets it. Checked against rows, not locks: two claimants splitting a chat's rows between them (each
     # skipping what the other has locked) each find the other's first row still unfinished and stop there.
@@ -135,17 +137,20 @@ async def claim(
         earlier.done_at.is_(None),
         or_(earlier.claimed_by.is_(None), earlier.claimed_by != claimant, earlier.lease_until < now),
     )
-    # An answer to the chat still to leave (due, or leased to a sender) goes before the chat's next update
-    # is handled: a replica that died between writing an answer and sending it leaves that answer to the
-    # scheduler's dispatcher once its lease runs out, and the next answer must not overtake it.
+    # Taking over from a claimant that died (or stopped) between writing an answer and sending it: that
+    # answer goes first (the dispatcher sends it once its own lease runs out), so the chat's next answer
+    # cannot overtake it. Only answers written while the old claim held count, so a busy chat (the staff
+    # group, with its stream of cards) is not held back by answers written since.
+    taken_over = and_(IntakeUpdate.claimed_by.is_not(None), IntakeUpdate.claimed_by != claimant)
     answer_unsent = exists().where(
         OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
         OutboxMessage.status == "pending",
+        OutboxMessage.created_at <= IntakeUpdate.lease_until,
         or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
     )
     claimable = (
         select(IntakeUpdate.update_id)
-        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~answer_unsent)
+        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~and_(taken_over, answer_unsent))
         .order_by(IntakeUpdate.update_id)
         .limit(limit)
         # PostgreSQL: claimants share the table without waiting on each other; SQLite ignores it.
@@ -179,14 +184,15 @@ async def renew(
     return set((await session.execute(statement)).scalars().all())
 
 
-async def release(session: AsyncSession, update_ids: Collection[int], *, claimant: str) -> None:
+async def release(session: AsyncSession, update_ids: Collection[int], *, claimant: str, now: datetime) -> None:
     """Give back claims not handled (a stopping replica), so another replica takes them at once."""
     if update_ids:
         table = IntakeUpdate.__table__
+        # The lease ends now; the claimant's name stays, so the taker knows it takes over (see claim).
         await session.execute(
             update(table)
             .where(table.c.update_id.in_(list(update_ids)), table.c.claimed_by == claimant, table.c.done_at.is_(None))
-            .values(claimed_by=None, lease_until=None)
+            .values(lease_until=now)
         )
 
 
@@ -196,15 +202,15 @@ async def claimants(session: AsyncSession) -> set[str]:
     return set((await session.execute(query.distinct())).scalars().all())
 
 
-async def release_all(session: AsyncSession, *, claimants: Collection[str]) -> int:
-    """Free every unhandled update these (dead) claimants hold; returns how many."""
+async def release_all(session: AsyncSession, *, claimants: Collection[str], now: datetime) -> int:
+    """End the leases of every unhandled update these (dead) claimants hold; returns how many."""
     if not claimants:
         return 0
     table = IntakeUpdate.__table__
     result = await session.execute(
         update(table)
-        .where(table.c.claimed_by.in_(list(claimants)), table.c.done_at.is_(None))
-        .values(claimed_by=None, lease_until=None)
+        .where(table.c.claimed_by.in_(list(claimants)), table.c.done_at.is_(None), table.c.lease_until > now)
+        .values(lease_until=now)
     )
     return result.rowcount or 0
 

@@ -225,7 +225,7 @@ class IntakeWorker:
             return
         try:
             async with self.store.unit_of_work() as session:
-                await inbox.release(session, unfinished, claimant=self.claimant)
+                await inbox.release(session, unfinished, claimant=self.claimant, now=self.clock())
         except Exception:  # noqa: BLE001 - the lease runs out by itself; stopping goes on
             log.warning("intake: giving back %d unfinished claims failed; they wait out the lease", len(unfinished))
 
@@ -234,7 +234,7 @@ class IntakeWorker:
         (a lone bot restarted after a crash picks up where it stopped, as before replicas)."""
         async with self.store.unit_of_work() as session:
             dead = {c for c in await inbox.claimants(session) if dead_on_this_host(c, self.claimant)}
-            freed = await inbox.release_all(session, claimants=dead)
+            freed = await inbox.release_all(session, claimants=dead, now=self.clock())
         if freed:
             log.info("intake: %d updates an earlier run on this host had claimed are taken up again", freed)
 

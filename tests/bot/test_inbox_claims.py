@@ -79,10 +79,10 @@ async def test_released_claims_are_free_at_once(store):
     await stored(store, message(1, 7), message(2, 7))
     assert await claim(store, "a") == [1]
     async with store.unit_of_work() as session:
-        await inbox.release(session, [1], claimant="b")  # not b's: nothing changes
+        await inbox.release(session, [1], claimant="b", now=NOW)  # not b's: nothing changes
     assert await claim(store, "c") == []
     async with store.unit_of_work() as session:
-        await inbox.release(session, [1], claimant="a")
+        await inbox.release(session, [1], claimant="a", now=NOW)
     assert await claim(store, "c") == [1]
 
 
@@ -137,24 +137,36 @@ async def test_claimants_racing_never_share_a_row_nor_a_chat(store):
     assert len(set(taken.values())) > 1
 
 
-async def test_a_chat_waits_while_an_answer_to_it_is_still_to_leave(store):
-    """A replica that died after writing an answer and before sending it: the chat's next update waits
-    until the dispatcher sent that answer, so the next answer cannot overtake it."""
+async def test_a_taken_over_update_waits_while_an_answer_written_under_the_old_claim_is_to_leave(store):
+    """A replica that died after writing an answer and before sending it: whoever takes the update over
+    waits until the dispatcher sent that answer, so the chat's next answer cannot overtake it."""
     from desk import outbox
 
     await stored(store, message(1, 7), message(2, 8))
+    assert await claim(store, "dead") == [1, 2]
     async with store.unit_of_work() as session:
         answer = await outbox.enqueue(session, key="answer-7", chat_id=7, text="ack", now=NOW, claim=True)
-        # Scheduled for later: not yet due, so it holds nothing back.
+        # Not yet due and not leased: it holds nothing back.
         await outbox.enqueue(session, key="later-8", chat_id=8, text="survey", now=NOW,
                              not_before=NOW + timedelta(days=1))
-    assert await claim(store, "b") == [2]
-    assert await done(store, [2], "b") == {2}
-    # Its lease ran out: due now, and still the chat's first.
-    assert await claim(store, "b", now=NOW + outbox.LEASE + timedelta(seconds=1)) == []
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert await claim(store, "b", now=later) == [2]
     async with store.unit_of_work() as session:
-        await outbox.record_sent(session, message_ids={answer.id: 99}, now=NOW)
-    assert await claim(store, "b") == [1]
+        await outbox.record_sent(session, message_ids={answer.id: 99}, now=later)
+        # Written after the dead claim ended (another handler's card to the same chat): no reason to wait.
+        await outbox.enqueue(session, key="card-7", chat_id=7, text="card", now=later, claim=True)
+    assert await claim(store, "b", now=later) == [1]
+
+
+async def test_an_answer_in_flight_does_not_hold_back_its_own_claimants_next_update(store):
+    from desk import outbox
+
+    await stored(store, message(1, 7), message(2, 7))
+    assert await claim(store, "a") == [1]
+    async with store.unit_of_work() as session:
+        await outbox.enqueue(session, key="answer-7", chat_id=7, text="ack", now=NOW, claim=True)
+    assert await done(store, [1], "a") == {1}
+    assert await claim(store, "b") == [2]
 
 
 async def test_the_claims_of_dead_claimants_can_be_freed_at_once(store):
@@ -163,8 +175,8 @@ async def test_the_claims_of_dead_claimants_can_be_freed_at_once(store):
     await claim(store, "alive", limit=1)
     async with store.unit_of_work() as session:
         assert await inbox.claimants(session) == {"dead", "alive"}
-        assert await inbox.release_all(session, claimants={"dead"}) == 1
-        assert await inbox.release_all(session, claimants=()) == 0
+        assert await inbox.release_all(session, claimants={"dead"}, now=NOW) == 1
+        assert await inbox.release_all(session, claimants=(), now=NOW) == 0
     assert await claim(store, "new") == [1, 3]
 
 
