@@ -18,7 +18,7 @@ done, so a replica that stalled past its lease cannot finish what another took o
 over waits while an answer to its chat written under the old claim is still to leave: the answer a
 crashed replica wrote and did not send goes first (the dispatcher sends it after its lease), so the
 takeover, which finds the update already recorded and answers nothing twice, cannot let a later answer
-overtake it. Giving claims back (stopping, or a restarted process freeing its dead predecessor's)
+overtake it (for at most two leases: the dispatcher's time to send it). Giving claims back (stopping, or a restarted process freeing its dead predecessor's)
 ends the lease and keeps the claimant's name, so the same rule applies.
 
 The chat is known by `chat_hash`, the same keyed hash every other table looks chats up by
@@ -140,12 +140,15 @@ async def claim(
     # Taking over from a claimant that died (or stopped) between writing an answer and sending it: that
     # answer goes first (the dispatcher sends it once its own lease runs out), so the chat's next answer
     # cannot overtake it. Only answers written while the old claim held count, so a busy chat (the staff
-    # group, with its stream of cards) is not held back by answers written since.
+    # group, with its stream of cards) is not held back by answers written since; and only for two
+    # leases, the dispatcher's time to send it: with no dispatcher running anywhere (`charterdesk bot`
+    # without a scheduler) it would never leave, and the chat must not wait for it for ever.
     taken_over = and_(IntakeUpdate.claimed_by.is_not(None), IntakeUpdate.claimed_by != claimant)
     answer_unsent = exists().where(
         OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
         OutboxMessage.status == "pending",
         OutboxMessage.created_at <= IntakeUpdate.lease_until,
+        OutboxMessage.created_at > now - 2 * lease,
         or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
     )
     claimable = (

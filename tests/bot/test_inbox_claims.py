@@ -151,11 +151,16 @@ async def test_a_taken_over_update_waits_while_an_answer_written_under_the_old_c
                              not_before=NOW + timedelta(days=1))
     later = NOW + LEASE + timedelta(seconds=1)
     assert await claim(store, "b", now=later) == [2]
+    assert await done(store, [2], "b", now=later) == {2}
+    # With no dispatcher to send it, the chat waits two leases, not for ever.
+    assert await claim(store, "c", now=NOW + 2 * LEASE + timedelta(seconds=1)) == [1]
     async with store.unit_of_work() as session:
+        await inbox.release(session, [1], claimant="c", now=later)
         await outbox.record_sent(session, message_ids={answer.id: 99}, now=later)
         # Written after the dead claim ended (another handler's card to the same chat): no reason to wait.
-        await outbox.enqueue(session, key="card-7", chat_id=7, text="card", now=later, claim=True)
-    assert await claim(store, "b", now=later) == [1]
+        await outbox.enqueue(session, key="card-7", chat_id=7, text="card", now=later + timedelta(seconds=1),
+                             claim=True)
+    assert await claim(store, "b", now=later + timedelta(seconds=1)) == [1]
 
 
 async def test_an_answer_in_flight_does_not_hold_back_its_own_claimants_next_update(store):
