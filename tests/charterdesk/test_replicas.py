@@ -176,8 +176,8 @@ async def test_three_replicas_one_killed_lose_nothing_repeat_nothing_and_keep_ea
                 return [m for m in sandbox.world.chat_messages(chat) if m["from"]["id"] == bot_id]
 
             async def settled() -> bool:
-                if any(len(acks(FIRST_USER + n)) < PER_CHAT for n in range(CHATS)):
-                    return False
+                """Every update handled and every answer to a citizen sent or given up ("unknown": its
+                sender died after the request may have left); what the sandbox got is counted after."""
                 async with store.unit_of_work() as session:
                     waiting = await session.scalar(
                         select(func.count()).select_from(IntakeUpdate).where(IntakeUpdate.done_at.is_(None)))
@@ -222,7 +222,11 @@ async def test_three_replicas_one_killed_lose_nothing_repeat_nothing_and_keep_ea
     assert not bots[KILLED].alive and bots[KILLED].process.returncode == -signal.SIGKILL
     assert posted[bots[KILLED].name] > 0 and all(posted[bot.name] > posted[bots[KILLED].name] for bot in bots
                                                   if bot is not bots[KILLED])
-    assert (lost, twice, out_of_order) == ([], [], []), (lost[:10], twice[:10], out_of_order[:5])
+    # A lost acknowledgement could only be one the killed replica's sender was sending at the kill: it
+    # is marked "unknown" and never repeated (at most once at the edge, desk/outbox.py).
+    assert len(lost) <= outcomes.get("unknown", 0), lost
+    assert (twice, out_of_order) == ([], []), (twice[:10], out_of_order[:5])
+    assert not lost, f"{len(lost)} acknowledgements lost with the killed replica's sends in flight: {lost[:10]}"
     assert inbound == CHATS * PER_CHAT
     assert len(handled_by) >= REPLICAS and None not in handled_by
     assert all(process.process.returncode == 0 for process in everyone if process is not bots[KILLED]), \
