@@ -4,15 +4,26 @@ Webhook and polling both only store updates (bot/inbox.py) and wake the worker; 
 what is waiting, oldest first, and feeds it to the Application through its update processor (which
 keeps each chat's updates in order). An update is marked done only after its handling ended, so a
 crash at any point leaves it waiting for the next start; handling one twice is harmless, because
-inbound messages are idempotent (same chat and message id changes nothing).
-One bot process handles the intake of a bot token, as Telegram allows only one poller anyway.
+inbound messages are idempotent (same chat and message id changes nothing, and an answer is keyed by
+the message it answers, so a citizen never gets a second acknowledgement).
+
+In webhook mode any number of bot processes (replicas behind one load balancer) share the table:
+each worker claims what it takes with a lease under its own replica id (bot/inbox.py keeps a chat's
+updates with one replica at a time), renews the lease while handling runs, marks done only its own
+claims, and gives back what it did not finish when it stops. A replica that dies leaves its claims
+to the others once the lease runs out. Updates stored by another replica are seen at the idle look,
+or sooner when the replica holding their chat finishes the chat's earlier update. Polling stays one
+process per token (Telegram allows one poller), but its worker claims the same way.
 """
 
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
@@ -34,6 +45,29 @@ RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
 PURGE_EVERY_SECONDS = 3600.0
 
 
+def replica_id() -> str:
+    """This process's name on its claims: host, pid and a random part (a restarted pid is another replica)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def dead_on_this_host(claimant: str, me: str) -> bool:
+    """A claimant that was an earlier run on this host (a container keeps its host name across restarts):
+    its process is gone, or its pid is ours now (containers start their process under the same pid)."""
+    parts, mine = claimant.rsplit(":", 2), me.rsplit(":", 2)
+    if claimant == me or len(parts) != 3 or parts[0] != mine[0] or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
 class IntakeWorker:
     """Handles stored updates, each chat's in order, and marks them done."""
 
@@ -44,13 +78,18 @@ class IntakeWorker:
         *,
         clock: Callable[[], datetime],
         max_in_flight: int = MAX_IN_FLIGHT,
+        lease: timedelta = inbox.LEASE,
+        claimant: str | None = None,
     ) -> None:
         self.application = application
         self.store = store
         self.clock = clock
         self.max_in_flight = max_in_flight
-        # Taken and not yet recorded as done: never read again meanwhile.
+        self.lease = lease
+        self.claimant = claimant or replica_id()
+        # Claimed and not yet recorded as done: never taken again meanwhile, and its lease kept alive.
         self._in_flight: set[int] = set()
+        self._renewed_at: datetime | None = None
         self._finished: list[int] = []
         self._handling: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
@@ -72,6 +111,7 @@ class IntakeWorker:
         self._wake.set()
         if self._task is not None:
             await self._task
+        claimed = set(self._in_flight)  # a cut-off handler forgets its id; the claim is still to give back
         if self._handling:
             _, cut_off = await asyncio.wait(set(self._handling), timeout=grace)
             for task in cut_off:
@@ -80,12 +120,18 @@ class IntakeWorker:
             if cut_off:
                 log.warning("intake: %d updates cut off by shutdown; they are handled at the next start", len(cut_off))
         await self._record_finished()
+        await self._release_unfinished(claimed | self._in_flight)
 
     async def _run(self) -> None:
         failures = 0
+        recovered = False
         while not self._stopping:
             try:
+                if not recovered:
+                    await self._take_back_from_an_earlier_run()
+                    recovered = True
                 await self._purge_now_and_then()
+                await self._renew_now_and_then()
                 await self._take()
                 failures = 0
             except Exception:
@@ -108,7 +154,8 @@ class IntakeWorker:
             if room <= 0:
                 return
             async with self.store.unit_of_work() as session:
-                rows = await inbox.waiting(session, limit=room, skip=self._in_flight)
+                rows = await inbox.claim(session, claimant=self.claimant, limit=room, now=self.clock(), lease=self.lease)
+            # A claim of ours that lapsed and came back to us is still being handled here.
             rows = [row for row in rows if row.update_id not in self._in_flight]
             for row in rows:
                 self._in_flight.add(row.update_id)
@@ -148,11 +195,48 @@ class IntakeWorker:
         finished, self._finished = self._finished, []
         try:
             async with self.store.unit_of_work() as session:
-                await inbox.mark_done(session, finished, now=self.clock())
+                marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant)
         except Exception:
             self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
             raise
         self._in_flight.difference_update(finished)
+        if len(marked) < len(finished):
+            # Our lease lapsed and another replica took these over; it records them (handling is idempotent).
+            log.warning("intake: %d updates were taken over by another replica before we finished", len(finished) - len(marked))
+
+    async def _renew_now_and_then(self) -> None:
+        """Keep the leases of what is being handled alive: renewed at a third of the lease, so one
+        missed renewal (a slow database) does not yet let another replica take them over."""
+        now = self.clock()
+        if not self._in_flight or (self._renewed_at is not None and now - self._renewed_at < self.lease / 3):
+            return
+        held = set(self._in_flight)
+        async with self.store.unit_of_work() as session:
+            ours = await inbox.renew(session, held, claimant=self.claimant, now=now, lease=self.lease)
+        self._renewed_at = now
+        lost = held - ours - set(self._finished)
+        if lost:
+            log.warning("intake: %d claims lapsed and were taken over by another replica", len(lost))
+
+    async def _release_unfinished(self, claimed: set[int]) -> None:
+        # Those recorded done are left as they are by the release itself.
+        unfinished = claimed - set(self._finished)
+        if not unfinished:
+            return
+        try:
+            async with self.store.unit_of_work() as session:
+                await inbox.release(session, unfinished, claimant=self.claimant, now=self.clock())
+        except Exception:  # noqa: BLE001 - the lease runs out by itself; stopping goes on
+            log.warning("intake: giving back %d unfinished claims failed; they wait out the lease", len(unfinished))
+
+    async def _take_back_from_an_earlier_run(self) -> None:
+        """A run on this host killed before it finished: its claims are free at once, not after the lease
+        (a lone bot restarted after a crash picks up where it stopped, as before replicas)."""
+        async with self.store.unit_of_work() as session:
+            dead = {c for c in await inbox.claimants(session) if dead_on_this_host(c, self.claimant)}
+            freed = await inbox.release_all(session, claimants=dead, now=self.clock())
+        if freed:
+            log.info("intake: %d updates an earlier run on this host had claimed are taken up again", freed)
 
     async def _purge_now_and_then(self) -> None:
         now = self.clock()

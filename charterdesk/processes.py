@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from telegram import Bot
 
@@ -61,7 +62,9 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
 
 async def start_intake(components: Components, application, stack: contextlib.AsyncExitStack):
     """The intake worker, then the webhook server or the poller feeding it; returns the latter."""
-    worker = IntakeWorker(application, components.store, clock=utc_now)
+    # One lease setting for the intake's claims and the outbox's: a dead replica's both run out together.
+    lease = timedelta(seconds=components.settings.lease_seconds)
+    worker = IntakeWorker(application, components.store, clock=utc_now, lease=lease)
     worker.start()  # what an earlier run stored and did not handle comes first
     stack.push_async_callback(worker.stop)
     if components.settings.webhook_url:

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(default=2.0, validation_alias="CHARTERDESK_DISPATCH_INTERVAL")
     # How often the deadline sweep looks for reminders, breaches and appointments that are due.
     sweep_interval_seconds: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SWEEP_INTERVAL")
-    # How long a claimed outbox row is protected from other dispatchers; must outlast one send.
+    # How long a claimed outbox row (or intake update) is protected from other dispatchers (bot replicas);
+    # must outlast one send. A dead replica's claims wait this long for another.
     lease_seconds: float = Field(default=60.0, gt=0, validation_alias="CHARTERDESK_LEASE_SECONDS")
     # Telegram's flood limits (lower them to share one bot between several scheduler processes).
     send_per_second: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SEND_PER_SECOND")

@@ -19,6 +19,8 @@ from infra.keyring import Keyring
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The advisory lock migrators take on PostgreSQL (any fixed number; "charterdesk" read as digits).
+MIGRATION_LOCK = 0x63686172746572
 
 
 class StoreError(Exception):
@@ -99,6 +101,10 @@ class Store:
                 await connection.run_sync(_foreign_keys, False)
             try:
                 async with connection.begin():
+                    if self.dialect == "postgresql":
+                        # Bot replicas start (and migrate) at once: one migrator at a time, the others then
+                        # find the schema current. Held until this transaction ends.
+                        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                     await connection.run_sync(_upgrade)
                     if sqlite:
                         await connection.run_sync(_check_foreign_keys)

@@ -133,8 +133,25 @@ def test_bot_healthcheck_asks_healthz_on_the_port_it_listens_on(services) -> Non
     port = bot["environment"]["WEBHOOK_PORT"]
     probe = " ".join(bot["healthcheck"]["test"])
     assert f"http://127.0.0.1:{port}/healthz" in probe
-    assert [published["target"] for published in bot["ports"]] == [int(port)]
-    assert bot["ports"][0]["host_ip"] == "127.0.0.1"
+
+
+def test_three_bot_replicas_are_reached_through_the_balancer_only(services) -> None:
+    bot, balancer = services["bot"], services["balancer"]
+    port = bot["environment"]["WEBHOOK_PORT"]
+    assert bot["deploy"]["replicas"] == 3
+    # Replicas cannot share a published host port: only the balancer publishes one, on loopback.
+    assert "ports" not in bot
+    assert [published["target"] for published in balancer["ports"]] == [int(port)]
+    assert balancer["ports"][0]["host_ip"] == "127.0.0.1"
+    assert balancer["depends_on"]["bot"]["condition"] == "service_healthy"
+    mounts = {volume["target"]: volume for volume in balancer["volumes"]}
+    config = Path(mounts["/etc/nginx/conf.d/default.conf"]["source"]).read_text(encoding="utf-8")
+    assert f"server bot:{port} resolve;" in config and f"listen {port};" in config
+    # Storing an update is idempotent, so a POST a replica could not take may go to the next one.
+    assert "non_idempotent" in config
+    # Telegram's ~30 messages a second are the bot's, whichever process sends: replicas and scheduler share them.
+    for name in ("TELEGRAM_OVERALL_RATE", "CHARTERDESK_SEND_PER_SECOND"):
+        assert float(bot["environment"][name]) * (bot["deploy"]["replicas"] + 1) <= 30, name
 
 
 def test_scheduler_healthcheck_asks_healthz_on_its_metrics_port(services) -> None:
