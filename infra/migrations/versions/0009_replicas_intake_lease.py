@@ -1,14 +1,14 @@
 """replicas: intake rows carry their chat's lookup hash and a lease, so several bot replicas share them
 
-Revision ID: 0008_replicas
-Revises: 0007
+Revision ID: 0009_replicas
+Revises: 0008_corrections
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_replicas"
-down_revision = "0007"
+revision = "0009_replicas"
+down_revision = "0008_corrections"
 branch_labels = None
 depends_on = None
 
