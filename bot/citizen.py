@@ -15,7 +15,7 @@ from conversation.buttons import (
 )
 from conversation.citizen import anonymous, flows, surveys
 from desk import chat_state
-from nlu.classifier import LOW_CONFIDENCE
+from nlu.classifier import LANGUAGES, LOW_CONFIDENCE, UNDETERMINED
 from nlu.dates import find_preferred_time
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:
         intent=classification.intent,
         language=classification.language,
         certain=classification.confidence >= LOW_CONFIDENCE,
+        readable=classification.language in (*LANGUAGES, UNDETERMINED),
         preferred_at=found.at if found else None,
         preferred_has_time=found.has_time if found else False,
         time_phrase=found.phrase if found else None,

@@ -90,6 +90,7 @@ class Understanding:
     intent: str
     language: str | None
     certain: bool = True  # False: confidence below nlu.classifier.LOW_CONFIDENCE, so we ask
+    readable: bool = True  # False: written in a language the classifier was never taught
     preferred_at: datetime | None = None  # a day (and time) named in the message
     preferred_has_time: bool = False  # False: only a day was named
     time_phrase: str | None = None  # the words that named it

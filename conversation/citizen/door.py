@@ -14,6 +14,10 @@ TICKET_INTENTS = frozenset({"inquiry", "complaint", "appointment_request"})
 # benefit was cut, why?"): it is not "clearly" a greeting, so it is never answered with a greeting alone.
 SMALL_TALK_MAX_WORDS = 6
 SMALL_TALK_MAX_CHARS = 60
+# In a language we cannot read, only a phrase this short may be a greeting ("こんにちは", "Спасибо"):
+# scripts without spaces (Japanese, Chinese, Thai) put a whole request in few "words".
+UNREAD_PHRASE_MAX_WORDS = 3
+UNREAD_PHRASE_MAX_CHARS = 16
 
 
 class Door(StrEnum):
@@ -33,12 +37,22 @@ def is_small_talk(text: str) -> bool:
     return len(stripped) <= SMALL_TALK_MAX_CHARS and len(stripped.split()) <= SMALL_TALK_MAX_WORDS
 
 
-def door_for(intent: str, *, certain: bool, text: str, has_open_tickets: bool) -> Door:
+def _is_short_phrase(text: str) -> bool:
+    stripped = text.strip()
+    return len(stripped) <= UNREAD_PHRASE_MAX_CHARS and len(stripped.split()) <= UNREAD_PHRASE_MAX_WORDS
+
+
+def door_for(intent: str, *, certain: bool, text: str, has_open_tickets: bool, readable: bool = True) -> Door:
     """The door for a classified message; `certain`: confidence at or above the ask threshold.
 
     `has_open_tickets`: the citizen has a ticket a status answer can tell about (route() counts open
     tickets and recently answered ones, the status list's own rule).
+    `readable`: False for a language the classifier was never taught (Japanese, Russian, ...). Its intent
+    means nothing there, so a message longer than small talk is taken as a request (route() opens an
+    inquiry, which staff can correct) rather than asking with buttons the citizen may not read.
     """
+    if not readable and not _is_short_phrase(text):
+        return Door.TICKET
     if intent in TICKET_INTENTS:
         return Door.TICKET if certain else Door.ASK
     if not certain:

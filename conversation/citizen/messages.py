@@ -72,7 +72,8 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
         return turn.answer()
     # A status question may end here only with something to tell: an open or recently answered ticket.
     listing = await status.listing(turn, citizen) if not has_file and intent == "check_status" and certain else None
-    door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=bool(tickets) or listing is not None)
+    door = door_for(intent, certain=certain, text=inbound.text, has_open_tickets=bool(tickets) or listing is not None,
+                    readable=understanding.readable)
     if door is Door.STATUS and listing is not None:
         await turn.say(listing)
         return turn.answer()
@@ -87,7 +88,8 @@ async def route(turn: Turn, citizen: Citizen, inbound: Inbound, understanding: U
     if referenced is not None:
         await add_to(turn, referenced, held)
         return turn.answer()
-    category = TICKET_CATEGORIES.get(intent)
+    # A request in a language we were never taught is taken as an inquiry; staff correct it with /category.
+    category = TICKET_CATEGORIES.get(intent, Category.INQUIRY)
     if door is Door.TICKET and not is_empty(held.text):
         same = [t for t in tickets if t.category == category]
         if not same:

@@ -41,3 +41,12 @@ def test_small_talk_is_measured_in_words_and_characters():
     assert is_small_talk("  hi there  ")
     assert not is_small_talk("thanks " * 7)
     assert not is_small_talk("고맙습니다" * 13)
+
+
+def test_a_request_in_a_language_the_classifier_was_never_taught_is_taken_as_a_ticket():
+    japanese = "住宅手当の申請について教えてください。必要な書類は何ですか？ 先月から何度も電話しましたがつながりません。"
+    assert door_for("out_of_scope", certain=False, text=japanese, has_open_tickets=False, readable=False) is Door.TICKET
+    short_request = "住宅手当の申請について教えてください。必要な書類は何ですか？"
+    assert door_for("greet", certain=False, text=short_request, has_open_tickets=False, readable=False) is Door.TICKET
+    # A word of small talk in such a language is still only asked about, never turned away.
+    assert door_for("greet", certain=False, text="こんにちは", has_open_tickets=False, readable=False) is Door.ASK

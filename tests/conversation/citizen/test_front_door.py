@@ -176,3 +176,16 @@ async def test_the_status_list_is_composed_whole_in_each_language_of_the_pair(st
     assert english.startswith(render(desk, "utter_status_header", "en"))
     assert other.startswith(render(desk, "utter_status_header", first))
     assert "I-1001" in english and "I-1001" in other
+
+
+async def test_a_request_in_an_untaught_language_opens_an_inquiry_answered_in_english_and_the_first_language(store, desk):
+    text = "Здравствуйте, мне нужна помощь с заявлением на жилищное пособие, какие документы нужны?"
+    async with store.unit_of_work() as session:
+        answer = await flows.take_message(
+            session=session, desk=desk, inbound=flows.Inbound(chat_id=4242, message_id=1, text=text, received_at=RECEIVED),
+            understanding=flows.Understanding(intent="out_of_scope", language="ru", certain=False, readable=False),
+            now=RECEIVED,
+        )
+    assert answer.ticket_number.startswith("I-")
+    english, first = answer.outgoing[0].text.split("\n\n", 1)
+    assert answer.ticket_number in english and answer.ticket_number in first
