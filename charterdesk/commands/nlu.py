@@ -41,7 +41,8 @@ def classify(data_dir: DataDir = DEFAULT_DATA_DIR, rasa: RasaUrl = None) -> None
     """Read one message per line on stdin; write one JSON object per line to stdout.
 
     {"text": ..., "intent": ..., "confidence": 0..1, "language": ...}, the language an ISO 639-1 code
-    ("ko", "en", "hu", "ja", ...) or "und"; blank lines are skipped. Each answer is flushed at once, so this can sit behind a pipe."""
+    ("ko", "en", "hu", "ja", ...) or "und"; blank lines are skipped. Each answer is flushed at once, so
+    this can sit behind a pipe."""
     stdin = typer.get_binary_stream("stdin")
     stdout = typer.get_binary_stream("stdout")
 
