@@ -19,7 +19,7 @@ from desk.staff.access import Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
 from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word, ticket_id_of
-from conversation import replies
+from conversation import arguments, replies
 from desk.tickets import service as tickets
 from conversation.citizen.flows import Desk
 
@@ -167,5 +167,5 @@ def _ticket_hint(request: Request) -> int | None:
         return ticket_id_of(found.group(0)) if found else None
     if request.button:
         ids = first_word(request.text)[0] if request.command in ("take", "reply", "interim", "close", "category") else ""
-        return int(ids) if ids.isdigit() else None
+        return arguments.record_id(ids)
     return ticket_id_of(first_word(request.text)[0])
