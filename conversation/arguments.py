@@ -73,7 +73,7 @@ class StatusKind(Enum):
     """What the argument of a citizen's /status is."""
 
     NONE = "none"  # nothing: the overview
-    TICKET = "ticket"  # a ticket number, with or without its letter
+    TICKET = "ticket"  # a ticket number, with or without its letter (None: one no ticket can have)
     CODE = "code"  # a receipt code of 16 digits
     BAD_CODE = "bad_code"  # digits meant as a code, of the wrong length
     BAD = "bad"  # anything else
@@ -94,7 +94,11 @@ def status_argument(text: str) -> StatusArgument:
     text = (text or "").strip()
     if not text:
         return StatusArgument(StatusKind.NONE)
-    if len(text) <= len(str(MAX_TICKET_NUMBER)) and _ASCII_DIGITS.fullmatch(text) or _LETTERED.fullmatch(text):
+    lettered = _LETTERED.fullmatch(text)
+    if lettered and lettered[1].upper() in _CATEGORY_OF_LETTER:
+        # Well formed: a number beyond any ticket is simply none of theirs (ticket None).
+        return StatusArgument(StatusKind.TICKET, ticket=ticket_number(text))
+    if len(text) <= len(str(MAX_TICKET_NUMBER)) and _ASCII_DIGITS.fullmatch(text):
         number = ticket_number(text)
         return StatusArgument(StatusKind.TICKET, ticket=number) if number else StatusArgument(StatusKind.BAD)
     code = receipts.parse_code(text)

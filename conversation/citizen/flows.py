@@ -79,12 +79,12 @@ async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, ar
     if read.kind == arguments.StatusKind.NONE:
         await turn.say(await status.overview(turn, citizen))
         return turn.answer()
-    number = read.ticket
-    if number is None:
+    if read.kind != arguments.StatusKind.TICKET:
         await turn.say(turn.text("utter_status_bad_argument", argument=argument.strip()[:40]))
         return turn.answer()
+    number = read.ticket
     # A bare number ('1001') is looked for among the citizen's own tickets, whatever its letter.
-    ticket = await service.get_ticket(session=session, ticket_id=number.ticket_id)
+    ticket = await service.get_ticket(session=session, ticket_id=number.ticket_id) if number else None
     if ticket is None or ticket.citizen_id != citizen.id or (number.category is not None and not await
                                                              corrections.names_ticket(session=session, ticket=ticket,
                                                                                       category=number.category)):
