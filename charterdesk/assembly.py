@@ -17,6 +17,7 @@ from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
 from conversation.texts import Texts, TextsError
+from desk.anonymous.attempts import GuessBudget
 from desk.delivery import Deliverer
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.staff.startup import seed_registry

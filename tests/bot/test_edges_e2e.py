@@ -55,6 +55,22 @@ async def test_every_forged_press_of_a_citizen_is_answered(sandbox, live, starte
     await answered(sandbox, forge_press(sandbox, CITIZEN, CITIZEN, started, data))
 
 
+_citizens = itertools.count(881_000)
+CITIZEN_COMMANDS = ("start", "help", "status", "anonymous", "language", "cancel", "mydata", "forget", "frobnicate")
+argument = st.one_of(digits, st.text(max_size=300), st.sampled_from(["I-" + "9" * 23, "1001", "1234 5678", "²"]))
+
+
+@pytest.mark.parametrize("command", CITIZEN_COMMANDS)
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=argument)
+async def test_every_citizen_command_answers_any_argument(sandbox, live, command, text):
+    user = next(_citizens)  # a chat of its own each time: the flood guard counts per chat
+    sandbox.user(user, "Citizen", language_code="en")
+    sent = await sandbox.send_text(user, f"/{command} {text[:3900]}")
+    await sandbox.wait_for(lambda: any(m["message_id"] > sent["message_id"] for m in sandbox.bot_messages(user)),
+                           what=f"an answer to /{command}", timeout=15)
+
+
 @pytest.fixture
 async def staff_answer(sandbox, live):
     """The bot's answer to /queue in the staff chat: a message to press forged buttons under."""
