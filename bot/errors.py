@@ -44,7 +44,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def where(error: BaseException | None) -> str:
-    """'OverflowError at conversation/staff/turn.py:97': the type and our innermost frame, never the
+    """'OverflowError at staff/turn.py:97': the type and our innermost frame (folder/file), never the
     message (an exception's text can quote a citizen's words or a query's parameters)."""
     if error is None:
         return "unknown error"
