@@ -27,6 +27,12 @@ _LETTERED = re.compile(r"([A-Za-z])\s*[-–—]?\s*([0-9]+)")
 _CATEGORY_OF_LETTER = {letter: category for category, letter in CATEGORY_LETTERS.items()}
 
 
+def storable(text: str) -> str:
+    """Text without NUL characters, which PostgreSQL's text columns refuse (Telegram never sends them;
+    a forged client may)."""
+    return text.replace("\x00", "")
+
+
 def bounded_int(text: str, *, low: int, high: int) -> int | None:
     """The integer ASCII digits spell when it lies in [low, high]; None for anything else (never raises)."""
     text = (text or "").strip()

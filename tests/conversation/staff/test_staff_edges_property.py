@@ -94,3 +94,10 @@ async def test_an_unreadable_interim_date_leaves_the_promise(store, staffed):
     async with store.unit_of_work() as session:
         assert (await session.get(Ticket, 1)).due_at == before
         assert (await session.scalars(select(TicketEntry).where(TicketEntry.kind == "interim"))).all() == []
+
+
+@pytest.mark.parametrize("command, text", [("report", "\x00"), ("note", "I-1001 a\x00b"), ("queue", "\x00")])
+async def test_a_nul_character_is_dropped_before_anything_is_stored(store, staffed, command, text):
+    """PostgreSQL text refuses NUL; Hypothesis found /report's audit detail failing on it."""
+    outcome = await _answered(store, staffed, command, text, button=False)
+    assert [m for m in outcome.outgoing if m.chat_id == STAFF_CHAT and m.text]
