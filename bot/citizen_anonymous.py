@@ -10,6 +10,7 @@ from bot.citizen_support import citizen_deps, deliver, finish_press, inbound_of
 from bot.deps import deps_of
 from bot.keyboards import on_unknown_button
 from conversation.buttons import DeclineSeal, SealChannel, decode, pattern
+from conversation import arguments
 from desk.anonymous import receipts
 from conversation.citizen import anonymous
 from desk.tickets import citizens
@@ -51,8 +52,8 @@ async def take_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def status_if_code(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str) -> bool:
     """/status with digits: a receipt code (True, handled here); anything else is not ours (False)."""
-    if not receipts.looks_like_code(argument):
-        return False
+    if arguments.status_argument(argument).kind not in (arguments.StatusKind.CODE, arguments.StatusKind.BAD_CODE):
+        return False  # nothing, a ticket number ('1001' too), or words: conversation.citizen.flows.show_status
     deps, sealer = deps_of(context), citizen_deps(context).sealer
     inbound = inbound_of(update)
     language = await _language(update, context, inbound, "")

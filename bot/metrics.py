@@ -6,7 +6,11 @@ tests or next to another library never collides. Labels never carry personal dat
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from desk.anonymous import attempts
+
 REGISTRY = CollectorRegistry(auto_describe=True)
+# Kept where the codes are checked (the domain), exposed with this process's other metrics.
+REGISTRY.register(attempts.CODE_CHECKS)
 
 UPDATES_RECEIVED = Counter(
     "charterdesk_updates_received",

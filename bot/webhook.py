@@ -24,6 +24,7 @@ from telegram.error import TelegramError
 from bot import metrics
 from bot.intake import IntakeWorker, store_updates
 from infra.database import Store
+from conversation.arguments import bounded_int
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class Receiver:
         if not hmac.compare_digest(given, self._secret):
             return _refuse("secret", 403, "forbidden")
         declared = request.headers.get("content-length", "")
-        if declared and (not declared.isdigit() or int(declared) > self.max_body):
+        # Bounded before int(): a header of thousands of digits (or '²') must not raise.
+        if declared and bounded_int(declared, low=0, high=self.max_body) is None:
             return _refuse("too_large", 413, "too large")
         body = await self._body(request)
         if body is None:

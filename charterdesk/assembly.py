@@ -17,6 +17,7 @@ from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
 from conversation.texts import Texts, TextsError
+from desk.anonymous.attempts import GuessBudget
 from desk.delivery import Deliverer
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.staff.startup import seed_registry
@@ -83,7 +84,8 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
         raise StartupError(str(exc)) from exc
     await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act
     classifier = build_classifier(settings, charter)
-    return Components(settings, charter, Desk(charter=charter, texts=texts), store, classifier, sealer)
+    desk = Desk(charter=charter, texts=texts, code_guesses=GuessBudget(limit=settings.code_guesses_per_minute))
+    return Components(settings, charter, desk, store, classifier, sealer)
 
 
 def open_keyring(settings: Settings, *, create: bool = True) -> Keyring:

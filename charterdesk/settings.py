@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     send_per_second: float = Field(default=30.0, gt=0, validation_alias="CHARTERDESK_SEND_PER_SECOND")
     chat_interval_seconds: float = Field(default=1.0, ge=0, validation_alias="CHARTERDESK_CHAT_INTERVAL")
     group_per_minute: float = Field(default=20.0, gt=0, validation_alias="CHARTERDESK_GROUP_PER_MINUTE")
+    # Wrong receipt codes all chats together may try per minute before every code check pauses (issue 18).
+    code_guesses_per_minute: int = Field(default=30, gt=0, validation_alias="CHARTERDESK_CODE_GUESSES_PER_MINUTE")
     # Deployment: `json` writes one JSON object per log line (charterdesk/logging_setup.py reads it first).
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="CHARTERDESK_LOG_FORMAT")
     # == webhook server ==

@@ -12,12 +12,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, get_type_hints
 
+from conversation.arguments import MAX_ID
 from desk.tickets.models import CATEGORY_LETTERS
 
 # Telegram's limit for a button's callback data, in bytes.
 DATA_LIMIT = 64
-# Ids are Integer columns: a larger number can name no row, and would overflow a PostgreSQL query.
-MAX_ID = 2**31 - 1
 # A slot is minutes since the epoch; beyond year 9999 no datetime can hold it.
 MAX_MINUTE = int(datetime(9999, 12, 31, 23, 59, tzinfo=UTC).timestamp()) // 60
 

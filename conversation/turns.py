@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import outbox
+from desk.anonymous.attempts import GuessBudget
 from desk.charter.model import Charter
 from conversation.texts import Texts, format_moment
 from conversation import replies
@@ -26,6 +27,7 @@ class Desk:
 
     charter: Charter
     texts: Texts
+    code_guesses: GuessBudget = GuessBudget()  # wrong receipt codes from all chats (settings)
 
     def voices(self, language: str) -> tuple[str, ...]:
         """The languages a text to this citizen is written in: theirs, or English and the charter's first."""

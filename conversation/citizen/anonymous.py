@@ -20,7 +20,10 @@ from desk import outbox
 from conversation.citizen import surveys
 from infra.sealing import Sealer, SealingError
 from desk.anonymous.traces import ANONYMOUS_CHAT, OUTBOX_PREFIX, forget_old_inbound
-from desk.anonymous.attempts import WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, count_attempt, is_throttled
+from desk.anonymous.attempts import (
+    CODE_CHECKS, WRONG_CODE, WRONG_CODE_LIMIT, WRONG_CODE_WINDOW, GuessBudget, attempts_everywhere, count_attempt,
+    is_throttled,
+)
 from desk.tickets import entries, lifecycle, questions, service
 from desk.surveys import is_rated
 from desk.tickets.enums import Category, TicketStatus
@@ -220,16 +223,40 @@ async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> boo
 
 
 async def _verified(turn: Turn, sealer: Sealer, code_text: str):
-    """The receipt a code opens, or None after telling the citizen why (wrong, or too many tries)."""
+    """The receipt a code opens, or None after telling the citizen why (wrong, or too many tries here or
+    from all chats together)."""
     subject = sealer.keyed_hash(turn.chat_id, purpose="wrong-code")
     throttle = {"kind": WRONG_CODE, "subject": subject, "window": WRONG_CODE_WINDOW, "now": turn.now}
     if await is_throttled(session=turn.session, limit=WRONG_CODE_LIMIT, **throttle):
-        minutes = int(WRONG_CODE_WINDOW.total_seconds() // 60)
-        await turn.say(turn.text("utter_code_throttled", minutes=minutes))
+        CODE_CHECKS.labels("refused_chat").inc()
+        await turn.say(turn.text("utter_code_throttled", minutes=_minutes(WRONG_CODE_WINDOW)))
+        return None
+    budget = turn.desk.code_guesses
+    everywhere = await attempts_everywhere(session=turn.session, kind=WRONG_CODE, window=budget.window, now=turn.now)
+    if everywhere >= budget.limit:
+        CODE_CHECKS.labels("refused_global").inc()
+        await _alert_staff(turn, everywhere, budget)
+        await turn.say(turn.text("utter_code_throttled", minutes=_minutes(budget.window)))
         return None
     code = receipts.parse_code(code_text)
     receipt = await receipts.find(session=turn.session, code=code) if code else None
     if receipt is None:
+        CODE_CHECKS.labels("wrong").inc()
         await count_attempt(session=turn.session, **throttle)
         await turn.say(turn.text("utter_code_wrong"))
+    else:
+        CODE_CHECKS.labels("opened").inc()
     return receipt
+
+
+async def _alert_staff(turn: Turn, count: int, budget: GuessBudget) -> None:
+    """Tell the staff chat that codes are being guessed: once per window (the outbox key is the window's)."""
+    desk = turn.desk
+    text = desk.texts.render("utter_staff_code_guessing", desk.charter.languages[0], count=count,
+                             minutes=_minutes(budget.window), limit=budget.limit)
+    await replies.enqueue_text(turn.session, key=f"code-guessing:{budget.bucket(turn.now)}",
+                               chat_id=desk.charter.staff_chat_id, text=text, now=turn.now, claim=False)
+
+
+def _minutes(window) -> int:
+    return max(1, int(window.total_seconds() // 60))

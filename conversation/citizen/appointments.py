@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_skeleton
 
-from desk.tickets import entries, questions, slots
+from desk.tickets import entries, preferences, questions, slots
 from desk.tickets.models import Ticket
 from desk.tickets.questions import Question
 from conversation.buttons import Button, OtherTime, PickSlot
@@ -108,19 +108,24 @@ async def offer_times(turn: Turn, ticket: Ticket, at: datetime | None, has_time:
     await turn.say(text, buttons=rows or None, ticket_id=ticket.id)
 
 
-async def choose_slot(turn: Turn, ticket: Ticket, start: datetime) -> bool:
-    """The citizen pressed a time: note it if the office is (still) open then; else offer again."""
+async def choose_slot(turn: Turn, ticket: Ticket, start: datetime) -> str | None:
+    """The citizen pressed a time: note it if the office is (still) open then; else offer again.
+
+    Returns a note for the button instead of a message when this time was noted already."""
     if slots.verdict(turn.desk.charter.calendar, start, now=turn.now) != "open":
         await offer_times(turn, ticket, start, True)
-        return False
-    if ticket.preferred_at != start:
-        ticket.preferred_at = start
+        return None
+    changed = await preferences.prefer(session=turn.session, ticket=ticket, start=start)
+    if changed:
         await entries.add(session=turn.session, ticket=ticket, kind="system", now=turn.now,
                           text=f"preferred time: {start.isoformat()}")
-    await questions.close_appointment_questions(session=turn.session, ticket_id=ticket.id, now=turn.now)
+    closed = await questions.close_appointment_questions(session=turn.session, ticket_id=ticket.id, now=turn.now)
+    if not changed and not closed:
+        # The same slot pressed again (or twice at once): noted already, said already.
+        return turn.text("utter_question_done")
     await turn.say(turn.text("utter_appointment_noted", moment=start, number=ticket.number,
                              due=ticket.due_at), ticket_id=ticket.id)
-    return True
+    return None
 
 
 async def ask_other_time(turn: Turn, ticket: Ticket) -> None:

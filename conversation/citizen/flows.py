@@ -4,7 +4,6 @@ Every flow takes what arrived (a message, a command, a button press), records it
 an Answer: the outbox rows it promised, leased to the caller for sending right after commit.
 """
 
-import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,16 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.encrypted import chat_tag
 from desk.chat_state import ChatState
 from desk.tickets import citizens, corrections, questions, service
-from conversation.buttons import MAX_ID
+from conversation import arguments
 from conversation.citizen import messages, status
 from conversation.citizen.edits import take_edit
 from conversation.citizen.messages import TICKET_CATEGORIES
-from desk.tickets.models import Citizen, parse_number
+from desk.tickets.models import Citizen
 from conversation.citizen.presses import choose_language, language_menu, press
 from conversation.turns import Answer, Attachment, Desk, Held, Inbound, Press, Turn, Understanding
-
-# "I-1042", "i 1042", "I1042": how people type a ticket number.
-_TYPED_NUMBER = re.compile(r"([ICNAicna])\s*-?\s*(\d+)")
 
 __all__ = [
     "TICKET_CATEGORIES", "Answer", "Attachment", "Desk", "Held", "Inbound", "Press", "Understanding",
@@ -79,20 +75,20 @@ async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, ar
     if begun is None:
         return Answer(duplicate=True)
     turn, citizen = begun
-    argument = argument.strip()
-    if not argument:
+    read = arguments.status_argument(argument)
+    if read.kind == arguments.StatusKind.NONE:
         await turn.say(await status.overview(turn, citizen))
         return turn.answer()
-    typed = _TYPED_NUMBER.fullmatch(argument)
-    parsed = parse_number(f"{typed[1]}-{typed[2]}") if typed else None
-    # A number beyond any id names no ticket (and PostgreSQL refuses to compare an Integer column with it).
-    ticket = await service.get_ticket(session=session, ticket_id=parsed[1]) if parsed and parsed[1] <= MAX_ID else None
-    if parsed is None:
-        await turn.say(turn.text("utter_status_bad_argument", argument=argument[:40]))
-    elif ticket is None or ticket.citizen_id != citizen.id or not await corrections.names_ticket(
-        session=session, ticket=ticket, category=parsed[0]
-    ):
-        await turn.say(turn.text("utter_status_not_yours", number=argument.upper()))
+    if read.kind != arguments.StatusKind.TICKET:
+        await turn.say(turn.text("utter_status_bad_argument", argument=argument.strip()[:40]))
+        return turn.answer()
+    number = read.ticket
+    # A bare number ('1001') is looked for among the citizen's own tickets, whatever its letter.
+    ticket = await service.get_ticket(session=session, ticket_id=number.ticket_id) if number else None
+    if ticket is None or ticket.citizen_id != citizen.id or (number.category is not None and not await
+                                                             corrections.names_ticket(session=session, ticket=ticket,
+                                                                                      category=number.category)):
+        await turn.say(turn.text("utter_status_not_yours", number=argument.strip().upper()[:40]))
     else:
         await turn.say(await status.detail(turn, ticket), ticket_id=ticket.id)
     return turn.answer()

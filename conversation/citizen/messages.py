@@ -219,15 +219,20 @@ async def settle(turn: Turn, citizen: Citizen, question: Question, button: Quest
         return turn.answer(ticket_number=ticket.number, due_at=ticket.due_at, settled=True)
     if isinstance(button, MissingAnswer):
         original = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
-        if original is None or original.citizen_id != citizen.id or original.status != TicketStatus.OPEN:
+        if original is None or original.citizen_id != citizen.id:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
+        if original.status != TicketStatus.OPEN:
+            return await offer_new_ticket(turn, question, original, (Category.COMPLAINT,))
         question.answered_at = turn.now
         answer = await non_response(turn, citizen, original, held)
         return turn.answer(ticket_number=answer.ticket_number, due_at=answer.due_at, settled=True)
     if isinstance(button, AddToTicket):
         ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
-        if ticket is None or ticket.citizen_id != citizen.id or ticket.status != TicketStatus.OPEN:
+        if ticket is None or ticket.citizen_id != citizen.id:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
+        if ticket.status != TicketStatus.OPEN:
+            chosen = TICKET_CATEGORIES.get(question.intent or "")
+            return await offer_new_ticket(turn, question, ticket, (chosen,) if chosen else CHOOSABLE)
         question.answered_at = turn.now
         await add_to(turn, ticket, held)
         return turn.answer(settled=True)
@@ -237,6 +242,15 @@ async def settle(turn: Turn, citizen: Citizen, question: Question, button: Quest
     question.answered_at = turn.now
     ticket = await open_ticket(turn, citizen, category, held)
     return turn.answer(ticket_number=ticket.number, due_at=ticket.due_at, settled=True)
+
+
+async def offer_new_ticket(turn: Turn, question: Question, gone: Ticket, categories: tuple[str, ...]) -> Answer:
+    """The ticket the citizen chose to add to was closed meanwhile: the message stays held, and the
+    remaining choice (a new ticket) is offered with fresh buttons instead of the stale ones."""
+    rows = [[Button(turn.label(f"utter_button_new_{c}"), NewMatter(question.id, c))] for c in categories]
+    rows.append([Button(turn.label("utter_button_not_a_request"), NotARequest(question.id))])
+    await turn.say(turn.text("utter_question_target_gone", number=gone.number), buttons=rows)
+    return turn.answer(settled=True)
 
 
 def release(question: Question, now: datetime) -> None:

@@ -53,8 +53,7 @@ async def _appointment_button(turn: Turn, citizen: Citizen, button: PickSlot | O
     if isinstance(button, OtherTime):
         await ask_other_time(turn, ticket)
         return turn.answer(settled=True)
-    await choose_slot(turn, ticket, button.start)
-    return turn.answer(settled=True)
+    return turn.answer(toast=await choose_slot(turn, ticket, button.start), settled=True)
 
 
 def language_menu(desk: Desk) -> Keyboard:

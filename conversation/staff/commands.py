@@ -1,7 +1,8 @@
 """Staff commands on one ticket: read the arguments, call one use case, say what happened."""
 
+from conversation import arguments
 from desk.staff import service
-from conversation.staff.dates import parse_moment, split_trailing_moment
+from conversation.staff.dates import parse_moment, split_trailing_moment, unreadable_trailing_date
 from desk.staff.errors import ActionError
 from conversation.staff.turn import Reply, StaffTurn, find_ticket, first_word
 from conversation.staff import handling
@@ -23,6 +24,9 @@ async def interim(turn: StaffTurn) -> Reply:
     ticket = await find_ticket(turn, number, "utter_staff_usage_interim")
     calendar = turn.desk.charter.calendar
     reason, new_due = split_trailing_moment(rest, language=turn.language, calendar=calendar, now=turn.now)
+    misread = unreadable_trailing_date(reason) if new_due is None else None
+    if misread:
+        raise ActionError("utter_staff_interim_bad_date", phrase=misread[:60])
     if parse_moment(reason, language=turn.language, calendar=calendar, now=turn.now):
         raise ActionError("utter_staff_usage_interim")  # only a date: the reason is missing
     handled = await handling.interim(
@@ -50,9 +54,9 @@ async def assign(turn: StaffTurn) -> Reply:
     ticket = await find_ticket(turn, number, "utter_staff_usage_assign")
     if not who:
         raise ActionError("utter_staff_usage_assign")
-    assignee = turn.staff if who.casefold() == "me" else await service.find(session=turn.session, who=who)
+    assignee = turn.staff if who.casefold() == "me" else await _member(turn, who)
     if assignee is None:
-        raise ActionError("utter_staff_unknown_member", who=who)
+        raise ActionError("utter_staff_unknown_member", who=who[:40])
     await handling.assign(
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, assignee=assignee, now=turn.now
     )
@@ -97,6 +101,13 @@ async def reopen(turn: StaffTurn) -> Reply:
     ticket = await find_ticket(turn, number, "utter_staff_usage_reopen")
     await handling.reopen(session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, now=turn.now)
     return Reply(text=turn.text("utter_staff_reopened", number=ticket.number, due=turn.moment(ticket.due_at)))
+
+
+async def _member(turn: StaffTurn, who: str):
+    named = arguments.member(who)
+    if named is None:
+        raise ActionError("utter_staff_bad_member", who=who[:40])
+    return await service.find(session=turn.session, who=named)
 
 
 def reached(turn: StaffTurn, response: str, handled: handling.Handled, **params: object) -> str:

@@ -6,7 +6,7 @@ promises the answer in the outbox. Everything it promises comes back leased in `
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from desk.staff.access import Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
 from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word, ticket_id_of
-from conversation import replies
+from conversation import arguments, replies
 from desk.tickets import service as tickets
 from conversation.citizen.flows import Desk
 
@@ -89,6 +89,9 @@ async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Re
         session=session, chat_id=request.chat_id, message_id=request.message_id, received_at=now
     ) is None:
         return Outcome(duplicate=True)
+    # PostgreSQL text cannot hold NUL (a forged client can send one): dropped before anything is stored.
+    request = replace(request, text=arguments.storable(request.text),
+                      replied_text=arguments.storable(request.replied_text) if request.replied_text is not None else None)
     language = member_language(actor.language_code, speakable=desk.texts.languages, default=desk.charter.languages[0])
     spec = (BUTTONS if request.button else COMMANDS).get(request.command)
     staff = await service.authorise(session=session, actor=actor)
@@ -167,5 +170,5 @@ def _ticket_hint(request: Request) -> int | None:
         return ticket_id_of(found.group(0)) if found else None
     if request.button:
         ids = first_word(request.text)[0] if request.command in ("take", "reply", "interim", "close", "category") else ""
-        return int(ids) if ids.isdigit() else None
+        return arguments.record_id(ids)
     return ticket_id_of(first_word(request.text)[0])

@@ -12,6 +12,15 @@ MAX_DATE_WORDS = 6
 # Words like "may" or "a" parse as dates; a date typed for a deadline always has a digit in it.
 _DIGIT = re.compile(r"\d")
 _ONLY_DIGITS = re.compile(r"^\d+$")
+# Shapes of a date or a time: 2026-13-45, 12/45, 99:99, 45.13.2026, 12월, 45일, 25시, 6pm, 25h.
+_DATE_SHAPED = re.compile(
+    r"\d{1,4}[-/]\d{1,2}(?:[-/]\d{1,4})?|\d{1,2}[:.]\d{2}(?::\d{2})?|\d{1,4}\.\d{1,2}\.(?:\d{2,4}\.?)?"
+    r"|\d{1,4}(?:월|일|시|분|년)\S*|\d{1,2}(?:am|pm|h|óra\S*)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d{1,4}")
+# Words that make the number before them a time of day: "25 o'clock", "9 pm", "25 órakor".
+_TIME_WORD = re.compile(r"o'?clock|o’clock|am|pm|a\.m|p\.m|h|hours?|óra\S*|órakor|시|uhr")
 
 
 def parse_moment(text: str, *, language: str, calendar: BusinessCalendar, now: datetime) -> tuple[datetime, bool] | None:
@@ -54,6 +63,19 @@ def split_trailing_moment(
         if parsed is not None:
             return _strip_words(text, size), parsed[0]
     return text.strip(), None
+
+
+def unreadable_trailing_date(text: str) -> str | None:
+    """The end of text when it is written like a date or time but is none ('2026-13-45 99:99',
+    'at 25 o'clock'), else None: a promise must never be moved, or a reason sent, on a misread date."""
+    words = text.split()[-MAX_DATE_WORDS:]
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if _DATE_SHAPED.fullmatch(word.rstrip(",;")) or (
+            _NUMBER.fullmatch(word) and _TIME_WORD.fullmatch(following.rstrip(".,;").casefold())
+        ):
+            return " ".join(words[index:])
+    return None
 
 
 def _strip_words(text: str, count: int) -> str:

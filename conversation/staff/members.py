@@ -1,5 +1,6 @@
 """/staff list|add|remove: admins change the registry at run time; everyone on it may list it."""
 
+from conversation import arguments
 from desk import audit
 from desk.staff import service
 from desk.staff.access import may
@@ -47,7 +48,9 @@ async def _add(turn: StaffTurn, rest: str) -> Reply:
         role, name = first_word(rest)
         if not digits.isdigit() or not name:
             raise ActionError("utter_staff_usage_staff")
-        telegram_id, username = int(digits), None
+        telegram_id, username = arguments.telegram_id(digits), None
+        if telegram_id is None:
+            raise ActionError("utter_staff_bad_member", who=digits[:40])
     member = await service.add(
         session=turn.session, telegram_id=telegram_id, name=name, role=role.casefold(), username=username,
         by=turn.staff.telegram_id, now=turn.now,
@@ -64,9 +67,12 @@ async def _remove(turn: StaffTurn, rest: str) -> Reply:
         who = str(replied.user_id)
     if not who:
         raise ActionError("utter_staff_usage_staff")
-    member = await service.find(session=turn.session, who=who)
+    named = arguments.member(who)
+    if named is None:
+        raise ActionError("utter_staff_bad_member", who=who[:40])
+    member = await service.find(session=turn.session, who=named)
     if member is None:
-        raise ActionError("utter_staff_not_a_member", who=who)
+        raise ActionError("utter_staff_not_a_member", who=who[:40])
     await service.remove(session=turn.session, telegram_id=member.telegram_id, by=turn.staff.telegram_id, now=turn.now)
     await _audit(turn, "staff_remove", str(member.telegram_id))
     return Reply(text=turn.text("utter_staff_removed", member=member.name), roster_changed=True)

@@ -2,6 +2,7 @@
 
 import re
 
+from conversation import arguments
 from conversation.buttons import Button, DraftAction
 from desk import audit
 from desk.staff import drafts
@@ -94,15 +95,15 @@ async def drop(turn: StaffTurn) -> Reply:
 
 
 async def _ticket(turn: StaffTurn) -> Ticket:
-    ticket_id = int(turn.request.text) if turn.request.text.isdigit() else None
+    ticket_id = arguments.record_id(turn.request.text)
     ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
     if ticket is None:
-        raise ActionError("utter_staff_unknown_ticket", number=turn.request.text)
+        raise ActionError("utter_staff_unknown_ticket", number=turn.request.text[:40])
     return ticket
 
 
 async def _draft(turn: StaffTurn) -> drafts.Draft:
-    draft_id = int(turn.request.text) if turn.request.text.isdigit() else None
+    draft_id = arguments.record_id(turn.request.text)
     kept = await drafts.get(session=turn.session, draft_id=draft_id) if draft_id else None
     if kept is None or kept.outcome is not None:
         raise ActionError("utter_staff_draft_settled")

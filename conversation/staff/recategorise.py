@@ -1,6 +1,6 @@
 """Staff change a ticket's category: `/category N I|C|A` and the → buttons under its card."""
 
-from conversation.buttons import MAX_ID
+from conversation import arguments
 from conversation.staff import handling
 from conversation.staff.cards import category_name
 from conversation.staff.turn import Reply, StaffTurn, find_ticket, first_word
@@ -26,11 +26,11 @@ async def command(turn: StaffTurn) -> Reply:
 
 async def press(turn: StaffTurn) -> Reply:
     """A → button under a card: its data carries "TICKET_ID LETTER" (bot/staff/handlers.py)."""
-    ticket_id, letter = first_word(turn.request.text)
-    known = ticket_id.isdigit() and int(ticket_id) <= MAX_ID  # the codec bounds it; a forged press may not
-    ticket = await service.get_ticket(session=turn.session, ticket_id=int(ticket_id)) if known else None
+    typed, letter = first_word(turn.request.text)
+    ticket_id = arguments.record_id(typed)  # the codec bounds it; a forged press may not
+    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
     if ticket is None:
-        raise ActionError("utter_staff_unknown_ticket", number=ticket_id)
+        raise ActionError("utter_staff_unknown_ticket", number=typed[:40])
     reply = await _change(turn, ticket, parse_category(turn, letter))
     return Reply(text=reply.text, outgoing=reply.outgoing, toast=reply.text)
 

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.buttons import MAX_ID, Keyboard
+from conversation import arguments
+from conversation.buttons import Keyboard
 from desk import outbox
 from desk.staff.access import Actor
 from desk.staff.errors import ActionError
 from desk.staff.models import Staff
 from desk.tickets import corrections, service
 from conversation.citizen.flows import Desk
-from desk.tickets.models import NUMBER_OFFSET, Ticket, parse_number
+from desk.tickets.models import Ticket
 
 _FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.DOTALL)
 
@@ -84,14 +85,8 @@ def first_word(text: str) -> tuple[str, str]:
 
 def ticket_id_of(token: str) -> int | None:
     """The ticket id a typed number refers to ('I-1042' or plain '1042'); None if it is not one."""
-    token = token.strip()
-    if token.isdigit():
-        ticket_id = int(token) - NUMBER_OFFSET if int(token) > NUMBER_OFFSET else None
-    else:
-        parsed = parse_number(token)
-        ticket_id = parsed[1] if parsed else None
-    # Ids are Integer columns: a larger number names no ticket, and PostgreSQL refuses to compare one.
-    return ticket_id if ticket_id is not None and ticket_id <= MAX_ID else None
+    number = arguments.ticket_number(token)
+    return number.ticket_id if number else None
 
 
 async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
@@ -99,11 +94,13 @@ async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
     it), or an ActionError: usage if missing, unknown if not found."""
     if not token:
         raise ActionError(usage)
-    ticket_id = ticket_id_of(token)
-    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
-    parsed = parse_number(token)
+    number = arguments.ticket_number(token)
+    if number is None:
+        raise ActionError("utter_staff_bad_ticket_number", number=token[:40])
+    ticket = await service.get_ticket(session=turn.session, ticket_id=number.ticket_id)
     if ticket is None or (
-        parsed is not None and not await corrections.names_ticket(session=turn.session, ticket=ticket, category=parsed[0])
+        number.category is not None
+        and not await corrections.names_ticket(session=turn.session, ticket=ticket, category=number.category)
     ):
-        raise ActionError("utter_staff_unknown_ticket", number=token)
+        raise ActionError("utter_staff_unknown_ticket", number=token[:40])
     return ticket

@@ -4,8 +4,10 @@ The subject is a keyed hash of the chat, never the chat id: a wrong-code record 
 was looking for an anonymous complaint.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
 from sqlalchemy import Index, Integer, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,6 +18,29 @@ from infra.columns import Base, UTCDateTime
 WRONG_CODE = "wrong_code"
 WRONG_CODE_LIMIT = 5
 WRONG_CODE_WINDOW = timedelta(minutes=10)
+# Wrong receipt codes from all chats together: many chats guessing in parallel share one budget.
+GLOBAL_WRONG_CODES_PER_MINUTE = 30
+
+# Registered in the process's registry by bot/metrics.py; labels never name a chat.
+CODE_CHECKS = Counter(
+    "charterdesk_receipt_code_checks",
+    "Receipt codes checked (/status CODE, sealing), by outcome: opened, wrong, refused_chat (the chat's limit), "
+    "refused_global (the budget of all chats).",
+    ["outcome"],
+    registry=None,
+)
+
+
+@dataclass(frozen=True)
+class GuessBudget:
+    """How many wrong receipt codes all chats together may try in a window before every check pauses."""
+
+    limit: int = GLOBAL_WRONG_CODES_PER_MINUTE
+    window: timedelta = timedelta(minutes=1)
+
+    def bucket(self, now: datetime) -> int:
+        """Which window `now` falls in (a staff alert is sent once per window)."""
+        return int(now.timestamp() // self.window.total_seconds())
 
 
 class Attempt(Base):
@@ -38,6 +63,12 @@ async def attempts_within(
     query = select(func.count()).where(
         Attempt.kind == kind, Attempt.subject == subject, Attempt.at > now - window
     )
+    return (await session.execute(query)).scalar_one()
+
+
+async def attempts_everywhere(*, session: AsyncSession, kind: str, window: timedelta, now: datetime) -> int:
+    """How many attempts of this kind all subjects together made in the window ending now."""
+    query = select(func.count()).where(Attempt.kind == kind, Attempt.at > now - window)
     return (await session.execute(query)).scalar_one()
 
 

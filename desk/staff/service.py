@@ -42,12 +42,11 @@ async def active_ids(*, session: AsyncSession) -> set[int]:
     return set((await session.scalars(query)).all()) - NEVER_STAFF
 
 
-async def find(*, session: AsyncSession, who: str) -> Staff | None:
-    """An active member by Telegram id, @username or exact name (case-insensitive)."""
-    who = who.strip().removeprefix("@")
-    if who.isdigit():
-        return await get_active(session=session, telegram_id=int(who))
-    wanted = who.casefold()
+async def find(*, session: AsyncSession, who: int | str) -> Staff | None:
+    """An active member by Telegram id (int), or by @username or exact name (str, case-insensitive)."""
+    if isinstance(who, int):
+        return await get_active(session=session, telegram_id=who)
+    wanted = who.strip().removeprefix("@").casefold()
     for staff in await active_members(session=session):
         if wanted in ((staff.username or "").casefold(), staff.name.casefold()):
             return staff

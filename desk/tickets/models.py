@@ -137,6 +137,8 @@ def parse_number(number: str) -> tuple[Category, int] | None:
     """(category, ticket id) for a typed number like 'i-1042', or None if it is not one."""
     letter, _, digits = number.strip().upper().partition("-")
     categories = {v: k for k, v in CATEGORY_LETTERS.items()}
-    if letter not in categories or not digits.isdigit() or int(digits) <= NUMBER_OFFSET:
+    # ASCII digits only ('²' passes isdigit but not int), and never thousands of them (int() refuses those).
+    if letter not in categories or not (digits.isascii() and digits.isdigit()) or len(digits) > 19 \
+            or int(digits) <= NUMBER_OFFSET:
         return None
     return categories[letter], int(digits) - NUMBER_OFFSET

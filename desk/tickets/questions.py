@@ -6,7 +6,7 @@ A held message is never lost: it stays here, with its time of receipt, until the
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, delete, false, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,13 +90,17 @@ async def held_message(*, session: AsyncSession, chat_id: int, message_id: int) 
     return await session.scalar(query)
 
 
-async def close_appointment_questions(*, session: AsyncSession, ticket_id: int, now: datetime) -> None:
-    """Nothing more to ask about this appointment."""
-    query = select(Question).where(
-        Question.ticket_id == ticket_id, Question.kind == "appointment", Question.answered_at.is_(None)
+async def close_appointment_questions(*, session: AsyncSession, ticket_id: int, now: datetime) -> int:
+    """Nothing more to ask about this appointment; how many questions this call closed.
+
+    A conditional UPDATE, so of two concurrent callers only the first closes anything."""
+    statement = (
+        update(Question)
+        .where(Question.ticket_id == ticket_id, Question.kind == "appointment", Question.answered_at.is_(None))
+        .values(answered_at=now)
+        .execution_options(synchronize_session="fetch")
     )
-    for question in (await session.scalars(query)).all():
-        question.answered_at = now
+    return (await session.execute(statement)).rowcount
 
 
 async def anonymous_waiting(*, session: AsyncSession, chat_key: str) -> Question | None:

@@ -68,8 +68,11 @@ async def test_bad_commands_and_arguments_get_a_clear_answer(sandbox, live, lang
     assert unknown["text"] == texts.render("utter_unknown_command", language, command="/frobnicate")
     [bad] = await say(sandbox, user, "/status banana")
     assert bad["text"] == texts.render("utter_status_bad_argument", language, argument="banana")
-    [short] = await say(sandbox, user, "/status 12345")
+    [short] = await say(sandbox, user, "/status 1234 5678")
     assert short["text"] == texts.render("utter_code_format", language)
+    # Digits as short as a ticket number are one (issue 18), never a receipt code.
+    [bare] = await say(sandbox, user, "/status 12345")
+    assert bare["text"] == texts.render("utter_status_not_yours", language, number="12345")
     [not_yours] = await say(sandbox, user, "/status I-9999")
     assert not_yours["text"] == texts.render("utter_status_not_yours", language, number="I-9999")
     [nothing] = await say(sandbox, user, "/cancel")

@@ -39,3 +39,15 @@ async def test_a_process_loads_its_key_file_once_and_passes_the_keys_to_every_pa
 def test_the_bot_is_configured_from_the_settings_it_is_handed():
     settings = Settings(TELEGRAM_BOT_TOKEN="9:t", TELEGRAM_API_URL="http://127.0.0.1:1/bot", TELEGRAM_OVERALL_RATE=5)
     assert assembly.bot_config(settings) == BotConfig(token="9:t", api_url="http://127.0.0.1:1/bot", overall_rate=5.0)
+
+
+async def test_the_receipt_code_budget_of_all_chats_comes_from_the_settings(tmp_path):
+    settings = Settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", CHARTER_FILE=ROOT / "charter.yml",
+        CHARTERDESK_KEY_FILE=tmp_path / "new.key", CHARTERDESK_CODE_GUESSES_PER_MINUTE=7,
+    )
+    components = await assemble(settings)
+    try:
+        assert components.desk.code_guesses.limit == 7
+    finally:
+        await components.close()

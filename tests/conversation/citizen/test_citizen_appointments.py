@@ -1,10 +1,11 @@
 """Appointment requests at the desk level: what is asked, which times are offered, what is noted."""
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from conversation.citizen import flows
+from conversation.citizen import flows, presses
 from conversation.citizen.appointments import lacks_purpose
 from desk.tickets.models import Ticket, TicketEntry
 from desk.tickets.questions import Question
@@ -136,3 +137,31 @@ async def test_another_time_reopens_the_question(store, desk):
     offer = (await take(store, desk, "Wednesday 10am then", 2, preferred=later)).outgoing[0]
     assert offer.text == desk.texts.render("utter_appointment_confirm", "en", moment=desk.moment(later, "en"))
     assert answer.ticket_number == "A-1001"
+
+
+async def test_a_slot_pressed_twice_at_once_is_noted_once_and_said_once(store, desk, monkeypatch):
+    """Issue 18: two presses of the same slot (a double tap: two callback queries) at the same moment."""
+    asked = seoul("2026-11-24T14:00")
+    await take(store, desk, "Appointment tomorrow at 2pm about my housing benefit", 1, preferred=asked,
+               phrase="tomorrow at 2pm")
+    data = f"c:ap:1:{int(asked.timestamp()) // 60}"
+    # Both presses read the ticket before either writes (PostgreSQL; SQLite runs one transaction at a time,
+    # so there the second waits for the first and the barrier gives up).
+    both_read, read = asyncio.Barrier(2), presses.service.get_ticket
+
+    async def get_ticket_together(**options):
+        ticket = await read(**options)
+        try:
+            await asyncio.wait_for(both_read.wait(), timeout=2)
+        except (TimeoutError, asyncio.BrokenBarrierError):
+            pass
+        return ticket
+
+    monkeypatch.setattr(presses.service, "get_ticket", get_ticket_together)
+    first, second = await asyncio.gather(press(store, desk, data, "q1"), press(store, desk, data, "q2"))
+    said = [m.text for answer in (first, second) for m in answer.outgoing]
+    assert len(said) == 1 and said[0].startswith("Noted:")
+    assert [a.toast for a in (first, second) if not a.outgoing] == [desk.texts.render("utter_question_done", "en")]
+    async with store.unit_of_work() as session:
+        entries = (await session.scalars(select(TicketEntry).where(TicketEntry.kind == "system"))).all()
+    assert len(entries) == 1

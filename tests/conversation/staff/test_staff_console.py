@@ -88,7 +88,7 @@ async def test_staff_help_lists_the_commands_in_the_staff_language(store, desk_w
         ("queue", "someday", "Usage: /queue [mine | overdue | due-today | inquiry"),
         ("reply", "I-1999 hello", "There is no ticket I-1999"),
         ("reply", "C-1001 hello", "There is no ticket C-1001"),  # I-1001 exists, C-1001 does not
-        ("show", "banana", "There is no ticket banana"),
+        ("show", "banana", "'banana' is not a ticket number. Write it like I-1042"),
         ("staff", "promote 1003", "Usage: /staff list"),
     ],
 )

@@ -105,8 +105,8 @@ async def test_a_category_by_letter_name_or_its_name_on_a_card(store, desk_with_
     ("I-1001 I", "I-1001 has that category already."),
     ("I-1002 C", "There is no ticket"),  # no such ticket
     ("C-1001 A", "There is no ticket"),  # the letter of a category it never had
-    ("I-99999999999999 C", "There is no ticket"),  # beyond any id
-    ("1001x C", "There is no ticket"),
+    ("I-99999999999999 C", "is not a ticket number. Write it like I-1042"),  # beyond any id
+    ("1001x C", "is not a ticket number. Write it like I-1042"),
 ])
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(store, desk_with_staff, typed, expected):
     await open_ticket(store, desk_with_staff)

@@ -99,7 +99,7 @@ async def test_admins_add_change_and_remove_members(store, charter):
             await service.add(session=session, telegram_id=2002, name="x", role="boss", by=2001, now=NOW)
         assert (await service.find(session=session, who="@park")).telegram_id == 2001
         assert (await service.find(session=session, who="김담당")).telegram_id == 1001
-        assert (await service.find(session=session, who="1001")).telegram_id == 1001
+        assert (await service.find(session=session, who=1001)).telegram_id == 1001
         assert await service.find(session=session, who="@nobody") is None
         assert await service.active_ids(session=session) == {1001, 2001}
     # Removed by command: a restart does not bring them back.
