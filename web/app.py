@@ -170,7 +170,8 @@ async def texts(request: Request) -> Response:
     """The panel's words in the asked language (or the charter's first)."""
     deps = deps_of(request)
     language = _language(request, request.query_params.get("lang"))
-    words = {name.removeprefix("utter_web_"): deps.desk.render(name, language, **deps.desk.known())
+    known = {**deps.desk.known(), "limit": MAX_TEXT_CHARS}
+    words = {name.removeprefix("utter_web_"): deps.desk.render(name, language, **known)
              for name in deps.desk.texts.templates if name.startswith("utter_web_")}
     languages = [code for code in deps.desk.charter.languages if deps.desk.texts.speaks(code)]
     return JSONResponse({"language": language, "languages": languages, "texts": words},
