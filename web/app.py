@@ -57,6 +57,7 @@ def routes() -> list[BaseRoute]:
         Route("/web/texts", texts, methods=["GET"]),
         Route("/web/sample", sample_page, methods=["GET"]),
         Route("/web/widget.css", widget_css, methods=["GET"]),
+        Route("/web/sample.css", sample_css, methods=["GET"]),
         Route("/widget.js", widget_js, methods=["GET"]),
     ]
 
@@ -188,6 +189,11 @@ async def widget_css(request: Request) -> Response:
     """The panel's styles (a file, so a strict style-src needs no 'unsafe-inline')."""
     return FileResponse(STATIC / "widget.css", media_type="text/css; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+
+
+async def sample_css(request: Request) -> Response:
+    """The sample homepage's styles."""
+    return FileResponse(STATIC / "sample.css", media_type="text/css; charset=utf-8")
 
 
 async def sample_page(request: Request) -> Response:
