@@ -3,6 +3,8 @@
 POST /web/visitors           a new visitor token (JSON {"token"})
 POST /web/messages           {"id": int, "text": str, "lang"?: str} with "Authorization: Bearer TOKEN"
 POST /web/presses            {"id": str, "data": str, "lang"?: str} (a button of the panel)
+POST /web/commands           {"id": int, "name": "status"|"anonymous"|"forget", "lang"?: str} (the shortcuts)
+POST /web/lookup             {"id": int, "number": "I-1001", "code": "1234 ...", "lang"?: str} (another device)
 GET  /web/feed?after=N       the visitor's conversation after line N, as JSON (polling; after a reload)
 GET  /web/stream             the same as server-sent events, live (Last-Event-ID resumes)
 GET  /web/texts?lang=xx      the panel's words in the visitor's language
@@ -52,6 +54,8 @@ def routes() -> list[BaseRoute]:
         Route("/web/visitors", new_visitor, methods=["POST"]),
         Route("/web/messages", post_message, methods=["POST"]),
         Route("/web/presses", post_press, methods=["POST"]),
+        Route("/web/commands", post_command, methods=["POST"]),
+        Route("/web/lookup", post_lookup, methods=["POST"]),
         Route("/web/feed", read_feed, methods=["GET"]),
         Route("/web/stream", stream, methods=["GET"]),
         Route("/web/texts", texts, methods=["GET"]),
@@ -84,8 +88,8 @@ async def post_message(request: Request) -> Response:
     try:
         visitor, body = await _visitor_and_body(request)
         language = _language(request, body.get("lang"))
-        message_id, text = body.get("id"), body.get("text")
-        if type(message_id) is not int or not 0 < message_id <= MAX_CLIENT_ID or not isinstance(text, str):
+        message_id, text = _client_id(body), body.get("text")
+        if not isinstance(text, str):
             raise Refusal(400, "utter_web_error_bad_request")
         if not text.strip():
             raise Refusal(400, "utter_web_error_empty")
@@ -97,7 +101,8 @@ async def post_message(request: Request) -> Response:
     written = citizen.Written(message_id=message_id, text=text, language_hint=body.get("lang") or language,
                               received_at=deps.clock())
     answer = await citizen.take_message(deps, visitor, written)
-    return JSONResponse({"duplicate": answer.duplicate, "ticket": answer.ticket_number,
+    # "kept": False for an anonymous complaint, whose text is not kept with the visitor (the panel shows its own copy).
+    return JSONResponse({"duplicate": answer.duplicate, "ticket": answer.ticket_number, "kept": not answer.ephemeral,
                          "due": answer.due_at.isoformat() if answer.due_at else None}, status_code=202)
 
 
@@ -117,6 +122,42 @@ async def post_press(request: Request) -> Response:
     except Refusal as refusal:
         return _refused(request, refusal, language)
     return JSONResponse({"toast": answer.toast}, status_code=202)
+
+
+async def post_command(request: Request) -> Response:
+    """A shortcut of the panel: my requests (/status), an anonymous complaint, delete my data (/forget)."""
+    language = _language(request, None)
+    try:
+        visitor, body = await _visitor_and_body(request)
+        language = _language(request, body.get("lang"))
+        message_id, name = _client_id(body), body.get("name")
+        if name not in citizen.COMMANDS:
+            raise Refusal(400, "utter_web_error_bad_request")
+        _limit(request, visitor)
+    except Refusal as refusal:
+        return _refused(request, refusal, language)
+    answer = await citizen.command(deps_of(request), visitor, name=name, message_id=message_id,
+                                   language_hint=language)
+    return JSONResponse({"duplicate": answer.duplicate}, status_code=202)
+
+
+async def post_lookup(request: Request) -> Response:
+    """A ticket number and code typed on another device: the ticket's state and answers come on the stream."""
+    language = _language(request, None)
+    try:
+        visitor, body = await _visitor_and_body(request)
+        language = _language(request, body.get("lang"))
+        message_id, number, code = _client_id(body), body.get("number"), body.get("code")
+        if not isinstance(number, str) or not isinstance(code, str) or len(number) > 20 or len(code) > 40:
+            raise Refusal(400, "utter_web_error_bad_request")
+        _limit(request, visitor)
+        answer = await citizen.lookup(deps_of(request), visitor, number=number, code=code, message_id=message_id,
+                                      language_hint=language)
+        if answer is None:
+            raise Refusal(400, "utter_web_error_number")
+    except Refusal as refusal:
+        return _refused(request, refusal, language)
+    return JSONResponse({"duplicate": answer.duplicate}, status_code=202)
 
 
 async def read_feed(request: Request) -> Response:
@@ -242,6 +283,14 @@ async def _json_body(request: Request, limit: int) -> dict:
     if not isinstance(body, dict):
         raise Refusal(400, "utter_web_error_bad_request")
     return body
+
+
+def _client_id(body: dict) -> int:
+    """The visitor's own id of what they sent: a repeat of the same id is the same request, done once."""
+    message_id = body.get("id")
+    if type(message_id) is not int or not 0 < message_id <= MAX_CLIENT_ID:
+        raise Refusal(400, "utter_web_error_bad_request")
+    return message_id
 
 
 def _limit(request: Request, visitor: WebVisitor) -> None:

@@ -29,10 +29,11 @@ async def test_a_korean_inquiry_gets_its_number_and_date_and_the_staff_reply_com
     assert posted.json()["ticket"] == "I-1001" and posted.json()["due"]
 
     lines = await feed_of(client, visitor)
-    assert [line["author"] for line in lines] == ["visitor", "desk"]
+    assert [line["author"] for line in lines] == ["visitor", "desk", "desk"]
     assert lines[0]["text"] == INQUIRY_KO
-    acknowledgement = lines[1]["text"]
+    acknowledgement, code = lines[1]["text"], lines[2]["text"]
     assert "I-1001" in acknowledgement and "답변" in acknowledgement
+    assert "I-1001" in code and "확인 코드" in code
 
     [card] = await sandbox.wait_for_bot_messages(STAFF_CHAT)
     assert "홈페이지 웹 채팅" in card["text"] and "I-1001" in card["text"] and INQUIRY_KO in card["text"]
@@ -55,7 +56,7 @@ async def test_a_repeated_post_is_answered_once(live, client):
         posted = await client.post("/web/messages", json={"id": 7, "text": INQUIRY_KO}, headers=visitor)
         assert posted.status_code == 202
     assert posted.json()["duplicate"] is True
-    assert [line["author"] for line in await feed_of(client, visitor)] == ["visitor", "desk"]
+    assert [line["author"] for line in await feed_of(client, visitor)] == ["visitor", "desk", "desk"]
     async with live.store.unit_of_work() as session:
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
 

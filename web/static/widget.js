@@ -77,7 +77,7 @@
   function addLine(line) {
     if (shown[line.id]) { return; }
     shown[line.id] = true;
-    lastId = Math.max(lastId, line.id);
+    if (typeof line.id === "number") { lastId = Math.max(lastId, line.id); }
     var item = el("li", "cd-line cd-" + (line.author === "visitor" ? "visitor" : "desk"));
     item.appendChild(el("span", "cd-who", line.author === "visitor" ? words.you : words.desk));
     item.appendChild(el("p", "cd-text", line.text));
@@ -158,7 +158,11 @@
       ui.input.value = "";
       say("");
       stream();
-      return readFeed();
+      return response.json().then(function (body) {
+        // An anonymous complaint is not kept with this visitor: show the panel's own copy of it.
+        if (body.kept === false) { addLine({ id: "local-" + id, author: "visitor", text: text, buttons: [] }); }
+        return readFeed();
+      });
     }).catch(function (error) {
       say(error && error.message && error.message !== "Failed to fetch" ? error.message : words.offline);
     }).then(function () { ui.send.disabled = false; ui.input.focus(); });
@@ -175,6 +179,60 @@
         Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
         say(error && error.message ? error.message : words.offline);
       });
+  }
+
+  function post(path, body) {
+    say(words.sending);
+    return ensureVisitor().then(function () {
+      body.id = newId();
+      body.lang = lang;
+      return api(path, { method: "POST", body: JSON.stringify(body) });
+    }).then(function (response) {
+      if (!response.ok) { return refusal(response); }
+      say("");
+      stream();
+      return readFeed().then(function () { return true; });
+    }).catch(function (error) {
+      say(error && error.message && error.message !== "Failed to fetch" ? error.message : words.offline);
+      return false;
+    });
+  }
+
+  function shortcut(name, label) {
+    var button = el("button", "cd-shortcut", label);
+    button.type = "button";
+    button.addEventListener("click", function () { post("/web/commands", { name: name }); });
+    return button;
+  }
+
+  function lookupForm() {
+    var details = el("details", "cd-lookup");
+    details.appendChild(el("summary", "", words.lookup));
+    var form = el("form", "cd-lookup-form");
+    var fields = [["cd-number", words.lookup_number, "text"], ["cd-code", words.lookup_code, "text"]];
+    var inputs = fields.map(function (field) {
+      var label = el("label", "cd-label", field[1]);
+      label.htmlFor = field[0];
+      var input = el("input", "cd-field");
+      input.id = field[0];
+      input.type = field[2];
+      input.autocomplete = "off";
+      form.appendChild(label);
+      form.appendChild(input);
+      return input;
+    });
+    inputs[1].inputMode = "numeric";
+    var go = el("button", "cd-send", words.lookup_go);
+    go.type = "submit";
+    form.appendChild(go);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      post("/web/lookup", { number: inputs[0].value, code: inputs[1].value }).then(function (done) {
+        if (done) { inputs[1].value = ""; }
+      });
+    });
+    details.appendChild(form);
+    return details;
   }
 
   function open() {
@@ -232,11 +290,20 @@
     form.appendChild(ui.input);
     form.appendChild(ui.send);
 
+    var shortcuts = el("div", "cd-shortcuts");
+    shortcuts.setAttribute("role", "group");
+    shortcuts.setAttribute("aria-label", words.actions);
+    shortcuts.appendChild(shortcut("status", words.status));
+    shortcuts.appendChild(shortcut("anonymous", words.anonymous));
+    shortcuts.appendChild(shortcut("forget", words.forget));
+
     ui.panel.appendChild(header);
     ui.panel.appendChild(el("p", "cd-intro", words.intro));
     ui.panel.appendChild(ui.log);
     ui.panel.appendChild(form);
     ui.panel.appendChild(ui.status);
+    ui.panel.appendChild(shortcuts);
+    ui.panel.appendChild(lookupForm());
     root.appendChild(ui.panel);
     root.appendChild(ui.launcher);
     document.body.appendChild(root);

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("author", sa.String(8), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("buttons", sa.JSON(), nullable=True),
-        sa.Column("outbox_id", sa.Integer(), nullable=True, unique=True),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_web_feed_visitor_id_id", "web_feed", ["visitor_id", "id"])
