@@ -1,8 +1,10 @@
 """The widget in a real headless Chromium: a visitor on the sample homepage writes in Korean and sees the
 ticket number and the promised date; a staff reply from the (sandbox) Telegram staff chat appears in the
-open panel without reload, and again after a reload; a page the charter does not allow gets nothing."""
+open panel without reload, again after a reload, and in another browser context given the number and code;
+a page the charter does not allow gets nothing."""
 
 import dataclasses
+import re
 
 import pytest
 from playwright.async_api import expect
@@ -19,6 +21,7 @@ from web.visitors import WebVisitor
 INQUIRY_KO = "기초생활수급 신청하려면 어떤 서류가 필요한가요?"
 REPLY_KO = "신분증과 임대차계약서를 가지고 3번 창구로 오세요."
 WAIT_MS = 15_000
+CODE = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
 
 
 @pytest.fixture
@@ -64,7 +67,20 @@ async def test_a_visitor_writes_in_korean_and_reads_the_staff_reply_live_and_aft
         await page.get_by_role("button", name="상담창구 열기").click()
         await expect(page.get_by_role("log")).to_contain_text(REPLY_KO, timeout=WAIT_MS)
         await expect(page.get_by_role("log")).to_contain_text("I-1001")
+        code = CODE.search(await page.get_by_role("log").inner_text())[0]
         await context.close()
+
+        # Another device: no token of the first, only the number and the code shown at intake.
+        other = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+        page = await other.new_page()
+        await open_panel(page, site)
+        await page.get_by_text("접수번호와 확인 코드로 답변 보기").click()
+        await page.get_by_label("접수번호").fill("I-1001")
+        await page.get_by_label("확인 코드").fill(code)
+        await page.get_by_role("button", name="보기", exact=True).click()
+        await expect(page.get_by_role("log")).to_contain_text(REPLY_KO, timeout=WAIT_MS)
+        await expect(page.get_by_role("log")).not_to_contain_text(INQUIRY_KO)  # the answer, not the history
+        await other.close()
     assert violations == []
 
 

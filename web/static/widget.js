@@ -78,7 +78,7 @@
     if (shown[line.id]) { return; }
     shown[line.id] = true;
     if (typeof line.id === "number") { lastId = Math.max(lastId, line.id); }
-    var item = el("li", "cd-line cd-" + (line.author === "visitor" ? "visitor" : "desk"));
+    var item = el("div", "cd-line cd-" + (line.author === "visitor" ? "visitor" : "desk"));
     item.appendChild(el("span", "cd-who", line.author === "visitor" ? words.you : words.desk));
     item.appendChild(el("p", "cd-text", line.text));
     (line.buttons || []).forEach(function (row) {
@@ -269,7 +269,7 @@
     header.appendChild(title);
     header.appendChild(closer);
 
-    ui.log = el("ol", "cd-log");
+    ui.log = el("div", "cd-log");
     ui.log.setAttribute("role", "log");
     ui.log.setAttribute("aria-live", "polite");
     ui.log.setAttribute("aria-label", words.log);
