@@ -4,6 +4,7 @@ POST /web/visitors           a new visitor token (JSON {"token"})
 POST /web/messages           {"id": int, "text": str, "lang"?: str} with "Authorization: Bearer TOKEN"
 POST /web/presses            {"id": str, "data": str, "lang"?: str} (a button of the panel)
 POST /web/commands           {"id": int, "name": "status"|"anonymous"|"forget", "lang"?: str} (the shortcuts)
+POST /web/mydata             {"id": int, "lang"?: str}: everything held about the visitor, as a JSON file
 POST /web/lookup             {"id": int, "number": "I-1001", "code": "1234 ...", "lang"?: str} (another device)
 GET  /web/feed?after=N       the visitor's conversation after line N, as JSON (polling; after a reload)
 GET  /web/stream             the same as server-sent events, live (Last-Event-ID resumes)
@@ -56,6 +57,7 @@ def routes() -> list[BaseRoute]:
         Route("/web/presses", post_press, methods=["POST"]),
         Route("/web/commands", post_command, methods=["POST"]),
         Route("/web/lookup", post_lookup, methods=["POST"]),
+        Route("/web/mydata", post_mydata, methods=["POST"]),
         Route("/web/feed", read_feed, methods=["GET"]),
         Route("/web/stream", stream, methods=["GET"]),
         Route("/web/texts", texts, methods=["GET"]),
@@ -139,6 +141,23 @@ async def post_command(request: Request) -> Response:
     answer = await citizen.command(deps_of(request), visitor, name=name, message_id=message_id,
                                    language_hint=language)
     return JSONResponse({"duplicate": answer.duplicate}, status_code=202)
+
+
+async def post_mydata(request: Request) -> Response:
+    """The visitor's data as a file in the response (nothing is kept of it); 204 when we hold nothing."""
+    language = _language(request, None)
+    try:
+        visitor, body = await _visitor_and_body(request)
+        language = _language(request, body.get("lang"))
+        message_id = _client_id(body)
+        _limit(request, visitor)
+    except Refusal as refusal:
+        return _refused(request, refusal, language)
+    made = await citizen.export(deps_of(request), visitor, message_id=message_id, language_hint=language)
+    if made.document is None:
+        return Response(status_code=204)
+    return Response(made.document, media_type="application/json; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{made.filename}"', "Cache-Control": "no-store"})
 
 
 async def post_lookup(request: Request) -> Response:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation import replies
 from conversation.buttons import MAX_ID, AddComment, ConfirmForget, DeclineSeal, Rate, SealChannel, decode
-from conversation.citizen import anonymous, flows, forget, surveys
+from conversation.citizen import anonymous, flows, forget, mydata, surveys
 from conversation.citizen.understanding import understand
 from desk import chat_state
 from desk.anonymous import receipts, traces
@@ -19,7 +19,7 @@ from web.deps import WebDeps
 from web.visitors import WebVisitor
 
 # The panel's shortcuts, as the Telegram commands they stand for.
-COMMANDS = ("status", "anonymous", "forget")
+COMMANDS = ("status", "anonymous", "forget")  # and "mydata", which answers with a file (web/app.py)
 NO_TICKET = 0
 
 
@@ -115,6 +115,24 @@ async def command(deps: WebDeps, visitor: WebVisitor, *, name: str, message_id: 
                                              language=language, now=now)
     await deliver(deps, visitor, answer)
     return answer
+
+
+async def export(deps: WebDeps, visitor: WebVisitor, *, message_id: int, language_hint: str | None
+                 ) -> mydata.Export:
+    """/mydata: everything held about this visitor as a JSON file, handed straight to their browser (never
+    stored); its caption, or "we hold nothing", as a line of the panel."""
+    now = deps.clock()
+    inbound = _inbound(visitor, Written(message_id=message_id, text="/mydata", language_hint=language_hint,
+                                        received_at=now))
+    async with deps.store.unit_of_work() as session:
+        made = await mydata.export(session=session, desk=deps.desk, inbound=inbound, now=now)
+        if made.caption:
+            rows = await replies.enqueue_text(session, key=f"mydata:{visitor.id}:{message_id}",
+                                              chat_id=visitor.chat_id, text=made.caption, now=now)
+            made = dataclasses.replace(made, answer=dataclasses.replace(made.answer,
+                                                                        outgoing=[*made.answer.outgoing, *rows]))
+    await deliver(deps, visitor, made.answer)
+    return made
 
 
 async def lookup(deps: WebDeps, visitor: WebVisitor, *, number: str, code: str, message_id: int,

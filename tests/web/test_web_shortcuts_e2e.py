@@ -1,10 +1,12 @@
 """The panel's other doors: the ticket number and code on another device, /status, /anonymous and /forget as
 shortcuts, and the staff card of an anonymous complaint from the web."""
 
+import json
 import re
 
 from sqlalchemy import func, select
 
+from desk.outbox import OutboxMessage
 from desk.tickets.models import Citizen, Ticket
 from tests.bot.citizen_steps import eventually
 from tests.web.conftest import STAFF_CHAT, new_visitor
@@ -105,3 +107,19 @@ async def test_forget_erases_the_visitors_conversation_too(live, client):
         assert await session.scalar(select(func.count()).select_from(FeedMessage)) == 1
         ticket = await session.get(Ticket, 1)
         assert ticket.erased_at is not None
+
+
+async def test_mydata_hands_the_visitors_data_to_the_browser_and_keeps_no_copy(live, client):
+    visitor = await new_visitor(client)
+    nothing = await client.post("/web/mydata", json={"id": 1, "lang": "en"}, headers=visitor)
+    assert nothing.status_code == 204
+    await write(client, visitor, INQUIRY_EN, message_id=2)
+    response = await client.post("/web/mydata", json={"id": 3, "lang": "en"}, headers=visitor)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith('attachment; filename="mydata-')
+    data = response.json()
+    assert INQUIRY_EN in json.dumps(data, ensure_ascii=False)
+    async with live.store.unit_of_work() as session:
+        kept = [line.text for line in await session.scalars(select(FeedMessage))]
+        outbox = [row.text for row in await session.scalars(select(OutboxMessage))]
+    assert not any(text.lstrip().startswith("{") for text in kept + outbox)  # the file itself went nowhere else

@@ -198,10 +198,36 @@
     });
   }
 
+  // The visitor's data comes back as the response itself and is saved as a file; it is never stored for them.
+  function downloadMyData() {
+    say(words.sending);
+    ensureVisitor().then(function () {
+      return api("/web/mydata", { method: "POST", body: JSON.stringify({ id: newId(), lang: lang }) });
+    }).then(function (response) {
+      if (!response.ok) { return refusal(response); }
+      say("");
+      if (response.status === 200) {
+        var name = (/filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "") || [])[1];
+        return response.blob().then(function (blob) {
+          var link = el("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = name || "mydata.json";
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+        }).then(readFeed);
+      }
+      return readFeed();
+    }).catch(function (error) { say(error && error.message ? error.message : words.offline); });
+  }
+
   function shortcut(name, label) {
     var button = el("button", "cd-shortcut", label);
     button.type = "button";
-    button.addEventListener("click", function () { post("/web/commands", { name: name }); });
+    button.addEventListener("click", function () {
+      if (name === "mydata") { downloadMyData(); } else { post("/web/commands", { name: name }); }
+    });
     return button;
   }
 
@@ -295,6 +321,7 @@
     shortcuts.setAttribute("aria-label", words.actions);
     shortcuts.appendChild(shortcut("status", words.status));
     shortcuts.appendChild(shortcut("anonymous", words.anonymous));
+    shortcuts.appendChild(shortcut("mydata", words.mydata));
     shortcuts.appendChild(shortcut("forget", words.forget));
 
     ui.panel.appendChild(header);
