@@ -29,6 +29,7 @@ from nlu.embedded import EmbeddedClassifier
 from scheduler.app import Jobs, build_scheduler
 from scheduler.dispatcher import Dispatcher
 from web.deps import WebDeps
+from web.mail import Mailer, Notices
 from web.notifier import Notifier
 from web.transport import ChannelRouter, WebTransport
 
@@ -156,14 +157,24 @@ def bot_deps(components: Components) -> BotDeps:
 # == the web chat ==
 
 
-def web_transport(components: Components) -> WebTransport:
+def web_transport(components: Components, *, notices: Notices | None = None) -> WebTransport:
     """The outbox's way into web visitors' feeds."""
-    return WebTransport(components.store, components.web_notifier, clock=utc_now)
+    return WebTransport(components.store, components.web_notifier, clock=utc_now, notices=notices)
+
+
+def web_notices(components: Components) -> Notices | None:
+    """The "an answer is waiting" e-mail of the web chat, when SMTP_HOST is set."""
+    settings = components.settings
+    if not settings.smtp_host:
+        return None
+    mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from)
+    return Notices(components.store, components.desk, mailer, clock=utc_now)
 
 
 def with_web(components: Components, telegram) -> ChannelRouter:
-    """One transport for the dispatcher: web visitors' rows into their feeds, the rest through Telegram."""
-    return ChannelRouter(telegram, web_transport(components))
+    """One transport for the dispatcher and staff's handlers: web visitors' rows into their feeds (with the
+    e-mail notice, if any), the rest through Telegram."""
+    return ChannelRouter(telegram, web_transport(components, notices=web_notices(components)))
 
 
 def web_deps(components: Components, *, clock=utc_now) -> WebDeps:
@@ -172,6 +183,7 @@ def web_deps(components: Components, *, clock=utc_now) -> WebDeps:
     return WebDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, sealer=components.sealer,
         deliverer=deliverer, notifier=components.web_notifier, clock=clock,
+        mail_offered=bool(components.settings.smtp_host),
     )
 
 

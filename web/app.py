@@ -5,6 +5,7 @@ POST /web/messages           {"id": int, "text": str, "lang"?: str} with "Author
 POST /web/presses            {"id": str, "data": str, "lang"?: str} (a button of the panel)
 POST /web/commands           {"id": int, "name": "status"|"anonymous"|"forget", "lang"?: str} (the shortcuts)
 POST /web/mydata             {"id": int, "lang"?: str}: everything held about the visitor, as a JSON file
+POST /web/email              {"id": int, "email": str}: where to say an answer is waiting ("" removes it)
 POST /web/lookup             {"id": int, "number": "I-1001", "code": "1234 ...", "lang"?: str} (another device)
 GET  /web/feed?after=N       the visitor's conversation after line N, as JSON (polling; after a reload)
 GET  /web/stream             the same as server-sent events, live (Last-Event-ID resumes)
@@ -23,7 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from web import citizen, feed, visitors
+from web import citizen, feed, mail, visitors
 from web.deps import MAX_TEXT_CHARS, WebDeps
 from web.visitors import WebVisitor
 
@@ -58,6 +59,7 @@ def routes() -> list[BaseRoute]:
         Route("/web/commands", post_command, methods=["POST"]),
         Route("/web/lookup", post_lookup, methods=["POST"]),
         Route("/web/mydata", post_mydata, methods=["POST"]),
+        Route("/web/email", post_email, methods=["POST"]),
         Route("/web/feed", read_feed, methods=["GET"]),
         Route("/web/stream", stream, methods=["GET"]),
         Route("/web/texts", texts, methods=["GET"]),
@@ -160,6 +162,25 @@ async def post_mydata(request: Request) -> Response:
         "Content-Disposition": f'attachment; filename="{made.filename}"', "Cache-Control": "no-store"})
 
 
+async def post_email(request: Request) -> Response:
+    """The visitor's address for the "answer waiting" notice, offered only when an SMTP server is set."""
+    language = _language(request, None)
+    try:
+        visitor, body = await _visitor_and_body(request)
+        language = _language(request, body.get("lang"))
+        message_id, address = _client_id(body), body.get("email")
+        if not deps_of(request).mail_offered or not isinstance(address, str):
+            raise Refusal(400, "utter_web_error_bad_request")
+        address = address.strip()
+        if address and not mail.valid_address(address):
+            raise Refusal(400, "utter_web_error_email")
+        _limit(request, visitor)
+    except Refusal as refusal:
+        return _refused(request, refusal, language)
+    await citizen.set_email(deps_of(request), visitor, address=address, message_id=message_id, language_hint=language)
+    return JSONResponse({"email": bool(address)}, status_code=202)
+
+
 async def post_lookup(request: Request) -> Response:
     """A ticket number and code typed on another device: the ticket's state and answers come on the stream."""
     language = _language(request, None)
@@ -235,7 +256,7 @@ async def texts(request: Request) -> Response:
     words = {name.removeprefix("utter_web_"): deps.desk.render(name, language, **known)
              for name in deps.desk.texts.templates if name.startswith("utter_web_")}
     languages = [code for code in deps.desk.charter.languages if deps.desk.texts.speaks(code)]
-    return JSONResponse({"language": language, "languages": languages, "texts": words},
+    return JSONResponse({"language": language, "languages": languages, "texts": words, "email": deps.mail_offered},
                         headers={"Cache-Control": "public, max-age=300", "Content-Language": language})
 
 

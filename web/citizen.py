@@ -80,6 +80,7 @@ async def press(deps: WebDeps, visitor: WebVisitor, *, press_id: str, data: str,
             answer = await forget.press(session=session, desk=deps.desk, press=pressed, now=now)
             if button.erase:
                 await feed.erase(session=session, visitor_id=visitor.id)
+                await _forget_address(session, visitor)
         elif isinstance(button, Rate | AddComment):
             answer = await _survey_press(session, deps, visitor, button, pressed)
         elif isinstance(button, SealChannel | DeclineSeal):
@@ -133,6 +134,22 @@ async def export(deps: WebDeps, visitor: WebVisitor, *, message_id: int, languag
                                                                         outgoing=[*made.answer.outgoing, *rows]))
     await deliver(deps, visitor, made.answer)
     return made
+
+
+async def set_email(deps: WebDeps, visitor: WebVisitor, *, address: str, message_id: int,
+                    language_hint: str | None) -> flows.Answer:
+    """The address to tell when an answer is waiting ("" removes it); the panel says which was done."""
+    now = deps.clock()
+    async with deps.store.unit_of_work() as session:
+        held = await session.get(WebVisitor, visitor.id)
+        held.email = address or None
+        language = await _language(session, deps, visitor, "", None, language_hint)
+        text = deps.desk.render("utter_web_email_saved" if address else "utter_web_email_removed", language)
+        rows = await replies.enqueue_text(session, key=f"email:{visitor.id}:{message_id}", chat_id=visitor.chat_id,
+                                          text=text, now=now)
+    answer = flows.Answer(duplicate=False, outgoing=rows)
+    await deliver(deps, visitor, answer)
+    return answer
 
 
 async def lookup(deps: WebDeps, visitor: WebVisitor, *, number: str, code: str, message_id: int,
@@ -199,6 +216,11 @@ async def _language(session: AsyncSession, deps: WebDeps, visitor: WebVisitor, t
                     hint: str | None) -> str:
     return await citizens.language_for(session=session, desk=deps.desk, chat_id=visitor.chat_id, text=text,
                                        detected=detected, hint=hint)
+
+
+async def _forget_address(session: AsyncSession, visitor: WebVisitor) -> None:
+    held = await session.get(WebVisitor, visitor.id)
+    held.email, held.notified_at = None, None
 
 
 def _inbound(visitor: WebVisitor, written: Written) -> flows.Inbound:

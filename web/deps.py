@@ -31,5 +31,6 @@ class WebDeps:
     clock: Callable[[], datetime]
     limiter: Limiter = field(default_factory=Limiter)
     max_body: int = MAX_BODY
+    mail_offered: bool = False  # an SMTP server is set: the panel offers the "answer waiting" e-mail
     # Seconds between two reads of the feed by an open stream when nothing woke it (another process wrote).
     poll_seconds: float = 2.0

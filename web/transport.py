@@ -12,6 +12,7 @@ from desk.channels import WEB_CHAT_BASE, Channel, channel_of
 from desk.outbox import Delivery, Outgoing, Transport
 from infra.database import Store
 from web import feed
+from web.mail import Notices
 from web.notifier import Notifier
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,14 @@ log = logging.getLogger(__name__)
 class WebTransport:
     """Writes outbox rows for web visitors into their feeds."""
 
-    def __init__(self, store: Store, notifier: Notifier, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, notifier: Notifier, *, clock: Callable[[], datetime],
+                 notices: Notices | None = None) -> None:
         self.store = store
         self.notifier = notifier
         self.clock = clock
+        # Set on the transport of the dispatcher and of staff's handlers (what reaches a visitor who is away);
+        # never on the one answering the visitor's own message.
+        self.notices = notices
 
     async def send(self, message: Outgoing) -> Delivery:
         """Add the row to its visitor's feed; the database being away is a retry, never a loss."""
@@ -37,6 +42,11 @@ class WebTransport:
             log.warning("web feed: could not add outbox row %s", message.id, exc_info=True)
             return Delivery("retry", reason=f"web feed: {type(exc).__name__}")
         self.notifier.wake(visitor_id)
+        if self.notices is not None:
+            try:
+                await self.notices.answer_waiting(visitor_id)
+            except Exception:
+                log.warning("web chat: the e-mail notice failed", exc_info=True)  # the line is delivered either way
         return Delivery("sent")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.channels import web_chat_id
 from infra.columns import Base, UTCDateTime
+from infra.encrypted import EncryptedText
 
 TOKEN_BYTES = 32
 # What a well-formed token can be at most (token_urlsafe of TOKEN_BYTES is 43 characters).
@@ -25,6 +26,9 @@ class WebVisitor(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where to say that an answer is waiting, if the visitor asked for that (web/mail.py); encrypted.
+    email: Mapped[str | None] = mapped_column(EncryptedText("web_visitors.email"))
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def chat_id(self) -> int:

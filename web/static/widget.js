@@ -261,6 +261,29 @@
     return details;
   }
 
+  function emailForm() {
+    var details = el("details", "cd-lookup");
+    details.appendChild(el("summary", "", words.email));
+    var form = el("form", "cd-lookup-form");
+    var label = el("label", "cd-label", words.email_address);
+    label.htmlFor = "cd-email";
+    var input = el("input", "cd-field");
+    input.id = "cd-email";
+    input.type = "email";
+    input.autocomplete = "email";
+    var save = el("button", "cd-send", words.email_save);
+    save.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(save);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      post("/web/email", { email: input.value });
+    });
+    details.appendChild(form);
+    return details;
+  }
+
   function open() {
     ui.panel.hidden = false;
     ui.launcher.setAttribute("aria-expanded", "true");
@@ -331,6 +354,7 @@
     ui.panel.appendChild(ui.status);
     ui.panel.appendChild(shortcuts);
     ui.panel.appendChild(lookupForm());
+    if (ui.emailOffered) { ui.panel.appendChild(emailForm()); }
     root.appendChild(ui.panel);
     root.appendChild(ui.launcher);
     document.body.appendChild(root);
@@ -362,6 +386,7 @@
       .then(function (body) {
         words = body.texts;
         lang = body.language;
+        ui.emailOffered = body.email === true;
         var link = document.createElement("link");
         link.rel = "stylesheet";
         link.href = base + "/web/widget.css";

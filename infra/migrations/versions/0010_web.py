@@ -21,6 +21,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("email", sa.Text(), nullable=True),
+        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_table(
         "web_feed",
