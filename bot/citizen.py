@@ -13,16 +13,10 @@ from bot.deps import deps_of
 from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
-from conversation.citizen import anonymous, flows, surveys
+from conversation.citizen import anonymous, flows, surveys, understanding
 from desk import chat_state
-from nlu.classifier import LANGUAGES, LOW_CONFIDENCE, UNDETERMINED
-from nlu.dates import find_preferred_time
 
 log = logging.getLogger(__name__)
-
-# Dates are looked for in the opening of a message; a pasted letter need not be searched in full.
-DATE_SEARCH_CHARS = 500
-
 
 async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Before any handler: set the command menus once, and hold back a chat that floods us."""
@@ -89,22 +83,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:
     """Intent, language and certainty from the classifier; a day and time from the date reader."""
-    if not inbound.text.strip():
-        return flows.Understanding(intent="out_of_scope", language=None, certain=False)
-    classification = await deps.classifier.classify(inbound.text, hint=inbound.telegram_language)
-    found = find_preferred_time(
-        inbound.text[:DATE_SEARCH_CHARS], now=inbound.received_at, timezone=deps.desk.charter.timezone,
-        language=classification.language,
-    )
-    return flows.Understanding(
-        intent=classification.intent,
-        language=classification.language,
-        certain=classification.confidence >= LOW_CONFIDENCE,
-        readable=classification.language in (*LANGUAGES, UNDETERMINED),
-        preferred_at=found.at if found else None,
-        preferred_has_time=found.has_time if found else False,
-        time_phrase=found.phrase if found else None,
-    )
+    return await understanding.understand(deps.classifier, deps.desk, inbound)
 
 
 async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

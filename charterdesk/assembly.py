@@ -6,7 +6,7 @@ channel), the start-up check. processes.py starts and stops what is built here, 
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.config import BotConfig
@@ -29,6 +29,10 @@ from nlu.classifier import Classifier
 from nlu.embedded import EmbeddedClassifier
 from scheduler.app import Jobs, build_scheduler
 from scheduler.dispatcher import Dispatcher
+from web.deps import WebDeps
+from web.mail import Mailer, Notices
+from web.notifier import Notifier
+from web.transport import ChannelRouter, WebTransport
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ class Components:
     store: Store
     classifier: Classifier
     sealer: Sealer | None = None
+    # Wakes the web chat's open streams when the outbox delivers into a visitor's feed in this process.
+    web_notifier: Notifier = field(default_factory=Notifier)
 
     @property
     def keyring(self) -> Keyring | None:
@@ -147,6 +153,39 @@ def bot_deps(components: Components) -> BotDeps:
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
         sealer=components.sealer,
+    )
+
+
+# == the web chat ==
+
+
+def web_transport(components: Components, *, notices: Notices | None = None) -> WebTransport:
+    """The outbox's way into web visitors' feeds."""
+    return WebTransport(components.store, components.web_notifier, clock=utc_now, notices=notices)
+
+
+def web_notices(components: Components) -> Notices | None:
+    """The "an answer is waiting" e-mail of the web chat, when SMTP_HOST is set."""
+    settings = components.settings
+    if not settings.smtp_host:
+        return None
+    mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from)
+    return Notices(components.store, components.desk, mailer, clock=utc_now)
+
+
+def with_web(components: Components, telegram) -> ChannelRouter:
+    """One transport for the dispatcher and staff's handlers: web visitors' rows into their feeds (with the
+    e-mail notice, if any), the rest through Telegram."""
+    return ChannelRouter(telegram, web_transport(components, notices=web_notices(components)))
+
+
+def web_deps(components: Components, *, clock=utc_now) -> WebDeps:
+    """What the web chat's handlers share; their answers are delivered into the feeds at once."""
+    deliverer = Deliverer(components.store, web_transport(components), clock=clock)
+    return WebDeps(
+        store=components.store, desk=components.desk, classifier=components.classifier, sealer=components.sealer,
+        deliverer=deliverer, notifier=components.web_notifier, clock=clock,
+        mail_offered=bool(components.settings.smtp_host),
     )
 
 

@@ -93,7 +93,8 @@ async def demo_from_env(*, host: str, port: int) -> None:
         components.settings = demo_settings(settings, api_url=sandbox.bot_api_url, token=sandbox.token)
         _seed_demo_people(sandbox, components)
         print(f"\nCharterdesk demo is running.\n  Citizen chat:  {url}/\n  Staff chat:    {staff_link(url, components.charter)}"
-              f"\n  Compliance:    {web_url}/compliance\n  Press Ctrl-C to stop.\n", flush=True)
+              f"\n  Compliance:    {web_url}/compliance\n  Web chat:      {web_url}/web/sample (a sample homepage)"
+              f"\n  Press Ctrl-C to stop.\n", flush=True)
         await serve(components, bot=True, scheduler=True, stop=stop_on_signals())
     finally:
         if web_server is not None:

@@ -14,7 +14,10 @@ from telegram import Bot
 from bot.app import build_application
 from bot.intake import DurablePoller, IntakeWorker
 from bot.transport import TelegramTransport
-from charterdesk.assembly import Components, bot_config, bot_deps, build_dispatcher, build_jobs, utc_now
+from charterdesk.assembly import (
+    Components, bot_config, bot_deps, build_dispatcher, build_jobs, utc_now,
+    with_web,
+)
 from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.monitoring import build_monitoring_app
@@ -35,6 +38,8 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
         if bot:
             deps = bot_deps(components)
             application = build_application(bot_config(settings), deps)
+            # Staff replies sent from a handler go to web visitors' feeds too, not only to Telegram chats.
+            deps.deliverer.transport = with_web(components, deps.transport)
             await stack.enter_async_context(application)
             await application.start()
             stack.push_async_callback(application.stop)
@@ -46,7 +51,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             await stack.enter_async_context(lone_bot)
             transport = TelegramTransport(lone_bot)
         if scheduler:
-            dispatcher = build_dispatcher(components, transport)
+            dispatcher = build_dispatcher(components, with_web(components, transport))
             stack.push_async_callback(dispatcher.close)
             jobs = build_jobs(components, dispatcher)
             jobs.start()

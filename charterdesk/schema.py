@@ -12,6 +12,8 @@ from desk.outbox import OutboxMessage
 from desk.staff.models import Draft, Staff  # noqa: F401  (staff console)
 from desk.surveys import Rating  # noqa: F401  (surveys and reports)
 from desk.tickets.models import Citizen, InboundMessage, Ticket, TicketEntry
+from web.feed import FeedMessage  # noqa: F401  (web chat)
+from web.visitors import WebVisitor  # noqa: F401  (web chat)
 
 metadata = Base.metadata
 

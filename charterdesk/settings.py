@@ -48,3 +48,8 @@ class Settings(BaseSettings):
     webhook_max_body: int = Field(default=1_048_576, gt=0, validation_alias="WEBHOOK_MAX_BODY")
     # A process without the webhook server (scheduler, polling bot) serves /healthz and /metrics here if set.
     metrics_port: int | None = Field(default=None, ge=0, le=65535, validation_alias="CHARTERDESK_METRICS_PORT")
+    # == the web chat's e-mail notice ("an answer is waiting"; never the answer itself) ==
+    # Unset: the panel offers no e-mail notice.
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_from: str = Field(default="charterdesk@localhost", validation_alias="SMTP_FROM")

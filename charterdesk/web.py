@@ -11,17 +11,20 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from charterdesk.assembly import Components, utc_now
+from charterdesk.assembly import Components, utc_now, web_deps
 from charterdesk.http_server import HttpServer
 from conversation.reports.chart import render_png
 from conversation.reports.page import render_page
 from desk.reports.period import Period, PeriodError, parse_period
 from desk.reports.report import Report, build_report
+from web import app as web_chat
+from web.origins import OriginGuard
 
 # Figures change slowly: the page is kept this long, here and by browsers and proxies.
 CACHE_SECONDS = 300
@@ -29,15 +32,19 @@ MAX_CACHED = 64  # pages and charts (period x language x kind)
 
 
 def build_web_app(components: Components, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
-    """A Starlette application serving the public compliance page and its chart."""
+    """A Starlette application serving the public compliance page and its chart, and the web chat."""
+    guard = Middleware(OriginGuard, allowed=components.charter.web.allowed_origins, prefix=web_chat.PREFIX)
     app = Starlette(
         routes=[
             Route("/compliance", compliance_page, methods=["GET"]),
             Route("/compliance/chart.png", compliance_chart, methods=["GET"]),
+            *web_chat.routes(),
         ],
         exception_handlers={HTTPException: _plain_error},
+        middleware=[guard],
     )
     app.state.components = components
+    app.state.web = web_deps(components, clock=clock)
     app.state.clock = clock
     app.state.cache = {}
     return app

@@ -5,14 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium renders the public report page; fonts-nanum draws Korean in charts and screenshots.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then
+# chromium renders the public report page and runs the web chat's browser tests; fonts-nanum draws Korean in
+# charts and screenshots; npm installs axe-core for the accessibility test. Only what is missing is asked
+# for (a machine whose Node.js came from elsewhere already has its own npm).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi nanum || missing+=(fonts-nanum)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian's chromium and fonts-nanum for the page tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null
+    echo "installing Debian's ${missing[*]} for the page tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium or fonts-nanum is missing and cannot be installed here (not root): page tests will fail" >&2
+    echo "${missing[*]} missing and cannot be installed here (not root): page tests will fail" >&2
   fi
+fi
+
+# axe-core (package.json) checks the web chat's panel for accessibility inside Chromium.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --silent
+else
+  echo "npm is missing: the web chat's accessibility test will fail (apt-get install npm)" >&2
 fi
 
 python3 -m venv .venv

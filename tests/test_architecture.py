@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("charterdesk", "bot", "scheduler", "sandbox", "conversation", "nlu", "desk", "infra")
+PACKAGES = ("charterdesk", "bot", "scheduler", "sandbox", "web", "conversation", "nlu", "desk", "infra")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -43,6 +43,9 @@ def test_every_contract_is_kept():
     ("infra/database.py", "import desk.audit", "Layers"),
     ("scheduler/sweeps.py", "import bot.inbox", "independent"),
     ("bot/app.py", "import charterdesk.cli", "Layers"),
+    ("web/app.py", "import bot.transport", "independent"),
+    ("bot/citizen.py", "import web.feed", "independent"),
+    ("conversation/turns.py", "import web.feed", "Layers"),
 ])
 def test_a_forbidden_import_fails_the_check(tmp_path, module, line, contract):
     tree = copy_of_the_tree(tmp_path)

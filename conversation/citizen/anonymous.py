@@ -133,14 +133,16 @@ async def refuse_file(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat
     return turn.answer()
 
 
-async def status_by_code(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
-                         code_text: str, received_at: datetime, language: str, now: datetime) -> Answer:
-    """/status CODE: the anonymous complaint's state and answers; wrong codes are throttled per chat."""
+async def status_by_code(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int | None,
+                         code_text: str, received_at: datetime, language: str, now: datetime,
+                         ticket_id: int | None = None) -> Answer:
+    """/status CODE: the ticket's state and answers; wrong codes are throttled per chat. `ticket_id`: the
+    code must be this ticket's (the web chat asks for the number too); another ticket's code counts as wrong."""
     turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
                         language=language, now=now)
     if turn is None:
         return Answer(duplicate=True)
-    receipt = await _verified(turn, sealer, code_text)
+    receipt = await _verified(turn, sealer, code_text, ticket_id=ticket_id)
     if receipt is not None:
         ticket = await service.get_ticket(session=session, ticket_id=receipt.ticket_id)
         await turn.say(await status.detail(turn, ticket))
@@ -222,9 +224,9 @@ async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> boo
         session=session, ticket_id=ticket.id)
 
 
-async def _verified(turn: Turn, sealer: Sealer, code_text: str):
-    """The receipt a code opens, or None after telling the citizen why (wrong, or too many tries here or
-    from all chats together)."""
+async def _verified(turn: Turn, sealer: Sealer, code_text: str, *, ticket_id: int | None = None):
+    """The receipt a code opens (of ticket `ticket_id`, if given), or None after telling the citizen why
+    (wrong, or too many tries here or from all chats together)."""
     subject = sealer.keyed_hash(turn.chat_id, purpose="wrong-code")
     throttle = {"kind": WRONG_CODE, "subject": subject, "window": WRONG_CODE_WINDOW, "now": turn.now}
     if await is_throttled(session=turn.session, limit=WRONG_CODE_LIMIT, **throttle):
@@ -240,6 +242,8 @@ async def _verified(turn: Turn, sealer: Sealer, code_text: str):
         return None
     code = receipts.parse_code(code_text)
     receipt = await receipts.find(session=turn.session, code=code) if code else None
+    if receipt is not None and ticket_id not in (None, receipt.ticket_id):
+        receipt = None
     if receipt is None:
         CODE_CHECKS.labels("wrong").inc()
         await count_attempt(session=turn.session, **throttle)

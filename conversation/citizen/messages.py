@@ -9,6 +9,7 @@ from desk.tickets import corrections, entries, lifecycle, questions, service
 from desk.tickets.enums import Category, TicketStatus
 from conversation.promises import escalation
 from conversation.staff.cards import enqueue_staff_card
+from desk.channels import channel_of
 from desk.tickets.models import Citizen, Ticket, parse_number
 from desk.tickets.questions import Question
 from conversation.buttons import AddToTicket, Button, MissingAnswer, NewMatter, NotARequest, SendAnyway
@@ -121,7 +122,7 @@ async def open_ticket(turn: Turn, citizen: Citizen | None, category: str, held: 
     )
     await entries.link_message(session=turn.session, chat_id=held.chat_id, message_id=held.message_id,
                                ticket_id=ticket.id)
-    await enqueue_staff_card(turn.session, turn.desk, ticket, turn.now)
+    await enqueue_staff_card(turn.session, turn.desk, ticket, turn.now, channel=channel_of(turn.chat_id))
     if held.attachment is not None:
         await entries.add(session=turn.session, ticket=ticket, kind="attachment", file_id=held.attachment.file_id,
                           file_kind=held.attachment.kind, message_id=held.message_id, now=turn.now)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.buttons import Button, CardAction, ChangeCategory, Keyboard, stored
 from desk import outbox
+from desk.channels import Channel
 from desk.languages import UNDETERMINED
 from desk.tickets.corrections import CORRECTABLE_TO
 from desk.tickets.models import Ticket
@@ -21,15 +22,20 @@ BUTTONS = ("take", "reply", "interim", "close")
 
 
 async def enqueue_staff_card(
-    session: AsyncSession, desk: "Desk", ticket: Ticket, now: datetime, *, claim: bool = False
+    session: AsyncSession, desk: "Desk", ticket: Ticket, now: datetime, *, claim: bool = False,
+    channel: Channel = Channel.TELEGRAM,
 ) -> outbox.Outgoing | None:
-    """Promise the ticket's card to the staff chat (once per ticket; None if already promised)."""
+    """Promise the ticket's card to the staff chat (once per ticket; None if already promised); a card of a
+    ticket that came from the web chat says so (`channel`)."""
     language = desk.staff_chat_language()
+    text = card_text(desk, ticket, language)
+    if channel == Channel.WEB:
+        text = desk.texts.render("utter_staff_card_from_web", language) + "\n" + text
     return await outbox.enqueue(
         session,
         key=f"card:{ticket.id}",
         chat_id=desk.charter.staff_chat_id,
-        text=card_text(desk, ticket, language),
+        text=text,
         reply_markup=stored(card_buttons(desk, ticket, language)),
         ticket_id=ticket.id,
         now=now,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
@@ -142,6 +143,35 @@ class Nlu(_Section):
     learn_from_corrections: StrictBool = False
 
 
+class Web(_Section):
+    """The homepage web chat: the pages (origins) allowed to embed it; none: only the desk's own page."""
+
+    allowed_origins: tuple[str, ...] = ()
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for index, origin in enumerate(origins):
+            if origin != canonical_origin(origin):
+                raise FieldProblem(f'"{origin}" is not an origin like https://www.example.org', at=(index,))
+        return origins
+
+
+def canonical_origin(origin: str) -> str | None:
+    """An origin as browsers send it (scheme://host[:port], lower case, no default port), or None."""
+    parts = urlsplit(origin.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment \
+            or parts.username is not None or parts.password is not None:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
 class Charter(_Section):
     """One organisation's charter; immutable."""
 
@@ -156,6 +186,7 @@ class Charter(_Section):
     published_results: PublishedResults | None = None
     reports: Reports = Reports()
     nlu: Nlu = Nlu()
+    web: Web = Web()
     staff: tuple[StaffMember, ...] = Field(min_length=1)
     staff_chat_id: int
     # How staff replies to citizens are signed: the member's name, or their role ("Case worker").

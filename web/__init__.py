@@ -1,0 +1,1 @@
+"""The homepage web chat: a second channel beside Telegram, through the same conversation and use cases."""
