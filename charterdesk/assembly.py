@@ -16,6 +16,7 @@ from charterdesk.errors import StartupError
 from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
+from conversation.staff import digests
 from conversation.texts import Texts, TextsError
 from desk.delivery import Deliverer
 from desk.charter.model import Charter, CharterError, load_charter
@@ -161,7 +162,17 @@ def build_dispatcher(components: Components, transport) -> Dispatcher:
     )
     lease = timedelta(seconds=settings.lease_seconds)
     deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
-    return Dispatcher(components.store, deliverer, clock=utc_now)
+    return Dispatcher(components.store, deliverer, clock=utc_now, folding=digest_folding(components.desk, limits))
+
+
+def digest_folding(desk: Desk, limits: Limits):
+    """The dispatcher's folding of the staff chat's waiting cards into digests (issue 18)."""
+    above = digests.fold_above(limits.group_per_minute)
+
+    async def fold(session, now: datetime) -> int:
+        return await digests.fold_waiting(session, desk, now, above=above)
+
+    return fold
 
 
 def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
