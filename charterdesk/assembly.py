@@ -17,6 +17,7 @@ from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
 from conversation.staff import digests
+from conversation.staff.queue_summary import Editor, SummaryKeeper
 from conversation.texts import Texts, TextsError
 from desk.delivery import Deliverer
 from desk.charter.model import Charter, CharterError, load_charter
@@ -146,6 +147,7 @@ def bot_deps(components: Components) -> BotDeps:
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
         sealer=components.sealer,
+        summary=summary,
     )
 
 
@@ -175,9 +177,13 @@ def digest_folding(desk: Desk, limits: Limits):
     return fold
 
 
-def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
-    """The scheduler's sweeps (not started) at the intervals of the settings."""
+def build_jobs(components: Components, dispatcher: Dispatcher, editor: Editor | None = None) -> Jobs:
+    """The scheduler's sweeps (not started) at the intervals of the settings; with an `editor`, also the
+    staff chat's live queue summary, paced with the dispatcher's sends."""
     settings = components.settings
+    summary = None if editor is None else SummaryKeeper(
+        components.store, components.desk, editor, pacing=dispatcher.deliverer.pacing, clock=utc_now
+    )
     return build_scheduler(
         store=components.store,
         desk=components.desk,
@@ -186,4 +192,5 @@ def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
         dispatch_interval=settings.dispatch_interval_seconds,
         sweep_interval=settings.sweep_interval_seconds,
         sealer=components.sealer,
+        summary=summary,
     )

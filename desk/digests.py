@@ -78,3 +78,17 @@ def fold(cards: Sequence[OutboxMessage], *, digest_id: int) -> None:
     for card in cards:
         card.status, card.folded_into = "folded", digest_id
         card.lease_until = None
+
+
+SUMMARY_KEY = "summary:"
+
+
+async def latest_summary(session: AsyncSession, *, chat_id: int) -> OutboxMessage | None:
+    """The newest live queue summary row for this chat (sent or still waiting)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_hash == chat_hash_of(chat_id), OutboxMessage.key.startswith(SUMMARY_KEY))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()

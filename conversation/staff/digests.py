@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.buttons import MAX_ID, Button, CardAction, Keyboard, stored
-from conversation.staff import views
+from conversation.staff import queue_summary, views
 from conversation.staff.cards import category_name
 from conversation.staff.turn import Reply, StaffTurn
 from desk import digests, outbox
@@ -58,6 +58,8 @@ async def fold_waiting(session: AsyncSession, desk: "Desk", now: datetime, *, ab
             chunk, tickets = chunk[:-1], tickets[:-1]
         text, keyboard = render_text(desk, tickets, language), stored(render_buttons(tickets))
         if digest is None:
+            # A burst is starting (or going on): staff get the live summary before its first digest.
+            await queue_summary.post_if_stale(session, desk, now)
             made = await outbox.enqueue(
                 session, key=f"{digests.DIGEST_KEY}{chunk[0].id}", chat_id=chat_id, text=text,
                 reply_markup=keyboard, now=now,
