@@ -147,7 +147,6 @@ def bot_deps(components: Components) -> BotDeps:
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
         sealer=components.sealer,
-        summary=summary,
     )
 
 
