@@ -23,9 +23,9 @@ from desk.tickets.models import Ticket
 if TYPE_CHECKING:
     from conversation.citizen.flows import Desk
 
-# Tickets one digest lists: a line each stays far inside Telegram's 4096 characters, and a button each
-# inside its 100 buttons per keyboard.
-DIGEST_SIZE = 40
+# Tickets one digest lists: a line each (about 50 characters) stays inside Telegram's 4096 characters
+# (a longer text is cut back to fit), and a button each inside its 100 buttons per keyboard.
+DIGEST_SIZE = 60
 BUTTONS_PER_ROW = 4
 TEXT_LIMIT = 4096
 # Seconds of the group's budget that waiting cards may fill before they are folded: past it the last

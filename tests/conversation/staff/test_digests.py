@@ -51,9 +51,13 @@ async def test_more_cards_than_the_limit_lets_through_are_folded_each_into_one_d
     ids = await open_with_cards(store, desk, 90)
     assert await fold(store, desk) == 90
     cards, made = await rows(store, "card:"), await rows(store, "digest:")
-    assert len(made) == 3  # 40 + 40 + 10
+    size = digests.DIGEST_SIZE
+    assert len(made) == -(-90 // size)
     assert {card.status for card in cards} == {"folded"}
-    assert sorted(card.folded_into for card in cards) == sorted([made[0].id] * 40 + [made[1].id] * 40 + [made[2].id] * 10)
+    # Each digest full before the next is started.
+    assert sorted(card.folded_into for card in cards) == sorted(
+        made[i // size].id for i in range(90)
+    )
     async with store.unit_of_work() as session:
         tickets = list(await session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
     listed = "\n".join(d.text for d in made)
@@ -121,3 +125,13 @@ async def test_every_card_row_stays_accounted_for(store, desk):
             select(OutboxMessage.status, func.count()).where(OutboxMessage.key.startswith("card:"))
             .group_by(OutboxMessage.status))).all())
     assert counts == {"folded": 45}
+
+
+async def test_a_digest_that_would_be_too_long_is_cut_back_and_the_rest_goes_in_the_next(store, desk, monkeypatch):
+    monkeypatch.setattr(digests, "TEXT_LIMIT", 600)
+    await open_with_cards(store, desk, 30)
+    assert await fold(store, desk) == 30
+    made = await rows(store, "digest:")
+    assert len(made) > 1 and all(len(d.text) <= 600 for d in made)
+    assert sum(d.text.count("• ") for d in made) == 30
+    assert {card.status for card in await rows(store, "card:")} == {"folded"}
