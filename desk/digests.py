@@ -9,7 +9,7 @@ promised card is accounted for and none is sent twice. Rendering the digest is c
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.outbox import OutboxMessage
@@ -41,6 +41,18 @@ async def waiting_cards(session: AsyncSession, *, chat_id: int, now: datetime, l
         .with_for_update(skip_locked=True)
     )
     return list((await session.scalars(query)).all())
+
+
+async def in_hand_or_recent(session: AsyncSession, *, chat_id: int, now: datetime, since: datetime) -> int:
+    """Rows of this chat sent since `since` or leased to a sender now: what already uses its flood budget."""
+    query = select(func.count()).where(
+        OutboxMessage.chat_hash == chat_hash_of(chat_id),
+        or_(
+            and_(OutboxMessage.status == "sent", OutboxMessage.sent_at >= since),
+            and_(OutboxMessage.status == "pending", OutboxMessage.lease_until >= now),
+        ),
+    )
+    return (await session.execute(query)).scalar_one()
 
 
 async def open_digest(session: AsyncSession, *, chat_id: int, now: datetime) -> OutboxMessage | None:

@@ -6,7 +6,7 @@ A pressed button shows the ticket in full, as /show does.
 """
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,12 +39,12 @@ def fold_above(group_per_minute: float) -> int:
 
 
 async def fold_waiting(session: AsyncSession, desk: "Desk", now: datetime, *, above: int) -> int:
-    """Fold the staff chat's waiting cards into digests when there are more than `above` of them, or
-    when a digest not yet sent can take them in; returns the number of cards folded."""
+    """Fold the staff chat's waiting cards into digests when they and what the chat was sent in the last
+    minute are more than `above`, or when a digest not yet sent can take them in; returns cards folded."""
     chat_id = desk.charter.staff_chat_id
     cards = await digests.waiting_cards(session, chat_id=chat_id, now=now, limit=DIGEST_SIZE * 25)
     digest = await digests.open_digest(session, chat_id=chat_id, now=now) if cards else None
-    if not cards or (digest is None and len(cards) <= above):
+    if not cards or (digest is None and not await _over_budget(session, chat_id, len(cards), now, above)):
         return 0
     language = desk.staff_chat_language()
     listed = await digests.listed(session, digest_id=digest.id) if digest is not None else []
@@ -74,6 +74,17 @@ async def fold_waiting(session: AsyncSession, desk: "Desk", now: datetime, *, ab
         # This digest is full now, or no card is left: whatever remains starts a new one.
         cards, digest, listed = cards[len(chunk):], None, []
     return folded
+
+
+async def _over_budget(session: AsyncSession, chat_id: int, waiting: int, now: datetime, above: int) -> bool:
+    """Whether the waiting cards, with what the chat was sent in the last minute or is being sent, exceed
+    `above`; a lone card still goes as a card (a digest of one says less)."""
+    if waiting > above:
+        return True
+    if waiting < 2:
+        return False
+    used = await digests.in_hand_or_recent(session, chat_id=chat_id, now=now, since=now - timedelta(minutes=1))
+    return used + waiting > above
 
 
 def render_text(desk: "Desk", tickets: list[Ticket], language: str) -> str:

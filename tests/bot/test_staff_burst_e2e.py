@@ -8,11 +8,13 @@ is accounted for: sent on its own, or folded into a digest that was sent.
 
 import asyncio
 import time
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
 from desk.outbox import OutboxMessage
+from infra.encrypted import chat_hash_of
 from desk.tickets.models import Ticket
 from sandbox.flood import WINDOW_SECONDS
 
@@ -69,9 +71,15 @@ async def test_300_new_tickets_in_10_seconds_all_reach_the_staff_chat_within_a_m
     except TimeoutError:
         numbers = await ticket_numbers(store)
         shown = await staff_texts(sandbox, store)
+        async with store.unit_of_work() as session:
+            query = select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.last_error).where(
+                OutboxMessage.chat_hash == chat_hash_of(STAFF_CHAT))
+            states = Counter((key.split(":")[0], status, error) for key, status, error in (await session.execute(query)).all())
+        calls = Counter((c.method, c.error_code) for c in sandbox.faults.log if c.chat_id == STAFF_CHAT)
         pytest.fail(
             f"after {WITHIN_SECONDS:.0f} s: {len(numbers)} tickets, "
-            f"{sum(n not in shown for n in numbers)} not shown in the staff chat"
+            f"{sum(n not in shown for n in numbers)} not shown in the staff chat; staff chat rows {dict(states)}, "
+            f"calls {dict(calls)}"
         )
     assert len(set(numbers)) == TICKETS
     seen_after = time.monotonic() - started

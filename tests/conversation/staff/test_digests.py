@@ -1,5 +1,7 @@
 """Digests: waiting new-ticket cards folded into messages listing many tickets, every card accounted for."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from conversation.buttons import CardAction, decode
@@ -135,3 +137,21 @@ async def test_a_digest_that_would_be_too_long_is_cut_back_and_the_rest_goes_in_
     assert len(made) > 1 and all(len(d.text) <= 600 for d in made)
     assert sum(d.text.count("• ") for d in made) == 30
     assert {card.status for card in await rows(store, "card:")} == {"folded"}
+
+
+async def test_cards_waiting_in_a_minute_already_busy_are_folded_a_lone_card_is_not(store, desk):
+    await open_with_cards(store, desk, 4)
+    async with store.unit_of_work() as session:
+        for row in await outbox.claim_due(session, now=NOW, limit=4):
+            await outbox.record_sent(session, message_ids={row.id: None}, now=NOW)
+    await open_with_cards(store, desk, 1, chat_id=900)
+    assert await fold(store, desk, above=5) == 0  # one card: it goes as a card
+    await open_with_cards(store, desk, 1, chat_id=950)
+    assert await fold(store, desk, above=5) == 2  # 4 sent this minute + 2 waiting > 5
+    async with store.unit_of_work() as session:  # the live summary and the digest go out
+        sent = await outbox.claim_due(session, now=NOW, limit=10)
+        await outbox.record_sent(session, message_ids={row.id: None for row in sent}, now=NOW)
+    assert len(sent) == 2
+    # Two minutes later the budget is free again: two cards go as cards.
+    await open_with_cards(store, desk, 2, chat_id=990)
+    assert await fold(store, desk, above=5, now=NOW + timedelta(minutes=2)) == 0
