@@ -70,8 +70,9 @@ class OutboxMessage(Base):
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When staff were told about a doubtful or failed send (conversation/promises/notices.py).
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The digest row that carries this card to the staff chat (status "folded").
-    folded_into: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # The digest row that carries this card to the staff chat (status "folded"); a digest past the
+    # retention period is deleted (it has no ticket of its own), leaving this empty.
+    folded_into: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
     __table_args__ = (
         # The dispatcher's query: pending rows whose time has come.

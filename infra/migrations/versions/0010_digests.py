@@ -17,7 +17,7 @@ def upgrade() -> None:
     """Add outbox.folded_into (the digest row a folded card went out in) and its index."""
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("folded_into", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_outbox_folded_into", "outbox", ["folded_into"], ["id"])
+        batch.create_foreign_key("fk_outbox_folded_into", "outbox", ["folded_into"], ["id"], ondelete="SET NULL")
     op.create_index("ix_outbox_folded_into", "outbox", ["folded_into"])
 
 

@@ -155,3 +155,20 @@ async def test_cards_waiting_in_a_minute_already_busy_are_folded_a_lone_card_is_
     # Two minutes later the budget is free again: two cards go as cards.
     await open_with_cards(store, desk, 2, chat_id=990)
     assert await fold(store, desk, above=5, now=NOW + timedelta(minutes=2)) == 0
+
+
+async def test_a_digest_past_retention_is_deleted_and_its_cards_stay_accounted_as_folded(store, desk):
+    from desk.privacy import retention
+
+    await open_with_cards(store, desk, 7)
+    await fold(store, desk)
+    async with store.unit_of_work() as session:
+        sent = await outbox.claim_due(session, now=NOW, limit=10)
+        await outbox.record_sent(session, message_ids={row.id: None for row in sent}, now=NOW)
+    async with store.unit_of_work() as session:
+        later = NOW + timedelta(days=3650)
+        while await retention.expire_messages(session=session, desk=desk, now=later):
+            pass
+    assert await rows(store, "digest:") == []
+    cards = await rows(store, "card:")
+    assert len(cards) == 7 and {(card.status, card.folded_into) for card in cards} == {("folded", None)}
