@@ -54,8 +54,12 @@ async def fold_waiting(session: AsyncSession, desk: "Desk", now: datetime, *, ab
             digest, listed = None, []
         chunk = cards[: DIGEST_SIZE - len(listed)]
         tickets = listed + await digests.tickets_of(session, chunk)
-        while len(chunk) > 1 and len(render_text(desk, tickets, language)) > TEXT_LIMIT:
+        # Cut back to fit; a fresh digest always takes at least one card.
+        while chunk and len(tickets) > 1 and len(render_text(desk, tickets, language)) > TEXT_LIMIT:
             chunk, tickets = chunk[:-1], tickets[:-1]
+        if not chunk:  # the open digest has no room left for even one more line
+            digest, listed = None, []
+            continue
         text, keyboard = render_text(desk, tickets, language), stored(render_buttons(tickets))
         if digest is None:
             # A burst is starting (or going on): staff get the live summary before its first digest.

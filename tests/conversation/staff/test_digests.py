@@ -172,3 +172,14 @@ async def test_a_digest_past_retention_is_deleted_and_its_cards_stay_accounted_a
     assert await rows(store, "digest:") == []
     cards = await rows(store, "card:")
     assert len(cards) == 7 and {(card.status, card.folded_into) for card in cards} == {("folded", None)}
+
+
+async def test_an_open_digest_with_no_room_left_for_a_line_leaves_later_cards_to_a_new_one(store, desk, monkeypatch):
+    await open_with_cards(store, desk, 7)
+    await fold(store, desk)
+    (first,) = await rows(store, "digest:")
+    monkeypatch.setattr(digests, "TEXT_LIMIT", len(first.text) + 5)
+    await open_with_cards(store, desk, 3, chat_id=900)
+    assert await fold(store, desk) == 3
+    first_again, second = await rows(store, "digest:")
+    assert first_again.text == first.text and second.text.count("• ") == 3
