@@ -87,9 +87,9 @@ async def tickets_of(session: AsyncSession, cards: Sequence[OutboxMessage]) -> l
 
 def fold(cards: Sequence[OutboxMessage], *, digest_id: int) -> None:
     """Mark these cards as delivered by the digest (they are never sent on their own)."""
-    for card in cards:
-        card.status, card.folded_into = "folded", digest_id
-        card.lease_until = None
+    for row in cards:
+        row.status, row.folded_into = "folded", digest_id
+        row.lease_until = None
 
 
 SUMMARY_KEY = "summary:"
