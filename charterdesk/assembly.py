@@ -16,6 +16,8 @@ from charterdesk.errors import StartupError
 from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
+from conversation.staff import digests
+from conversation.staff.queue_summary import Editor, SummaryKeeper
 from conversation.texts import Texts, TextsError
 from desk.anonymous.attempts import GuessBudget
 from desk.delivery import Deliverer
@@ -202,12 +204,26 @@ def build_dispatcher(components: Components, transport) -> Dispatcher:
     )
     lease = timedelta(seconds=settings.lease_seconds)
     deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
-    return Dispatcher(components.store, deliverer, clock=utc_now)
+    return Dispatcher(components.store, deliverer, clock=utc_now, folding=digest_folding(components.desk, limits))
 
 
-def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
-    """The scheduler's sweeps (not started) at the intervals of the settings."""
+def digest_folding(desk: Desk, limits: Limits):
+    """The dispatcher's folding of the staff chat's waiting cards into digests (issue 18)."""
+    above = digests.fold_above(limits.group_per_minute)
+
+    async def fold(session, now: datetime) -> int:
+        return await digests.fold_waiting(session, desk, now, above=above)
+
+    return fold
+
+
+def build_jobs(components: Components, dispatcher: Dispatcher, editor: Editor | None = None) -> Jobs:
+    """The scheduler's sweeps (not started) at the intervals of the settings; with an `editor`, also the
+    staff chat's live queue summary, paced with the dispatcher's sends."""
     settings = components.settings
+    summary = None if editor is None else SummaryKeeper(
+        components.store, components.desk, editor, pacing=dispatcher.deliverer.pacing, clock=utc_now
+    )
     return build_scheduler(
         store=components.store,
         desk=components.desk,
@@ -216,4 +232,5 @@ def build_jobs(components: Components, dispatcher: Dispatcher) -> Jobs:
         dispatch_interval=settings.dispatch_interval_seconds,
         sweep_interval=settings.sweep_interval_seconds,
         sealer=components.sealer,
+        summary=summary,
     )

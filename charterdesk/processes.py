@@ -13,6 +13,7 @@ from telegram import Bot
 
 from bot.app import build_application
 from bot.intake import DurablePoller, IntakeWorker
+from bot.edits import TelegramEditor
 from bot.transport import TelegramTransport
 from charterdesk.assembly import (
     Components, bot_config, bot_deps, build_dispatcher, build_jobs, utc_now,
@@ -53,7 +54,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
         if scheduler:
             dispatcher = build_dispatcher(components, with_web(components, transport))
             stack.push_async_callback(dispatcher.close)
-            jobs = build_jobs(components, dispatcher)
+            jobs = build_jobs(components, dispatcher, editor=TelegramEditor(transport.bot))
             jobs.start()
             stack.push_async_callback(jobs.stop)
         if settings.metrics_port is not None and not (bot and settings.webhook_url):

@@ -59,7 +59,7 @@ def _one_of(*words: str) -> _Part:
     return _Part("|".join(map(re.escape, words)), str)
 
 
-CardWord = Annotated[str, _one_of("take", "reply", "interim", "close")]
+CardWord = Annotated[str, _one_of("take", "reply", "interim", "close", "show")]
 DraftWord = Annotated[str, _one_of("send", "drop")]
 
 

@@ -57,6 +57,7 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # pending -> sent | unknown (the request left, no answer came back) | undeliverable (Telegram refused
     # this message) | blocked (the chat refuses all our messages) | skipped (never tried: its chat is blocked)
+    # | folded (a new-ticket card listed in the digest `folded_into` instead, desk/digests.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -69,6 +70,9 @@ class OutboxMessage(Base):
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When staff were told about a doubtful or failed send (conversation/promises/notices.py).
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The digest row that carries this card to the staff chat (status "folded"); a digest past the
+    # retention period is deleted (it has no ticket of its own), leaving this empty.
+    folded_into: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
     __table_args__ = (
         # The dispatcher's query: pending rows whose time has come.
@@ -77,6 +81,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_chat_hash_status", "chat_hash", "status"),
         # The report sweep: failed rows staff have not been told about yet.
         Index("ix_outbox_status_reported_at", "status", "reported_at"),
+        # A digest's cards, to list them again when it takes in more.
+        Index("ix_outbox_folded_into", "folded_into"),
     )
 
 

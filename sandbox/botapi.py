@@ -35,13 +35,21 @@ async def handle_method(request: web.Request) -> web.Response:
     sb.calls[name] += 1
     try:
         params = await read_params(request)
+        chat = sb.world.find_chat(params.get("chat_id")) if params.get("chat_id") is not None else None
+        try:
+            sb.flood.check(name, chat)
+        except ApiError as refused:
+            sb.faults.note(name, params.get("chat_id"), refused)
+            raise
         fault = sb.faults.take(name, params.get("chat_id"))
         if fault is not None:
             if fault.stall_seconds:
                 await sb.world.messages_changed.wait_until(lambda: sb.world.closed, fault.stall_seconds)
             if (error := fault.error()) is not None:
                 raise error
-        return ok(await method(sb, params))
+        result = await method(sb, params)
+        sb.flood.posted(name, chat)
+        return ok(result)
     except ApiError as exc:
         return exc.response()
 

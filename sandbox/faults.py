@@ -92,6 +92,10 @@ class Faults:
         self.log.append(Call(time.time(), method, chat_id, code, taken.retry_after if taken else None))
         return taken
 
+    def note(self, method: str, chat_id: Any, error: ApiError) -> None:
+        """Log a call the sandbox refused by itself (the group flood limit), not by a planned fault."""
+        self.log.append(Call(time.time(), method, chat_id, error.error_code, error.retry_after))
+
     def calls_to(self, chat_id: Any, method: str = "sendMessage") -> list[Call]:
         """Logged calls of `method` about one chat, in order of arrival."""
         return [call for call in self.log if call.chat_id == chat_id and call.method == method]

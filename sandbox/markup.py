@@ -19,6 +19,9 @@ _ACTIONS = {
     "copy_text",
 }
 _OTHER_MARKUPS = ("keyboard", "remove_keyboard", "force_reply")
+# Telegram refuses an inline keyboard of more buttons than these (observed, not documented).
+MAX_BUTTONS = 100
+MAX_ROW = 8
 
 
 def check_reply_markup(markup: Any) -> dict[str, Any] | None:
@@ -38,6 +41,8 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
 def _check_inline(rows: Any) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+    if sum(map(len, rows)) > MAX_BUTTONS or any(len(row) > MAX_ROW for row in rows):
+        raise bad_request("REPLY_MARKUP_TOO_LONG")
     for button in (button for row in rows for button in row):
         if not isinstance(button, dict) or not button.get("text"):
             raise bad_request("can't parse inline keyboard button: Text must be non-empty")

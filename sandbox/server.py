@@ -12,6 +12,7 @@ from . import botapi, userapi
 from .commands import CommandStore
 from .faults import Faults
 from .files import FileStore
+from .flood import GroupFlood
 from .observe import Observations
 from .users import UserActions
 from .webhook import WebhookPusher
@@ -32,6 +33,7 @@ class Sandbox(UserActions, Observations):
         bot_first_name: str = "Charterdesk",
         webhook_retry_initial: float = 0.05,
         webhook_retry_max: float = 2.0,
+        group_per_minute: int | None = 20,
     ):
         bot_id, _, _ = token.partition(":")
         if not bot_id.isdigit():
@@ -47,6 +49,8 @@ class Sandbox(UserActions, Observations):
         self.files = FileStore()
         self.commands = CommandStore()
         self.faults = Faults()
+        # Telegram's limit on what a bot posts into one group (None: no limit, for tests of other things).
+        self.flood = GroupFlood(group_per_minute)
         self.calls: Counter[str] = Counter()
         self.webhook = WebhookPusher(
             self.world, retry_initial=webhook_retry_initial, retry_max=webhook_retry_max

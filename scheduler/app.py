@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from infra.sealing import Sealer
 from infra.database import Store
 from conversation.citizen.flows import Desk
+from conversation.staff.queue_summary import REFRESH_SECONDS, SummaryKeeper
 from scheduler import sweeps
 from scheduler.dispatcher import Dispatcher
 
@@ -65,6 +66,7 @@ def build_scheduler(
     dispatch_interval: float,
     sweep_interval: float,
     sealer: Sealer | None = None,
+    summary: SummaryKeeper | None = None,
 ) -> Jobs:
     """The scheduler's jobs (not started): every sweep at its interval, the first time at once."""
     jobs = Jobs(AsyncIOScheduler(timezone="UTC"))
@@ -103,6 +105,15 @@ def build_scheduler(
             seconds=sweep_interval,
             args=(store, desk, clock, sealer, dispatcher),
             id="push_anonymous_answers",
+            **common,
+        )
+    if summary is not None:  # the live queue summary in the staff chat (issue 18 digests)
+        jobs.scheduler.add_job(
+            jobs.tracked(sweeps.refresh_queue_summary),
+            "interval",
+            seconds=REFRESH_SECONDS,
+            args=(summary,),
+            id="refresh_queue_summary",
             **common,
         )
     return jobs

@@ -9,8 +9,10 @@ in a task of its own; a chat held back by a 429 or a network error waits in the 
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import outbox
 from desk.delivery import Deliverer
@@ -33,12 +35,15 @@ class Dispatcher:
         clock: Callable[[], datetime],
         batch: int = 200,
         max_in_flight: int = 1000,
+        folding: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.deliverer = deliverer
         self.clock = clock
         self.batch = batch
         self.max_in_flight = max_in_flight
+        # Run before each claim, in its transaction: folds the staff chat's waiting cards into digests.
+        self.folding = folding
         self._chats: dict[int, asyncio.Task] = {}
         self._pumping = asyncio.Lock()
         self._closing = False
@@ -57,9 +62,12 @@ class Dispatcher:
             if self._closing or room <= 0:
                 return 0
             async with self.deliverer.ledger.writing, self.store.unit_of_work() as session:
+                now = self.clock()
+                if self.folding is not None:
+                    await self.folding(session, now)
                 messages = await outbox.claim_due(
                     session,
-                    now=self.clock(),
+                    now=now,
                     limit=room,
                     lease=self.deliverer.lease,
                     skip_chats=list(self._chats),

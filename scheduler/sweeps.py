@@ -13,6 +13,7 @@ from conversation.promises.weekly import weekly_report_due
 from infra.sealing import Sealer
 from infra.database import Store
 from conversation.citizen.flows import Desk
+from conversation.staff.queue_summary import SummaryKeeper
 from scheduler.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ async def dispatch_outbox(dispatcher: Dispatcher) -> int:
     if claimed or done:
         log.info("outbox dispatch: claimed %d; since last pass %s", claimed, done)
     return claimed
+
+
+async def refresh_queue_summary(keeper: SummaryKeeper) -> bool:
+    """Edit the staff chat's live queue summary if its figures changed."""
+    return await keeper.refresh()
 
 
 async def sweep_deadlines(

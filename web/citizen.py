@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation import replies
-from conversation.buttons import MAX_ID, AddComment, ConfirmForget, DeclineSeal, Rate, SealChannel, decode
+from conversation.arguments import MAX_ID
+from conversation.buttons import AddComment, ConfirmForget, DeclineSeal, Rate, SealChannel, decode
 from conversation.citizen import anonymous, flows, forget, mydata, surveys
 from conversation.citizen.understanding import understand
 from desk import chat_state

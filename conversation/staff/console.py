@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
 from infra.encrypted import chat_hash_of
-from conversation.staff import commands, members, presses, recategorise, reports, views
+from conversation.staff import commands, digests, members, presses, recategorise, reports, views
 from desk.staff import service
 from desk.staff.access import Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
@@ -65,6 +65,7 @@ BUTTONS: dict[str, Spec] = {
     "send": Spec("agent", presses.send),
     "drop": Spec("agent", presses.drop),
     "category": Spec("agent", recategorise.press),
+    "show": Spec("agent", digests.show_pressed),  # a ticket's button under a digest (issue 18)
 }
 # Commands staff type; the transport registers a handler for each.
 TYPED_COMMANDS = tuple(name for name in COMMANDS if name != "draft")
