@@ -86,3 +86,37 @@ async def test_the_open_tickets_come_with_the_read_once_and_a_later_ticket_is_se
         await session.flush()
         again = await service.open_tickets(session=session, citizen_id=citizen_id)
         assert [t.id for t in again] == [first_id, later.id]
+
+
+async def test_several_chats_read_at_once_are_each_as_read_alone(store):
+    async with store.unit_of_work() as session:
+        await factories.ticket(session, CHARTER, received_at=NOW, chat_id=CHAT)
+        await factories.ticket(session, CHARTER, received_at=NOW + timedelta(hours=1), chat_id=CHAT)
+        await factories.citizen(session, chat_id=CHAT + 1, language="en", now=NOW)
+        await citizens.choose(session=session, chat_id=CHAT + 1, language="hu", now=NOW)
+        await questions.ask(session=session, question=Question(kind="anonymous", chat_key=KEY, language="en",
+                                                               created_at=NOW))
+        await questions.ask(session=session, question=Question(kind="appointment", chat_id=CHAT + 3, language="en",
+                                                               created_at=NOW))
+    arrivals = [
+        chat_state.Arrival(CHAT, NOW, None),
+        chat_state.Arrival(CHAT + 1, NOW, None),
+        chat_state.Arrival(CHAT + 2, NOW, KEY),  # a new chat that said /anonymous
+        chat_state.Arrival(CHAT + 3, NOW, "c" * 64),
+    ]
+    async with store.unit_of_work() as session:
+        together = await chat_state.read_many(session, arrivals)
+        open_together = [await service.open_tickets(session=session, citizen_id=s.citizen.id)
+                         for s in together if s.citizen is not None]
+    alone = []
+    for arrival in arrivals:
+        async with store.unit_of_work() as session:
+            alone.append(await chat_state.read(session, chat_id=arrival.chat_id, at=arrival.at,
+                                               anonymous_key=arrival.anonymous_key))
+    summary = [(s.citizen.id if s.citizen else None, s.chosen_language, s.comment_rating_id, s.anonymous_waiting,
+                s.appointment_question_id) for s in together]
+    assert summary == [(s.citizen.id if s.citizen else None, s.chosen_language, s.comment_rating_id,
+                        s.anonymous_waiting, s.appointment_question_id) for s in alone]
+    assert [len(tickets) for tickets in open_together] == [2, 0]
+    assert summary[1][1] == "hu" and summary[2][3] and summary[3][4] is not None
+    assert await chat_state.read_many(None, []) == []
