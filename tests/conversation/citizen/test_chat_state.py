@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from conversation.citizen import surveys
 from desk import chat_state
 from desk.tickets import citizens, questions, service
@@ -120,3 +122,21 @@ async def test_several_chats_read_at_once_are_each_as_read_alone(store):
     assert [len(tickets) for tickets in open_together] == [2, 0]
     assert summary[1][1] == "hu" and summary[2][3] and summary[3][4] is not None
     assert await chat_state.read_many(None, []) == []
+
+
+async def test_a_question_asked_in_one_chat_leaves_what_was_read_of_the_others(store):
+    arrivals = [chat_state.Arrival(CHAT + n, NOW, None) for n in range(3)]
+    async with store.unit_of_work() as session:
+        await chat_state.read_many(session, arrivals)
+        asked = await questions.ask(session=session, question=Question(
+            kind="appointment", chat_id=CHAT, language="en", created_at=NOW))
+        assert await questions.open_for_chat(session=session, chat_id=CHAT, kind="appointment") is asked
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
+        sync_engine = session.get_bind()
+        event.listen(sync_engine, "before_cursor_execute", listen)
+        try:
+            assert await questions.open_for_chat(session=session, chat_id=CHAT + 1, kind="appointment") is None
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", listen)
+        assert statements == []  # known absent from the read: not asked again
