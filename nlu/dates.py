@@ -89,6 +89,17 @@ class _Span:
     end: int
 
 
+# A date in each language dateparser reads for us: reading them loads its language data at start-up.
+_WARM_UP = {"ko": "12월 3일", "en": "on the 3rd of December", "hu": "december 3-án"}
+
+
+def warm_up() -> None:
+    """Load dateparser's data for our languages now (~0.3 s) rather than on the first message with a date."""
+    for language, text in _WARM_UP.items():
+        search_dates(text, languages=[language])
+    search_dates(_WARM_UP["en"], languages=list(LANGUAGES))
+
+
 def find_preferred_time(text: str, *, now: datetime, timezone: ZoneInfo, language: str | None) -> FoundTime | None:
     """The first day/time a message names, relative to `now` (the message time), or None."""
     languages = [language] if language in LANGUAGES else list(LANGUAGES)

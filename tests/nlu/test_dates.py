@@ -146,3 +146,11 @@ def test_a_date_next_to_a_ticket_number_is_still_read():
     result = found("A-2002: could we move it to December 3?", "en")
     assert result is not None and result.at.date().isoformat() == "2026-12-03"
     assert found("I-1042 12월 3일 오전 10시", "ko").at.strftime("%m-%d %H") == "12-03 10"
+
+
+def test_warming_up_reads_the_same_dates_afterwards():
+    from nlu.dates import warm_up
+
+    warm_up()
+    assert found("could I come on December 3?", "en").at.date().isoformat() == "2026-12-03"
+    assert found("12월 3일 오전 10시", "ko").at.strftime("%m-%d %H") == "12-03 10"
