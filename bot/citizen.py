@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 
 from telegram import Update
@@ -16,7 +16,7 @@ from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
 from conversation.citizen import anonymous, flows, surveys
-from desk import chat_state
+from desk import chat_state, outbox
 from desk.tickets import service
 from nlu.classifier import LANGUAGES, LOW_CONFIDENCE, UNDETERMINED
 from nlu.dates import find_preferred_time
@@ -83,9 +83,10 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
         return answer, True
 
-    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py), and the
-    # reading of their chats and the recording of their messages (read_and_record, once per transaction).
-    answer, settled = await extra.commits.run(take, step=read_and_record, item=arrived)
+    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py): the
+    # reading of their chats and the recording of their messages (read_and_record), and the writing of
+    # the replies and cards they promised (write_promised), each once per transaction.
+    answer, settled = await extra.commits.run(take, step=read_and_record, item=arrived, finish=write_promised)
     if answer is None:
         # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
         await citizen_anonymous.take_waiting(update, context)
@@ -119,6 +120,7 @@ class Read:
 
 async def read_and_record(session, messages: Sequence[Arrived]) -> list[Read]:
     """The chats of a group's messages in one read, then the plain intake messages recorded in one INSERT."""
+    outbox.defer_writes(session)  # the group's promised messages go in one INSERT (write_promised)
     states = await chat_state.read_many(session, [message.arrival for message in messages])
     plain = [n for n, (message, state) in enumerate(zip(messages, states, strict=True)) if message.is_intake(state)]
     new = await service.record_inbounds(session=session, messages=[
@@ -126,6 +128,15 @@ async def read_and_record(session, messages: Sequence[Arrived]) -> list[Read]:
     ])
     recorded = dict(zip(plain, new, strict=True))
     return [Read(state, recorded.get(n)) for n, state in enumerate(states)]
+
+
+async def write_promised(session, results: Sequence[tuple[flows.Answer | None, bool]]) -> list:
+    """The outbox rows the group's messages promised, in one INSERT; their answers with the rows' ids."""
+    ids = await outbox.write_deferred(session)
+    return [
+        (replace(answer, outgoing=outbox.resolved(answer.outgoing, ids)) if answer else None, settled)
+        for answer, settled in results
+    ]
 
 
 async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:

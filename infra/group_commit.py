@@ -12,7 +12,9 @@ safe to run again after a rollback (it only reads and writes through the session
 A caller may also give a batch step and an item (`run(unit, step=..., item=...)`): at the start of each
 transaction the step runs once for the items of all its units (one read or one INSERT for the whole
 group instead of one per unit), and each such unit is called as `unit(session, what the step gave for
-its item)`. A step must be safe to run again too (it runs in each transaction its units run in).
+its item)`. A step must be safe to run again too (it runs in each transaction its units run in). A
+`finish` runs once at the end of the transaction, before the commit, over the results of its units (one
+INSERT for what they all deferred), and gives back the results their callers get.
 """
 
 import asyncio
@@ -37,6 +39,8 @@ DEFAULT_PARALLEL = 4
 Unit = Callable[..., Awaitable[Any]]
 # Called with the items of a group's units; returns one value per item, in their order.
 Step = Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
+# Called with the results of a group's units before the commit; returns what their callers get, in order.
+Finish = Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _Waiting:
     future: asyncio.Future
     step: Step | None = None
     item: Any = None
+    finish: Finish | None = None
 
 
 class GroupCommit:
@@ -62,11 +67,12 @@ class GroupCommit:
         self.transactions = 0
         self.units = 0
 
-    async def run(self, unit: Unit, *, step: Step | None = None, item: Any = None) -> Any:
+    async def run(self, unit: Unit, *, step: Step | None = None, item: Any = None, finish: Finish | None = None) -> Any:
         """Run `unit(session)` in a transaction shared with other callers; its result once committed.
-        With a `step`: `unit(session, step's value for item)`, the step run once for the group."""
+        With a `step`: `unit(session, step's value for item)`, the step run once for the group; with a
+        `finish`, the result is what the finish (run once for the group) made of it."""
         future = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(unit, future, step, item))
+        self._waiting.append(_Waiting(unit, future, step, item, finish))
         if len(self._runners) < self.parallel:
             runner = asyncio.create_task(self._run_waiting(), name="group commit")
             self._runners.add(runner)
@@ -100,6 +106,7 @@ class GroupCommit:
                         results.append(await waiting.unit(session))
                     else:
                         results.append(await waiting.unit(session, prepared[id(waiting)]))
+                results = await _run_finishes(session, group, results)
         except Exception as exc:  # noqa: BLE001 - alone, the caller gets it; in a group, each goes again alone
             if len(group) > 1:
                 log.info("group commit: a unit failed (%s); the %d units of its group go again one by one",
@@ -128,3 +135,17 @@ async def _run_steps(session: AsyncSession, group: list[_Waiting]) -> dict[int, 
         for waiting, value in zip(waitings, values, strict=True):
             prepared[id(waiting)] = value
     return prepared
+
+
+async def _run_finishes(session: AsyncSession, group: list[_Waiting], results: list[Any]) -> list[Any]:
+    """Each finish of the group run once over its units' results; the results as their callers get them."""
+    by_finish: dict[Finish, list[int]] = {}
+    for n, waiting in enumerate(group):
+        if waiting.finish is not None:
+            by_finish.setdefault(waiting.finish, []).append(n)
+    results = list(results)
+    for finish, positions in by_finish.items():
+        finished = await finish(session, [results[n] for n in positions])
+        for n, result in zip(positions, finished, strict=True):
+            results[n] = result
+    return results

@@ -116,3 +116,22 @@ async def test_a_failing_unit_with_a_batch_step_fails_alone(store: Store):
     async with store.unit_of_work() as session:
         assert await service.get_citizen(session=session, chat_id=602) is None
         assert (await service.get_citizen(session=session, chat_id=603)).id == results[3]
+
+
+async def test_a_finish_runs_once_before_the_commit_and_gives_the_callers_their_results(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    calls: list[list[int]] = []
+
+    async def unit(session):
+        return 700 + len(calls)
+
+    async def create_all(session, chat_ids):
+        calls.append(list(chat_ids))
+        made = [await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
+        return [citizen.id for citizen in made]
+
+    results = await asyncio.gather(*(commits.run(unit, finish=create_all) for _ in range(3)), commits.run(unit))
+    assert calls == [[700, 700, 700]]
+    assert results[3] == 700 and len(set(results[:3])) == 1
+    async with store.unit_of_work() as session:
+        assert (await service.get_citizen(session=session, chat_id=700)).id == results[0]
