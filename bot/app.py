@@ -22,6 +22,7 @@ from bot.transport import TelegramTransport
 from desk.delivery import Deliverer
 from infra import logs
 from infra.group_commit import GroupCommit
+from nlu import dates
 
 
 def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
@@ -73,6 +74,7 @@ def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest 
     # transaction and the same read as the rest of intake (desk/chat_state.py).
 
     # == citizens (private chats) ==
+    dates.warm_up()  # once per process; otherwise the first citizen naming a date pays for it
     application.bot_data[citizen_support.CITIZEN_KEY] = citizen_support.CitizenDeps(
         sealer=deps.sealer, commits=GroupCommit(deps.store)
     )

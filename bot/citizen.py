@@ -1,6 +1,8 @@
 """Handlers for citizens writing in a private chat: parse, call one flow, deliver what it promised."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC
 
 from telegram import Update
@@ -14,7 +16,8 @@ from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
 from conversation.citizen import anonymous, flows, surveys, understanding
-from desk import chat_state
+from desk import chat_state, outbox
+from desk.tickets import service
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +55,17 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # (wasted only on the rare survey comment or anonymous complaint).
     understanding = await understand(deps, inbound)
     extra = citizen_deps(context)
-    anonymous_key = anonymous.chat_key(extra.sealer, inbound.chat_id)
-    is_text = update.effective_message.text is not None
+    arrived = Arrived(
+        arrival=chat_state.Arrival(inbound.chat_id, inbound.received_at,
+                                   anonymous.chat_key(extra.sealer, inbound.chat_id)),
+        message_id=inbound.message_id,
+        is_text=update.effective_message.text is not None,
+    )
 
-    async def take(session) -> tuple[flows.Answer | None, bool]:
+    async def take(session, read: Read) -> tuple[flows.Answer | None, bool]:
         """(the answer, whether intake settled the citizen); (None, False) for an anonymous complaint."""
-        state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
-                                      anonymous_key=anonymous_key)
-        if state.comment_rating_id is not None and is_text:
+        state = read.state
+        if state.comment_rating_id is not None and arrived.is_text:
             answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=deps.clock())
             if answer is not None:
                 return answer, False
@@ -67,18 +73,64 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             return None, False
         answer = await flows.take_message(
             session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
-            state=state,
+            state=state, recorded=read.recorded,
         )
         return answer, True
 
-    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py).
-    answer, settled = await extra.commits.run(take)
+    # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py): the
+    # reading of their chats and the recording of their messages (read_and_record), and the writing of
+    # the replies and cards they promised (write_promised), each once per transaction.
+    answer, settled = await extra.commits.run(take, step=read_and_record, item=arrived, finish=write_promised)
     if answer is None:
         # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
         await citizen_anonymous.take_waiting(update, context)
         return
     # Intake cleared the citizen's unreachable mark (if any) with the message: the send need not.
     await deliver(deps, answer, reachable_chat=inbound.chat_id if settled else None)
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A citizen's message as the group commit's batch step sees it."""
+
+    arrival: chat_state.Arrival
+    message_id: int
+    is_text: bool
+
+    def is_intake(self, state: chat_state.ChatState) -> bool:
+        """Neither a survey comment we may be waiting for nor an anonymous complaint: plain intake."""
+        return not state.anonymous_waiting and not (state.comment_rating_id is not None and self.is_text)
+
+
+@dataclass(frozen=True)
+class Read:
+    """What read_and_record found for one message."""
+
+    state: chat_state.ChatState
+    # True: recorded now; False: seen before (a redelivered update); None: not recorded here (a survey
+    # comment records itself, an anonymous complaint must leave no trace of the chat).
+    recorded: bool | None
+
+
+async def read_and_record(session, messages: Sequence[Arrived]) -> list[Read]:
+    """The chats of a group's messages in one read, then the plain intake messages recorded in one INSERT."""
+    outbox.defer_writes(session)  # the group's promised messages go in one INSERT (write_promised)
+    states = await chat_state.read_many(session, [message.arrival for message in messages])
+    plain = [n for n, (message, state) in enumerate(zip(messages, states, strict=True)) if message.is_intake(state)]
+    new = await service.record_inbounds(session=session, messages=[
+        (messages[n].arrival.chat_id, messages[n].message_id, messages[n].arrival.at) for n in plain
+    ])
+    recorded = dict(zip(plain, new, strict=True))
+    return [Read(state, recorded.get(n)) for n, state in enumerate(states)]
+
+
+async def write_promised(session, results: Sequence[tuple[flows.Answer | None, bool]]) -> list:
+    """The outbox rows the group's messages promised, in one INSERT; their answers with the rows' ids."""
+    ids = await outbox.write_deferred(session)
+    return [
+        (replace(answer, outgoing=outbox.resolved(answer.outgoing, ids)) if answer else None, settled)
+        for answer, settled in results
+    ]
 
 
 async def understand(deps, inbound: flows.Inbound) -> flows.Understanding:

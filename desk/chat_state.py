@@ -4,13 +4,15 @@ Every citizen message used to ask five questions, three of them in transactions 
 survey comment (ratings), an anonymous complaint (citizen_questions by keyed hash), an answer to an
 appointment question; who is the citizen; which language did they pick. Here they are one SELECT of
 scalar subqueries around the citizen's row, read in the message's own transaction; the citizen's open
-tickets (which most messages need next) come in the same read, one row each.
+tickets (which most messages need next) come in the same read, one row each. A group commit reads
+the chats of all its messages in that one SELECT (read_many).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import Integer, String, and_, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.outbox import OutboxMessage
@@ -20,6 +22,7 @@ from desk.tickets.citizens import LanguageChoice
 from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, Ticket
 from desk.tickets.questions import Question
+from infra.columns import UTCDateTime
 from infra.encrypted import chat_hash_of
 
 
@@ -34,51 +37,86 @@ class ChatState:
     appointment_question_id: int | None  # we asked what an appointment is for, or when
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A chat whose message has just arrived: whose state read_many reads."""
+
+    chat_id: int
+    at: datetime  # the message's receipt
+    anonymous_key: str | None  # the chat's keyed hash on the anonymous path (conversation/citizen/anonymous.py)
+
+
 async def read(session: AsyncSession, *, chat_id: int, at: datetime, anonymous_key: str | None) -> ChatState:
     """The chat's state at `at` (the message's receipt); also tells the session which questions are not open."""
-    chat_hash = chat_hash_of(chat_id)
-    chosen = select(LanguageChoice.language).where(LanguageChoice.chat_hash == chat_hash).scalar_subquery()
+    return (await read_many(session, [Arrival(chat_id, at, anonymous_key)]))[0]
+
+
+async def read_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> list[ChatState]:
+    """read() for the chats of a group commit at once, in one SELECT (their chats must differ)."""
+    if not arrivals:
+        return []
+    # The chats as a table of constants (a UNION ALL of one-row SELECTs: SQLite has no named VALUES
+    # columns); the questions ride on it as subqueries correlated to each chat.
+    chats = union_all(*(
+        select(
+            literal(n, Integer).label("n"),
+            literal(chat_hash_of(arrival.chat_id), String).label("chat_hash"),
+            literal(arrival.at, UTCDateTime()).label("at"),
+            literal(arrival.anonymous_key or "", String).label("chat_key"),
+        )
+        for n, arrival in enumerate(arrivals)
+    )).subquery("chats")
+    chosen = (
+        select(LanguageChoice.language).where(LanguageChoice.chat_hash == chats.c.chat_hash).scalar_subquery()
+    )
     rating = (
         select(Rating.id)
         .join(OutboxMessage, OutboxMessage.key == survey_key_of(Rating.ticket_id))
-        .where(Rating.comment_open_until > at, OutboxMessage.chat_hash == chat_hash)
+        .where(Rating.comment_open_until > chats.c.at, OutboxMessage.chat_hash == chats.c.chat_hash)
         .order_by(Rating.comment_open_until.desc())
         .limit(1)
         .scalar_subquery()
     )
     appointment = (
         select(Question.id)
-        .where(Question.chat_hash == chat_hash, Question.kind == "appointment", Question.answered_at.is_(None))
+        .where(Question.chat_hash == chats.c.chat_hash, Question.kind == "appointment",
+               Question.answered_at.is_(None))
         .order_by(Question.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     anonymous = (
         select(Question.id)
-        .where(Question.kind == "anonymous", Question.chat_key == (anonymous_key or ""))
+        .where(Question.kind == "anonymous", Question.chat_key == chats.c.chat_key)
         .limit(1)
         .scalar_subquery()
     )
-    # One row at least whatever exists: the subqueries ride on a constant, the citizen is outer-joined to
-    # it, and their open tickets to them (a row per ticket, soonest due first, as service.open_tickets).
-    one = select(literal(1).label("one")).subquery()
+    # A row per chat at least, whatever exists: the citizen is outer-joined to the chat, and their open
+    # tickets to them (a row per ticket, soonest due first, as service.open_tickets).
     query = (
-        select(Citizen, chosen, rating, anonymous, appointment, Ticket)
-        .select_from(one)
-        .outerjoin(Citizen, Citizen.chat_hash == chat_hash)
+        select(chats.c.n, Citizen, chosen, rating, anonymous, appointment, Ticket)
+        .select_from(chats)
+        .outerjoin(Citizen, Citizen.chat_hash == chats.c.chat_hash)
         .outerjoin(Ticket, and_(Ticket.citizen_id == Citizen.id, Ticket.status == TicketStatus.OPEN))
-        .order_by(Ticket.due_at, Ticket.id)
+        .order_by(chats.c.n, Ticket.due_at, Ticket.id)
     )
-    rows = (await session.execute(query)).all()
-    citizen, chosen_language, rating_id, anonymous_id, appointment_id, _ = rows[0]
+    rows_of: dict[int, list] = {}
+    for row in (await session.execute(query)).all():
+        rows_of.setdefault(row[0], []).append(row)
+    return [_state_of(session, arrival, rows_of[n]) for n, arrival in enumerate(arrivals)]
+
+
+def _state_of(session: AsyncSession, arrival: Arrival, rows: list) -> ChatState:
+    """One chat's rows of read_many as its state; notes on the session what the flow need not read again."""
+    _, citizen, chosen_language, rating_id, anonymous_id, appointment_id, _ = rows[0]
     if citizen is not None:
         service.note_open_tickets(session, citizen_id=citizen.id, tickets=[row[-1] for row in rows if row[-1]])
     if appointment_id is None:
-        questions.note_none_open(session, chat_id=chat_id, kind="appointment")
+        questions.note_none_open(session, chat_id=arrival.chat_id, kind="appointment")
     return ChatState(
         citizen=citizen,
         chosen_language=chosen_language,
         comment_rating_id=rating_id,
-        anonymous_waiting=anonymous_key is not None and anonymous_id is not None,
+        anonymous_waiting=arrival.anonymous_key is not None and anonymous_id is not None,
         appointment_question_id=appointment_id,
     )

@@ -5,7 +5,7 @@ They are sent by desk/delivery.py, the one way out.
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
@@ -114,6 +114,45 @@ class Transport(Protocol):
     async def send(self, message: Outgoing) -> Delivery: ...
 
 
+# session.info key: the rows enqueue() collected for write_deferred(), once defer_writes() was called.
+_DEFERRED = "charterdesk.outbox.deferred"
+
+
+def defer_writes(session: AsyncSession) -> None:
+    """From now on in this transaction enqueue() collects its rows, and write_deferred() inserts them all in
+    one statement (intake's group commit: one INSERT for the replies and cards of many messages). Until then
+    an Outgoing it returns has a placeholder id (negative), which resolved() replaces."""
+    session.info.setdefault(_DEFERRED, [])
+
+
+async def write_deferred(session: AsyncSession) -> dict[int, int]:
+    """Insert the rows enqueue() collected, in their order; the real id of each placeholder id (a row
+    whose key was promised already is left out, as enqueue() would have returned None for it)."""
+    rows = session.info.pop(_DEFERRED, [])
+    if not rows:
+        return {}
+    # A key promised twice in the transaction is written once, for its first promise (as enqueue would).
+    first = {}
+    for n, row in enumerate(rows, start=1):
+        first.setdefault(row["key"], n)
+    statement = (
+        insert_ignoring_conflicts(session, OutboxMessage, ["key"])
+        .values([rows[n - 1] for n in first.values()])
+        .returning(OutboxMessage.key, OutboxMessage.id)
+    )
+    ids = dict((await session.execute(statement)).all())
+    return {-n: ids[key] for key, n in first.items() if key in ids}
+
+
+def resolved(outgoing: Sequence[Outgoing], ids: Mapping[int, int]) -> list[Outgoing]:
+    """Outgoing rows with their placeholder ids replaced by the ids write_deferred() gave."""
+    return [
+        replace(message, id=ids[message.id]) if message.id < 0 else message
+        for message in outgoing
+        if message.id >= 0 or message.id in ids
+    ]
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -126,8 +165,9 @@ async def enqueue(
     not_before: datetime | None = None,
     claim: bool = False,
 ) -> Outgoing | None:
-    """Add a promised message; None if one with this key exists. `claim` leases it to the caller."""
-    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).values(
+    """Add a promised message; None if one with this key exists. `claim` leases it to the caller.
+    Deferred (defer_writes), the row is written by write_deferred() and its id is a placeholder till then."""
+    row = dict(
         key=key,
         chat_id=chat_id,
         text=text,
@@ -139,6 +179,12 @@ async def enqueue(
         attempts=0,
         created_at=now,
     )
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        # A multi-row INSERT cannot fill chat_hash from its column default: given here.
+        deferred.append({**row, "chat_hash": chat_hash_of(chat_id)})
+        return Outgoing(id=-len(deferred), chat_id=chat_id, text=text, reply_markup=reply_markup)
+    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).values(**row)
     row_id = (await session.execute(statement.returning(OutboxMessage.id))).scalar_one_or_none()
     if row_id is None:
         return None

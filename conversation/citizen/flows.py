@@ -28,12 +28,13 @@ __all__ = [
 
 async def take_message(
     *, session: AsyncSession, desk: Desk, inbound: Inbound, understanding: Understanding, now: datetime,
-    state: ChatState | None = None,
+    state: ChatState | None = None, recorded: bool | None = None,
 ) -> Answer:
     """A citizen wrote: open a ticket, add to one, ask, or answer; a repeat of the same message is a no-op.
 
-    `state`: the chat as desk.chat_state.read found it in this transaction (saves reading it again)."""
-    begun = await _begin_with_citizen(session, desk, inbound, understanding.language, now, state)
+    `state`: the chat as desk.chat_state.read found it in this transaction (saves reading it again).
+    `recorded`: whether the caller's service.record_inbounds found the message new (None: not recorded yet)."""
+    begun = await _begin_with_citizen(session, desk, inbound, understanding.language, now, state, recorded)
     if begun is None:
         return Answer(duplicate=True)
     turn, citizen = begun
@@ -136,11 +137,14 @@ async def _begin(session: AsyncSession, desk: Desk, inbound: Inbound, detected: 
 
 
 async def _begin_with_citizen(session: AsyncSession, desk: Desk, inbound: Inbound, detected: str | None,
-                              now: datetime, state: ChatState | None = None) -> tuple[Turn, Citizen] | None:
+                              now: datetime, state: ChatState | None = None,
+                              recorded: bool | None = None) -> tuple[Turn, Citizen] | None:
     """_begin, also handing back the citizen it settled (so the flow need not read it again)."""
-    if await service.record_inbound(
-        session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
-    ) is None:
+    if recorded is None:
+        recorded = await service.record_inbound(
+            session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
+        ) is not None
+    if not recorded:
         return None
     if state is None:
         citizen = await citizens.citizen_for(

@@ -58,7 +58,13 @@ def note_none_open(session: AsyncSession, *, chat_id: int, kind: str) -> None:
 
 async def ask(*, session: AsyncSession, question: Question) -> Question:
     """Store a question; its id is known once this returns (buttons carry it)."""
-    session.info.pop(_NONE_OPEN, None)  # what was read as absent may be there now
+    # What was read as absent for this chat may be there now (other chats of a group commit keep theirs).
+    none_open = session.info.get(_NONE_OPEN)
+    if none_open:
+        if question.chat_id is None:
+            none_open.clear()
+        else:
+            none_open.discard((chat_hash_of(question.chat_id), question.kind))
     session.add(question)
     await session.flush()
     return question

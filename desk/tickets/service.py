@@ -1,5 +1,6 @@
 """Queries over citizens, tickets and inbound messages (tickets open in lifecycle.py); never commits."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +22,25 @@ async def record_inbound(
         .returning(InboundMessage.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def record_inbounds(
+    *, session: AsyncSession, messages: Sequence[tuple[int, int, datetime]]
+) -> list[bool]:
+    """record_inbound for many (chat id, message id, received at) in one INSERT; for each, whether it is new."""
+    if not messages:
+        return []
+    rows = [
+        {"chat_id": chat_id, "chat_hash": chat_hash_of(chat_id), "message_id": message_id, "received_at": received_at}
+        for chat_id, message_id, received_at in messages
+    ]
+    statement = (
+        insert_ignoring_conflicts(session, InboundMessage, ["chat_hash", "message_id"])
+        .values(rows)
+        .returning(InboundMessage.chat_hash, InboundMessage.message_id)
+    )
+    new = {tuple(row) for row in await session.execute(statement)}
+    return [(row["chat_hash"], row["message_id"]) in new for row in rows]
 
 
 async def link_inbound(*, session: AsyncSession, inbound_id: int, ticket_id: int) -> None:

@@ -3,6 +3,8 @@
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from desk import outbox
 from desk.outbox import Delivery, OutboxMessage
 from infra.database import Store
@@ -196,3 +198,27 @@ async def test_release_gives_back_leases_but_not_a_row_being_sent(store: Store):
     assert (await row(store, idle.id)).lease_until is None
     # Its request may have left: only its lease running out decides (flagged unknown, not sent again).
     assert (await row(store, sending.id)).lease_until is not None
+
+
+async def test_deferred_rows_are_written_together_in_their_order_and_a_key_once(store: Store):
+    async with store.unit_of_work() as session:
+        await outbox.enqueue(session, key="old", chat_id=1, text="before", now=NOW)
+    async with store.unit_of_work() as session:
+        outbox.defer_writes(session)
+        promised = [
+            await outbox.enqueue(session, key="a", chat_id=1, text="first", now=NOW, claim=True),
+            await outbox.enqueue(session, key="old", chat_id=1, text="again", now=NOW),
+            await outbox.enqueue(session, key="b", chat_id=2, text="second", now=NOW),
+            await outbox.enqueue(session, key="a", chat_id=1, text="a repeat", now=NOW),
+        ]
+        assert all(message.id < 0 for message in promised)  # placeholders until written
+        ids = await outbox.write_deferred(session)
+        assert await outbox.write_deferred(session) == {}
+        sent = outbox.resolved(promised, ids)
+    assert [message.text for message in sent] == ["first", "second"]
+    assert sent[0].id < sent[1].id
+    async with store.unit_of_work() as session:
+        rows = {row.key: row for row in (await session.scalars(select(OutboxMessage))).all()}
+    assert rows["a"].text == "first" and rows["a"].lease_until is not None and rows["a"].id == sent[0].id
+    assert rows["b"].chat_id == 2 and rows["old"].text == "before"
+    assert len(rows) == 3

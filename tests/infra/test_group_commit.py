@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from desk.tickets import service
+from desk.tickets.models import Citizen
 from infra.database import Store
 from infra.group_commit import GroupCommit
 from tests.conftest import at
@@ -65,3 +66,72 @@ async def test_every_caller_gets_its_own_result(store: Store, parallel: int):
         return unit
 
     assert await asyncio.gather(*(commits.run(echo(n)) for n in range(20))) == list(range(20))
+
+
+async def test_a_batch_step_runs_once_per_transaction_for_all_its_units(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    calls: list[list[int]] = []
+
+    async def create_all(session, chat_ids):
+        calls.append(list(chat_ids))
+        made = [await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
+        return [citizen.id for citizen in made]
+
+    async def unit(session, citizen_id):
+        return citizen_id
+
+    async def plain(_session):
+        return "plain"
+
+    results = await asyncio.gather(
+        *(commits.run(unit, step=create_all, item=500 + n) for n in range(5)), commits.run(plain)
+    )
+    assert calls == [[500, 501, 502, 503, 504]]
+    assert results[5] == "plain" and len(set(results[:5])) == 5
+    async with store.unit_of_work() as session:
+        for n in range(5):
+            assert (await service.get_citizen(session=session, chat_id=500 + n)).id == results[n]
+
+
+async def test_a_failing_unit_with_a_batch_step_fails_alone(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    calls: list[list[int]] = []
+
+    async def create_all(session, chat_ids):
+        calls.append(list(chat_ids))
+        return [(await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW)).id
+                for c in chat_ids]
+
+    async def unit(session, citizen_id):
+        citizen = await session.get(Citizen, citizen_id)
+        if citizen.chat_id == 602:
+            raise ValueError("unit 602 fails")
+        return citizen_id
+
+    results = await asyncio.gather(*(commits.run(unit, step=create_all, item=600 + n) for n in range(4)),
+                                   return_exceptions=True)
+    assert isinstance(results[2], ValueError)
+    # The group's step, then each unit again alone with a step of its own.
+    assert calls == [[600, 601, 602, 603], [600], [601], [602], [603]]
+    async with store.unit_of_work() as session:
+        assert await service.get_citizen(session=session, chat_id=602) is None
+        assert (await service.get_citizen(session=session, chat_id=603)).id == results[3]
+
+
+async def test_a_finish_runs_once_before_the_commit_and_gives_the_callers_their_results(store: Store):
+    commits = GroupCommit(store, parallel=1)
+    calls: list[list[int]] = []
+
+    async def unit(session):
+        return 700 + len(calls)
+
+    async def create_all(session, chat_ids):
+        calls.append(list(chat_ids))
+        made = [await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
+        return [citizen.id for citizen in made]
+
+    results = await asyncio.gather(*(commits.run(unit, finish=create_all) for _ in range(3)), commits.run(unit))
+    assert calls == [[700, 700, 700]]
+    assert results[3] == 700 and len(set(results[:3])) == 1
+    async with store.unit_of_work() as session:
+        assert (await service.get_citizen(session=session, chat_id=700)).id == results[0]

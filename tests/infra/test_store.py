@@ -106,3 +106,15 @@ async def test_migrations_match_the_models(store: Store):
 
     async with store.engine.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+async def test_many_messages_are_recorded_in_one_insert_and_repeats_are_told_apart(store: Store):
+    async with store.unit_of_work() as session:
+        await service.record_inbound(session=session, chat_id=7, message_id=1, received_at=NOW)
+    async with store.unit_of_work() as session:
+        new = await service.record_inbounds(session=session, messages=[(7, 1, NOW), (7, 2, NOW), (8, 1, NOW)])
+        assert await service.record_inbounds(session=session, messages=[]) == []
+    assert new == [False, True, True]
+    async with store.unit_of_work() as session:
+        assert await service.record_inbound(session=session, chat_id=8, message_id=1, received_at=NOW) is None
+        assert await service.record_inbounds(session=session, messages=[(7, 2, NOW), (9, 5, NOW)]) == [False, True]

@@ -120,3 +120,37 @@ def test_dateparser_is_not_asked_about_text_without_a_digit(monkeypatch):
     assert found("기초생활수급 신청 서류가 궁금해요", "ko") is None
     asked = found("next Tuesday afternoon please", "en")
     assert asked is not None and asked.has_time
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I-1042 still open?"),
+        ("en", "A-2002 still confirmed?"),
+        ("en", "is a2002 confirmed"),
+        ("hu", "Mi a helyzet az I - 1042 ügyemmel?"),
+        ("en", "what's 2+2"),
+        ("en", "3 * 4 = 12"),
+        ("ko", "C-1003 진행 상황 알려주세요"),
+    ],
+)
+def test_ticket_numbers_and_sums_are_not_dates_and_dateparser_is_not_asked(monkeypatch, language, text):
+    def refuse(*args, **kwargs):
+        raise AssertionError("dateparser was asked")
+
+    monkeypatch.setattr("nlu.dates.search_dates", refuse)
+    assert found(text, language) is None
+
+
+def test_a_date_next_to_a_ticket_number_is_still_read():
+    result = found("A-2002: could we move it to December 3?", "en")
+    assert result is not None and result.at.date().isoformat() == "2026-12-03"
+    assert found("I-1042 12월 3일 오전 10시", "ko").at.strftime("%m-%d %H") == "12-03 10"
+
+
+def test_warming_up_reads_the_same_dates_afterwards():
+    from nlu.dates import warm_up
+
+    warm_up()
+    assert found("could I come on December 3?", "en").at.date().isoformat() == "2026-12-03"
+    assert found("12월 3일 오전 10시", "ko").at.strftime("%m-%d %H") == "12-03 10"

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from conversation.citizen import surveys
 from desk import chat_state
 from desk.tickets import citizens, questions, service
@@ -86,3 +88,55 @@ async def test_the_open_tickets_come_with_the_read_once_and_a_later_ticket_is_se
         await session.flush()
         again = await service.open_tickets(session=session, citizen_id=citizen_id)
         assert [t.id for t in again] == [first_id, later.id]
+
+
+async def test_several_chats_read_at_once_are_each_as_read_alone(store):
+    async with store.unit_of_work() as session:
+        await factories.ticket(session, CHARTER, received_at=NOW, chat_id=CHAT)
+        await factories.ticket(session, CHARTER, received_at=NOW + timedelta(hours=1), chat_id=CHAT)
+        await factories.citizen(session, chat_id=CHAT + 1, language="en", now=NOW)
+        await citizens.choose(session=session, chat_id=CHAT + 1, language="hu", now=NOW)
+        await questions.ask(session=session, question=Question(kind="anonymous", chat_key=KEY, language="en",
+                                                               created_at=NOW))
+        await questions.ask(session=session, question=Question(kind="appointment", chat_id=CHAT + 3, language="en",
+                                                               created_at=NOW))
+    arrivals = [
+        chat_state.Arrival(CHAT, NOW, None),
+        chat_state.Arrival(CHAT + 1, NOW, None),
+        chat_state.Arrival(CHAT + 2, NOW, KEY),  # a new chat that said /anonymous
+        chat_state.Arrival(CHAT + 3, NOW, "c" * 64),
+    ]
+    async with store.unit_of_work() as session:
+        together = await chat_state.read_many(session, arrivals)
+        open_together = [await service.open_tickets(session=session, citizen_id=s.citizen.id)
+                         for s in together if s.citizen is not None]
+    alone = []
+    for arrival in arrivals:
+        async with store.unit_of_work() as session:
+            alone.append(await chat_state.read(session, chat_id=arrival.chat_id, at=arrival.at,
+                                               anonymous_key=arrival.anonymous_key))
+    summary = [(s.citizen.id if s.citizen else None, s.chosen_language, s.comment_rating_id, s.anonymous_waiting,
+                s.appointment_question_id) for s in together]
+    assert summary == [(s.citizen.id if s.citizen else None, s.chosen_language, s.comment_rating_id,
+                        s.anonymous_waiting, s.appointment_question_id) for s in alone]
+    assert [len(tickets) for tickets in open_together] == [2, 0]
+    assert summary[1][1] == "hu" and summary[2][3] and summary[3][4] is not None
+    assert await chat_state.read_many(None, []) == []
+
+
+async def test_a_question_asked_in_one_chat_leaves_what_was_read_of_the_others(store):
+    arrivals = [chat_state.Arrival(CHAT + n, NOW, None) for n in range(3)]
+    async with store.unit_of_work() as session:
+        await chat_state.read_many(session, arrivals)
+        asked = await questions.ask(session=session, question=Question(
+            kind="appointment", chat_id=CHAT, language="en", created_at=NOW))
+        assert await questions.open_for_chat(session=session, chat_id=CHAT, kind="appointment") is asked
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
+        sync_engine = session.get_bind()
+        event.listen(sync_engine, "before_cursor_execute", listen)
+        try:
+            assert await questions.open_for_chat(session=session, chat_id=CHAT + 1, kind="appointment") is None
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", listen)
+        assert statements == []  # known absent from the read: not asked again
