@@ -140,27 +140,33 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def bot_deps(components: Components) -> BotDeps:
-    """What the Telegram handlers share; the transport is set when the application is built."""
+def bot_deps(components: Components, pacing: SendLimiter | None = None) -> BotDeps:
+    """What the Telegram handlers share; the transport is set when the application is built. `pacing`:
+    the process's flood limits (send_limiter), so the handlers' answers keep within the bot's share too."""
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
-        sealer=components.sealer,
+        sealer=components.sealer, pacing=pacing, lease=timedelta(seconds=components.settings.lease_seconds),
     )
+
+
+def send_limiter(settings: Settings) -> SendLimiter:
+    """Telegram's flood limits of the settings as one process's waits (its handlers' and its dispatcher's)."""
+    return SendLimiter(Limits(
+        per_second=settings.send_per_second,
+        chat_interval=settings.chat_interval_seconds,
+        group_per_minute=settings.group_per_minute,
+    ))
 
 
 # == the scheduler ==
 
 
-def build_dispatcher(components: Components, transport) -> Dispatcher:
-    """The outbox dispatcher with the lease and flood limits of the settings."""
+def build_dispatcher(components: Components, transport, pacing: SendLimiter | None = None) -> Dispatcher:
+    """The outbox dispatcher with the lease of the settings, paced by `pacing` (default: send_limiter)."""
     settings = components.settings
-    limits = Limits(
-        per_second=settings.send_per_second,
-        chat_interval=settings.chat_interval_seconds,
-        group_per_minute=settings.group_per_minute,
-    )
     lease = timedelta(seconds=settings.lease_seconds)
-    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
+    pacing = pacing or send_limiter(settings)
+    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=pacing)
     return Dispatcher(components.store, deliverer, clock=utc_now)
 
 
