@@ -196,3 +196,23 @@ async def test_release_gives_back_leases_but_not_a_row_being_sent(store: Store):
     assert (await row(store, idle.id)).lease_until is None
     # Its request may have left: only its lease running out decides (flagged unknown, not sent again).
     assert (await row(store, sending.id)).lease_until is not None
+
+
+async def test_taking_over_a_chat_leases_its_owed_rows_in_order_and_flags_a_begun_send(store: Store):
+    begun = await put(store, "begun", claim=True)
+    owed = await put(store, "owed", claim=True)  # leased to the dead sender; its lease still runs
+    due = await put(store, "due")
+    held = await put(store, "held", not_before=NOW + timedelta(minutes=5))  # not due: keeps its place
+    other = await put_to(store, "other", 6)
+    async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_ids=[begun.id], now=NOW)
+    later = NOW + timedelta(seconds=1)
+    async with store.unit_of_work() as session:
+        taken = await outbox.take_over_chat(
+            session, chat_hash=(await session.get(OutboxMessage, owed.id)).chat_hash, now=later
+        )
+    assert [m.id for m in taken] == [owed.id, due.id]
+    assert ((await row(store, begun.id)).status, (await row(store, begun.id)).sending_since) == ("unknown", None)
+    assert (await row(store, owed.id)).lease_until == later + outbox.LEASE
+    assert (await row(store, held.id)).lease_until is None
+    assert (await row(store, other.id)).lease_until is None
