@@ -93,6 +93,8 @@ class TakenOver:
 
     waiting: Waiting
     chat_hash: str
+    # When the old claim ended: the answers owed are those written until then.
+    old_claim_ended: datetime
 
 
 async def store(session: AsyncSession, updates: Sequence[dict], *, now: datetime) -> int:
@@ -184,8 +186,9 @@ async def claim_taken_over(
         earlier.update_id < IntakeUpdate.update_id,
         earlier.done_at.is_(None),
     )
-    claimable = (
-        select(IntakeUpdate.update_id)
+    # Two statements (this is the rare path): the old claims' ends are read before the update replaces them.
+    candidates = (
+        select(IntakeUpdate.update_id, IntakeUpdate.lease_until)
         .where(
             IntakeUpdate.done_at.is_(None),
             IntakeUpdate.lease_until <= now,
@@ -196,16 +199,23 @@ async def claim_taken_over(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    old_claims_ended = dict((await session.execute(candidates)).all())
+    if not old_claims_ended:
+        return []
     statement = (
         update(table)
-        .where(table.c.update_id.in_(claimable.correlate(None).scalar_subquery()))
+        .where(table.c.update_id.in_(list(old_claims_ended)))
         .values(claimed_by=claimant, lease_until=now + lease)
-        .returning(table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at, table.c.chat_hash)
+        .returning(
+            table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at, table.c.chat_hash
+        )
     )
     dialect = session.get_bind().dialect
     rows = sorted((await session.execute(statement)).all())
     return [
-        TakenOver(Waiting(update_id, _open(payload, dialect), received_at), chat_hash)
+        TakenOver(
+            Waiting(update_id, _open(payload, dialect), received_at), chat_hash, old_claims_ended[update_id]
+        )
         for update_id, payload, received_at, chat_hash in rows
     ]
 

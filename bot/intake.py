@@ -169,33 +169,39 @@ class IntakeWorker:
                 return
 
     async def _take_over_now_and_then(self) -> None:
-        """Claim updates whose chat's previous claimant died leaving an answer unsent (inbox.claim_taken_over):
-        each is handled only after that answer went, so the chat's answers keep their order. Looked for at
-        most every IDLE_LOOK_SECONDS: a takeover comes a lease after a crash anyway."""
+        """Claim updates whose chat's previous claimant died leaving an answer unsent
+        (inbox.claim_taken_over): each is handled only after that answer went, so the chat's answers keep
+        their order. Looked for at most every IDLE_LOOK_SECONDS: a takeover comes a lease after a crash."""
         now = self.clock()
         room = self.max_in_flight - len(self._in_flight)
-        recently = self._looked_for_takeovers is not None and (now - self._looked_for_takeovers).total_seconds() < IDLE_LOOK_SECONDS
-        if room <= 0 or recently:
+        last = self._looked_for_takeovers
+        if room <= 0 or (last is not None and (now - last).total_seconds() < IDLE_LOOK_SECONDS):
             return
         self._looked_for_takeovers = now
         async with self.store.unit_of_work() as session:
-            rows = await inbox.claim_taken_over(session, claimant=self.claimant, limit=room, now=now, lease=self.lease)
+            rows = await inbox.claim_taken_over(
+                session, claimant=self.claimant, limit=room, now=now, lease=self.lease
+            )
         for row in rows:
-            if row.waiting.update_id in self._in_flight:
+            update_id = row.waiting.update_id
+            if update_id in self._in_flight:
                 continue
-            self._in_flight.add(row.waiting.update_id)
-            task = asyncio.create_task(self._handle_taken_over(row), name=f"update {row.waiting.update_id} taken over")
+            self._in_flight.add(update_id)
+            task = asyncio.create_task(self._handle_taken_over(row), name=f"update {update_id} taken over")
             self._handling.add(task)
             task.add_done_callback(self._handling.discard)
 
     async def _handle_taken_over(self, row: inbox.TakenOver) -> None:
         try:
             async with self.store.unit_of_work() as session:
-                leftovers = await outbox.take_over_chat(session, chat_hash=row.chat_hash, now=self.clock(), lease=self.lease)
-            if leftovers:
-                log.info("intake: update %s taken over; %d answers its chat was left owed go first",
-                         row.waiting.update_id, len(leftovers))
-                await self.application.bot_data[KEY].deliverer.deliver(leftovers)
+                owed = await outbox.take_over_chat(
+                    session, chat_hash=row.chat_hash, written_until=row.old_claim_ended, now=self.clock(),
+                    lease=self.lease,
+                )
+            if owed:
+                log.info("intake: update %s taken over; %d answers its chat was owed go first",
+                         row.waiting.update_id, len(owed))
+                await self.application.bot_data[KEY].deliverer.deliver(owed)
         except asyncio.CancelledError:
             self._in_flight.discard(row.waiting.update_id)
             raise

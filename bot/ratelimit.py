@@ -43,7 +43,9 @@ class Limits:
         limits are split (every sender writes to the staff group); a private chat's spacing is not: its
         messages come from one sender at a time (the replica holding the chat's updates, or a dispatcher)."""
         senders = max(1, senders)
-        return replace(self, per_second=self.per_second / senders, group_per_minute=self.group_per_minute / senders)
+        return replace(
+            self, per_second=self.per_second / senders, group_per_minute=self.group_per_minute / senders
+        )
 
 
 class SendLimiter:

@@ -46,11 +46,14 @@ async def beat(session: AsyncSession, *, name: str, now: datetime) -> None:
 
 async def live(session: AsyncSession, *, now: datetime, within: timedelta) -> int:
     """How many senders were seen within `within` (at least 1: the caller)."""
-    count = await session.scalar(select(func.count()).select_from(Sender).where(Sender.seen_at > now - within))
+    query = select(func.count()).select_from(Sender).where(Sender.seen_at > now - within)
+    count = await session.scalar(query)
     return max(1, count or 0)
 
 
-async def forget(session: AsyncSession, *, names: list[str] | None = None, before: datetime | None = None) -> None:
+async def forget(
+    session: AsyncSession, *, names: list[str] | None = None, before: datetime | None = None
+) -> None:
     """Delete the rows of these senders (one that stops), or of those not seen since `before`."""
     if names:
         await session.execute(delete(Sender).where(Sender.name.in_(names)))
@@ -62,7 +65,13 @@ class Heartbeat:
     """Beats this process's row every third of a lease and tells its limiter how many share the budget."""
 
     def __init__(
-        self, store: Store, limiter: SendLimiter, *, name: str, clock: Callable[[], datetime], lease: timedelta
+        self,
+        store: Store,
+        limiter: SendLimiter,
+        *,
+        name: str,
+        clock: Callable[[], datetime],
+        lease: timedelta,
     ) -> None:
         self.store, self.limiter, self.name, self.clock, self.lease = store, limiter, name, clock, lease
         self.senders = 1

@@ -187,15 +187,17 @@ async def claim_due(
 
 
 async def take_over_chat(
-    session: AsyncSession, *, chat_hash: str, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession, *, chat_hash: str, written_until: datetime, now: datetime, lease: timedelta = LEASE
 ) -> list[Outgoing]:
-    """Lease to the caller a chat's pending rows that are due or leased to a sender presumed dead (the one
-    whose claim on the chat ran out), in order; those it had begun to send are flagged unknown."""
+    """Lease to the caller a chat's pending rows written until `written_until` (while a sender now presumed
+    dead held the chat) that are due or leased, in order; those it had begun to send are flagged unknown."""
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.chat_hash == chat_hash,
             OutboxMessage.status == "pending",
+            # Later rows of a busy chat (the staff group's cards) are other, live senders' business.
+            OutboxMessage.created_at <= written_until,
             or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
         )
         .order_by(OutboxMessage.id)

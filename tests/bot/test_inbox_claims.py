@@ -158,7 +158,10 @@ async def test_a_taken_over_update_waits_while_an_answer_written_under_the_old_c
     async with store.unit_of_work() as session:
         taken = await inbox.claim_taken_over(session, claimant="c", limit=10, now=later)
         assert [row.waiting.update_id for row in taken] == [1]
-        owed = await outbox.take_over_chat(session, chat_hash=taken[0].chat_hash, now=later)
+        assert taken[0].old_claim_ended == NOW + LEASE
+        owed = await outbox.take_over_chat(
+            session, chat_hash=taken[0].chat_hash, written_until=taken[0].old_claim_ended, now=later
+        )
         assert [row.id for row in owed] == [answer.id]
         assert await inbox.claim_taken_over(session, claimant="b", limit=10, now=later) == []
         await inbox.release(session, [1], claimant="c", now=later)

@@ -112,9 +112,12 @@ async def test_a_replica_taking_over_a_chat_first_sends_the_answer_its_dead_clai
     }}
     async with live.store.unit_of_work() as session:
         await inbox.store(session, [update], now=claimed)
-        assert [w.update_id for w in await inbox.claim(session, claimant="dead", limit=10, now=claimed)] == [9_000_001]
-        await outbox.enqueue(session, key="owed-701", chat_id=701, text="the answer owed", now=now - timedelta(seconds=3),
-                             claim=True)
+        dead = await inbox.claim(session, claimant="dead", limit=10, now=claimed)
+        assert [w.update_id for w in dead] == [9_000_001]
+        await outbox.enqueue(
+            session, key="owed-701", chat_id=701, text="the answer owed", now=now - timedelta(seconds=3),
+            claim=True,
+        )
     first, second = await sandbox.wait_for_bot_messages(701, count=2, timeout=20)
     assert first["text"] == "the answer owed"
     assert second["text"].startswith(MESSAGES["en"][2])

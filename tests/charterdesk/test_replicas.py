@@ -87,7 +87,7 @@ async def until(condition, *, timeout: float, what: str, processes: list[Process
 # request's bytes leaving: a few event-loop turns inside httpcore, each long while the replica's loop is
 # busy handling updates. The order part is fixed (a takeover sends the chat's owed answers first, 0 out
 # of order in every run since), and nothing is handled twice.
-@pytest.mark.xfail(reason="sends marked and not yet left when a replica is SIGKILLed: see comment above", strict=False)
+@pytest.mark.xfail(reason="sends marked, not yet left, when a replica is SIGKILLed: see above", strict=False)
 async def test_three_replicas_one_killed_lose_nothing_repeat_nothing_and_keep_each_chats_order(
     store, database_url, data_keys, tmp_path
 ):

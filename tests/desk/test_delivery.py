@@ -241,6 +241,7 @@ async def test_every_pacing_wait_comes_before_the_send_mark(store: Store):
     """A crash after the mark leaves the row flagged unknown, never resent: no wait may fall in between."""
     message = await put(store, "a", claim=True)
     events: list[str] = []
-    deliverer = Deliverer(store, RecordingTransport(), clock=lambda: NOW, pacing=MarkNotingPacing(store, message.id, events))
+    pacing = MarkNotingPacing(store, message.id, events)
+    deliverer = Deliverer(store, RecordingTransport(), clock=lambda: NOW, pacing=pacing)
     assert await deliverer.deliver([message]) == {"sent": 1}
     assert events == ["wait before the mark", "cap before the mark"]

@@ -204,15 +204,20 @@ async def test_taking_over_a_chat_leases_its_owed_rows_in_order_and_flags_a_begu
     due = await put(store, "due")
     held = await put(store, "held", not_before=NOW + timedelta(minutes=5))  # not due: keeps its place
     other = await put_to(store, "other", 6)
-    async with store.unit_of_work() as session:
-        await outbox.mark_sending(session, outbox_ids=[begun.id], now=NOW)
     later = NOW + timedelta(seconds=1)
     async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_ids=[begun.id], now=NOW)
+        # Written by a live sender after the dead one's claim on the chat ended: not taken.
+        since = await outbox.enqueue(session, key="since", chat_id=5, text="since", now=later, claim=True)
+    async with store.unit_of_work() as session:
         taken = await outbox.take_over_chat(
-            session, chat_hash=(await session.get(OutboxMessage, owed.id)).chat_hash, now=later
+            session, chat_hash=(await session.get(OutboxMessage, owed.id)).chat_hash, written_until=NOW,
+            now=later,
         )
     assert [m.id for m in taken] == [owed.id, due.id]
-    assert ((await row(store, begun.id)).status, (await row(store, begun.id)).sending_since) == ("unknown", None)
+    flagged = await row(store, begun.id)
+    assert (flagged.status, flagged.sending_since) == ("unknown", None)
     assert (await row(store, owed.id)).lease_until == later + outbox.LEASE
     assert (await row(store, held.id)).lease_until is None
     assert (await row(store, other.id)).lease_until is None
+    assert (await row(store, since.id)).lease_until == later + outbox.LEASE  # its own sender's lease
