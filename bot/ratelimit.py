@@ -80,6 +80,11 @@ class SendLimiter:
         await self._until(self._reserve_chat(chat_id))
         await self._until(self._reserve_overall())
 
+    def overall_only(self) -> "OverallPacing":
+        """This limiter's overall budget alone, for answers to a message just received: their chat's order
+        is held by the intake while they wait, so chat and group spacing is left to PTB's AIORateLimiter."""
+        return OverallPacing(self)
+
     def share(self, senders: int) -> None:
         """From now on pace at one share of the whole limits, `senders` processes sending as this bot."""
         self.limits = self.whole.shared_by(senders)
@@ -119,3 +124,23 @@ class SendLimiter:
         self._sends += 1
         if self._sends % PRUNE_EVERY == 0:
             self._next_for_chat = {chat: at for chat, at in self._next_for_chat.items() if at > now}
+
+
+class OverallPacing:
+    """A SendLimiter's overall budget (shared with the process's dispatcher), without per-chat spacing."""
+
+    def __init__(self, limiter: SendLimiter) -> None:
+        self.limiter = limiter
+
+    @property
+    def slowest(self) -> float:
+        """No per-chat spacing here."""
+        return 0.0
+
+    async def wait(self, chat_id: int) -> None:
+        """Return when the overall budget lets one more message go."""
+        await self.limiter._until(self.limiter._reserve_overall())
+
+    async def starting(self, chat_id: int) -> None:
+        """A request leaves now (held while the last second already had the overall limit)."""
+        await self.limiter.starting(chat_id)

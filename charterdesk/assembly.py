@@ -17,7 +17,7 @@ from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
 from conversation.citizen.flows import Desk
 from conversation.texts import Texts, TextsError
-from desk.delivery import Deliverer
+from desk.delivery import Deliverer, Pacing
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
@@ -140,7 +140,7 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def bot_deps(components: Components, pacing: SendLimiter | None = None) -> BotDeps:
+def bot_deps(components: Components, pacing: Pacing | None = None) -> BotDeps:
     """What the Telegram handlers share; the transport is set when the application is built. `pacing`:
     the process's flood limits (send_limiter), so the handlers' answers keep within the bot's share too."""
     return BotDeps(

@@ -48,7 +48,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
         await heartbeat.start()
         stack.push_async_callback(heartbeat.stop)
         if bot:
-            deps = bot_deps(components, pacing)
+            deps = bot_deps(components, pacing.overall_only())
             application = build_application(bot_config(settings), deps)
             await stack.enter_async_context(application)
             await application.start()
