@@ -44,7 +44,9 @@ def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest 
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     deps.transport = TelegramTransport(application.bot)
-    deps.deliverer = Deliverer(deps.store, deps.transport, clock=deps.clock)
+    deps.deliverer = Deliverer(
+        deps.store, deps.transport, clock=deps.clock, lease=deps.lease, pacing=deps.pacing
+    )
     logs.guard_libraries()  # PTB's DEBUG records carry chat ids and texts
     application.bot_data[KEY] = deps
 

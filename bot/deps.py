@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram.ext import CallbackContext
 
-from desk.delivery import Deliverer
+from desk import outbox
+from desk.delivery import Deliverer, Pacing
 from desk.outbox import Transport
 from infra.database import Store
 from infra.sealing import Sealer
@@ -28,6 +29,10 @@ class BotDeps:
     transport: Transport | None = None
     # Handlers hand their just-committed, leased outbox rows to it: answers go at once.
     deliverer: Deliverer | None = None
+    # The process's flood limits (shared with its dispatcher, if any), waited for before each send is marked.
+    pacing: Pacing | None = None
+    # How long a send mark protects a row from other senders (CHARTERDESK_LEASE_SECONDS).
+    lease: timedelta = outbox.LEASE
 
 
 def deps_of(context: CallbackContext) -> BotDeps:

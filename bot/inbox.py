@@ -15,11 +15,12 @@ earlier unfinished row of its chat is already the claimant's own under a live le
 another replica, or waiting behind one, stays where it is, so a chat is handled by one replica at a
 time. A crashed replica's rows are free again once its lease runs out. Only the claimant marks a row
 done, so a replica that stalled past its lease cannot finish what another took over. An update taken
-over waits while an answer to its chat written under the old claim is still to leave: the answer a
-crashed replica wrote and did not send goes first (the dispatcher sends it after its lease), so the
-takeover, which finds the update already recorded and answers nothing twice, cannot let a later answer
-overtake it (for at most two leases: the dispatcher's time to send it). Giving claims back (stopping, or a restarted process freeing its dead predecessor's)
-ends the lease and keeps the claimant's name, so the same rule applies.
+over while an answer to its chat written under the old claim is still to leave is not claimed as usual:
+`claim_taken_over` leases it to a replica that first sends that answer (the crashed replica wrote it and
+did not send it; outbox.take_over_chat), then handles the update, which finds its message already
+recorded and answers nothing twice; so a later answer cannot overtake it, and no dispatcher is needed.
+Giving claims back (stopping, or a restarted process freeing its dead predecessor's) ends the lease and
+keeps the claimant's name, so the same rule applies.
 
 The chat is known by `chat_hash`, the same keyed hash every other table looks chats up by
 (infra/encrypted.py): the intake table names no chat in clear, and drops the hash with the payload
@@ -86,6 +87,16 @@ class Waiting:
     received_at: datetime
 
 
+@dataclass(frozen=True)
+class TakenOver:
+    """A stored update taken over from a claimant that left an answer to its chat unsent."""
+
+    waiting: Waiting
+    chat_hash: str
+    # When the old claim ended: the answers owed are those written until then.
+    old_claim_ended: datetime
+
+
 async def store(session: AsyncSession, updates: Sequence[dict], *, now: datetime) -> int:
     """Store raw updates (each a dict with an int update_id); returns how many were new."""
     if not updates:
@@ -138,22 +149,14 @@ async def claim(
         or_(earlier.claimed_by.is_(None), earlier.claimed_by != claimant, earlier.lease_until < now),
     )
     # Taking over from a claimant that died (or stopped) between writing an answer and sending it: that
-    # answer goes first (the dispatcher sends it once its own lease runs out), so the chat's next answer
-    # cannot overtake it. Only answers written while the old claim held count, so a busy chat (the staff
-    # group, with its stream of cards) is not held back by answers written since; and only for two
-    # leases, the dispatcher's time to send it: with no dispatcher running anywhere (`charterdesk bot`
-    # without a scheduler) it would never leave, and the chat must not wait for it for ever.
-    taken_over = and_(IntakeUpdate.claimed_by.is_not(None), IntakeUpdate.claimed_by != claimant)
-    answer_unsent = exists().where(
-        OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
-        OutboxMessage.status == "pending",
-        OutboxMessage.created_at <= IntakeUpdate.lease_until,
-        OutboxMessage.created_at > now - 2 * lease,
-        or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
-    )
+    # answer goes first, so the chat's next answer cannot overtake it. Only answers written while the old
+    # claim held count, so a busy chat (the staff group, with its stream of cards) is not held back by
+    # answers written since; answers held back after a failed try do not count (the outbox keeps those
+    # in order itself). Such updates are claimed by `claim_taken_over`, whose caller sends the answers first.
+    taken_over = _taken_over_with_answer_unsent(claimant, now)
     claimable = (
         select(IntakeUpdate.update_id)
-        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~and_(taken_over, answer_unsent))
+        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~taken_over)
         .order_by(IntakeUpdate.update_id)
         .limit(limit)
         # PostgreSQL: claimants share the table without waiting on each other; SQLite ignores it.
@@ -169,6 +172,67 @@ async def claim(
     dialect = session.get_bind().dialect
     rows = sorted((await session.execute(statement)).all())
     return [Waiting(update_id, _open(payload, dialect), received_at) for update_id, payload, received_at in rows]
+
+
+async def claim_taken_over(
+    session: AsyncSession, *, claimant: str, limit: int, now: datetime, lease: timedelta = LEASE
+) -> list[TakenOver]:
+    """Lease to `claimant` the updates `claim` leaves alone because an answer their chat's previous claimant
+    wrote is unsent; the caller sends those answers (outbox.take_over_chat) before handling the update."""
+    table = IntakeUpdate.__table__
+    earlier = aliased(IntakeUpdate)
+    goes_first = exists().where(
+        earlier.chat_hash == IntakeUpdate.chat_hash,
+        earlier.update_id < IntakeUpdate.update_id,
+        earlier.done_at.is_(None),
+    )
+    # Two statements (this is the rare path): the old claims' ends are read before the update replaces them.
+    candidates = (
+        select(IntakeUpdate.update_id, IntakeUpdate.lease_until)
+        .where(
+            IntakeUpdate.done_at.is_(None),
+            IntakeUpdate.lease_until <= now,
+            ~goes_first,
+            _taken_over_with_answer_unsent(claimant, now),
+        )
+        .order_by(IntakeUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    old_claims_ended = dict((await session.execute(candidates)).all())
+    if not old_claims_ended:
+        return []
+    statement = (
+        update(table)
+        .where(table.c.update_id.in_(list(old_claims_ended)))
+        .values(claimed_by=claimant, lease_until=now + lease)
+        .returning(
+            table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at, table.c.chat_hash
+        )
+    )
+    dialect = session.get_bind().dialect
+    rows = sorted((await session.execute(statement)).all())
+    return [
+        TakenOver(
+            Waiting(update_id, _open(payload, dialect), received_at), chat_hash, old_claims_ended[update_id]
+        )
+        for update_id, payload, received_at, chat_hash in rows
+    ]
+
+
+def _taken_over_with_answer_unsent(claimant: str, now: datetime):
+    """The update was claimed by another claimant, and an answer to its chat written while that claim held
+    is still to leave (due, or leased to a sender)."""
+    return and_(
+        IntakeUpdate.claimed_by.is_not(None),
+        IntakeUpdate.claimed_by != claimant,
+        exists().where(
+            OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
+            OutboxMessage.status == "pending",
+            OutboxMessage.created_at <= IntakeUpdate.lease_until,
+            or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
+        ),
+    )
 
 
 async def renew(

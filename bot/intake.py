@@ -29,8 +29,9 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot import metrics
-from bot import inbox
+from bot import inbox, metrics
+from bot.deps import KEY
+from desk import outbox
 from infra.database import Store
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class IntakeWorker:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._last_purge: datetime | None = None
+        self._looked_for_takeovers: datetime | None = None
 
     def start(self) -> None:
         """Begin with whatever an earlier run left waiting."""
@@ -132,6 +134,7 @@ class IntakeWorker:
                     recovered = True
                 await self._purge_now_and_then()
                 await self._renew_now_and_then()
+                await self._take_over_now_and_then()
                 await self._take()
                 failures = 0
             except Exception:
@@ -164,6 +167,47 @@ class IntakeWorker:
                 task.add_done_callback(self._handling.discard)
             if len(rows) < room:
                 return
+
+    async def _take_over_now_and_then(self) -> None:
+        """Claim updates whose chat's previous claimant died leaving an answer unsent
+        (inbox.claim_taken_over): each is handled only after that answer went, so the chat's answers keep
+        their order. Looked for at most every IDLE_LOOK_SECONDS: a takeover comes a lease after a crash."""
+        now = self.clock()
+        room = self.max_in_flight - len(self._in_flight)
+        last = self._looked_for_takeovers
+        if room <= 0 or (last is not None and (now - last).total_seconds() < IDLE_LOOK_SECONDS):
+            return
+        self._looked_for_takeovers = now
+        async with self.store.unit_of_work() as session:
+            rows = await inbox.claim_taken_over(
+                session, claimant=self.claimant, limit=room, now=now, lease=self.lease
+            )
+        for row in rows:
+            update_id = row.waiting.update_id
+            if update_id in self._in_flight:
+                continue
+            self._in_flight.add(update_id)
+            task = asyncio.create_task(self._handle_taken_over(row), name=f"update {update_id} taken over")
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
+
+    async def _handle_taken_over(self, row: inbox.TakenOver) -> None:
+        try:
+            async with self.store.unit_of_work() as session:
+                owed = await outbox.take_over_chat(
+                    session, chat_hash=row.chat_hash, written_until=row.old_claim_ended, now=self.clock(),
+                    lease=self.lease,
+                )
+            if owed:
+                log.info("intake: update %s taken over; %d answers its chat was owed go first",
+                         row.waiting.update_id, len(owed))
+                await self.application.bot_data[KEY].deliverer.deliver(owed)
+        except asyncio.CancelledError:
+            self._in_flight.discard(row.waiting.update_id)
+            raise
+        except Exception:  # noqa: BLE001 - the answers stay pending for the dispatcher; the update still goes
+            log.exception("intake: sending the answers owed before update %s failed", row.waiting.update_id)
+        await self._handle(row.waiting)
 
     async def _handle(self, row: inbox.Waiting) -> None:
         outcome = "handled"

@@ -3,13 +3,16 @@
 Each limit is an even spacing between sends, not a bucket: a bucket of 30 per second lets a burst
 of 30 go right after a full second of sending, i.e. up to 60 in one second, which is what Telegram
 answers with 429. Spacing keeps every window of the period within the limit.
+
+Telegram counts the limits per bot token, not per process: with N processes sending as one bot (bot
+replicas, schedulers), each paces at its share (`SendLimiter.share`, told N by bot/senders.py's heartbeat).
 """
 
 import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Every this many sends, chats whose spacing has run out are forgotten (bounds memory).
 PRUNE_EVERY = 1000
@@ -35,6 +38,15 @@ class Limits:
         """The longest spacing between two messages to one chat, private or group."""
         return max(self.chat_interval, 60.0 / self.group_per_minute)
 
+    def shared_by(self, senders: int) -> "Limits":
+        """One sender's share when `senders` processes send as the same bot. The overall and the group
+        limits are split (every sender writes to the staff group); a private chat's spacing is not: its
+        messages come from one sender at a time (the replica holding the chat's updates, or a dispatcher)."""
+        senders = max(1, senders)
+        return replace(
+            self, per_second=self.per_second / senders, group_per_minute=self.group_per_minute / senders
+        )
+
 
 class SendLimiter:
     """Waits until a message to a chat may go; chats wait independently, the overall limit is shared.
@@ -48,14 +60,14 @@ class SendLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.limits = limits
+        self.limits = self.whole = limits
         self._clock = clock
         self._sleep = sleep
         self._next_for_chat: dict[int, float] = {}
         self._next_overall = 0.0
         self._sends = 0
-        # When the last requests really left: no one-second window ever holds more than the limit.
-        self._started: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
+        # When the requests of the last second really left: no one-second window holds more than the limit.
+        self._started: deque[float] = deque()
 
     @property
     def slowest(self) -> float:
@@ -68,12 +80,25 @@ class SendLimiter:
         await self._until(self._reserve_chat(chat_id))
         await self._until(self._reserve_overall())
 
+    def overall_only(self) -> "OverallPacing":
+        """This limiter's overall budget alone, for answers to a message just received: their chat's order
+        is held by the intake while they wait, so chat and group spacing is left to PTB's AIORateLimiter."""
+        return OverallPacing(self)
+
+    def share(self, senders: int) -> None:
+        """From now on pace at one share of the whole limits, `senders` processes sending as this bot."""
+        self.limits = self.whole.shared_by(senders)
+
     async def starting(self, chat_id: int) -> None:
         """A request to `chat_id` leaves now: held while the last second already had the overall limit;
         the chat's next message then waits a full interval from this moment."""
-        while len(self._started) == self._started.maxlen and (wait := self._started[0] + 1.0 - self._clock()) > 0:
-            await self._sleep(wait)
-        now = self._clock()
+        while True:
+            now = self._clock()
+            while self._started and self._started[0] + 1.0 <= now + 1e-9:  # a hair, for float sums
+                self._started.popleft()
+            if len(self._started) < max(1, int(self.limits.per_second)):
+                break
+            await self._sleep(self._started[0] + 1.0 - now)
         self._started.append(now)
         at = now + self.limits.interval(chat_id)
         self._next_for_chat[chat_id] = max(self._next_for_chat.get(chat_id, at), at)
@@ -99,3 +124,23 @@ class SendLimiter:
         self._sends += 1
         if self._sends % PRUNE_EVERY == 0:
             self._next_for_chat = {chat: at for chat, at in self._next_for_chat.items() if at > now}
+
+
+class OverallPacing:
+    """A SendLimiter's overall budget (shared with the process's dispatcher), without per-chat spacing."""
+
+    def __init__(self, limiter: SendLimiter) -> None:
+        self.limiter = limiter
+
+    @property
+    def slowest(self) -> float:
+        """No per-chat spacing here."""
+        return 0.0
+
+    async def wait(self, chat_id: int) -> None:
+        """Return when the overall budget lets one more message go."""
+        await self.limiter._until(self.limiter._reserve_overall())
+
+    async def starting(self, chat_id: int) -> None:
+        """A request leaves now (held while the last second already had the overall limit)."""
+        await self.limiter.starting(chat_id)

@@ -20,7 +20,7 @@ from conversation.staff import digests
 from conversation.staff.queue_summary import Editor, SummaryKeeper
 from conversation.texts import Texts, TextsError
 from desk.anonymous.attempts import GuessBudget
-from desk.delivery import Deliverer
+from desk.delivery import Deliverer, Pacing
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
@@ -150,11 +150,12 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def bot_deps(components: Components) -> BotDeps:
-    """What the Telegram handlers share; the transport is set when the application is built."""
+def bot_deps(components: Components, pacing: Pacing | None = None) -> BotDeps:
+    """What the Telegram handlers share; the transport is set when the application is built. `pacing`:
+    the process's flood limits (send_limiter), so the handlers' answers keep within the bot's share too."""
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
-        sealer=components.sealer,
+        sealer=components.sealer, pacing=pacing, lease=timedelta(seconds=components.settings.lease_seconds),
     )
 
 
@@ -191,20 +192,31 @@ def web_deps(components: Components, *, clock=utc_now) -> WebDeps:
     )
 
 
-# == the scheduler ==
-
-
-def build_dispatcher(components: Components, transport) -> Dispatcher:
-    """The outbox dispatcher with the lease and flood limits of the settings."""
-    settings = components.settings
-    limits = Limits(
+def flood_limits(settings: Settings) -> Limits:
+    """Telegram's flood limits for the whole bot, as the settings give them."""
+    return Limits(
         per_second=settings.send_per_second,
         chat_interval=settings.chat_interval_seconds,
         group_per_minute=settings.group_per_minute,
     )
+
+
+def send_limiter(settings: Settings) -> SendLimiter:
+    """Telegram's flood limits of the settings as one process's waits (its handlers' and its dispatcher's)."""
+    return SendLimiter(flood_limits(settings))
+
+
+# == the scheduler ==
+
+
+def build_dispatcher(components: Components, transport, pacing: SendLimiter | None = None) -> Dispatcher:
+    """The outbox dispatcher with the lease of the settings, paced by `pacing` (default: send_limiter)."""
+    settings = components.settings
     lease = timedelta(seconds=settings.lease_seconds)
-    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=SendLimiter(limits))
-    return Dispatcher(components.store, deliverer, clock=utc_now, folding=digest_folding(components.desk, limits))
+    pacing = pacing or send_limiter(settings)
+    deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=pacing)
+    folding = digest_folding(components.desk, flood_limits(settings))
+    return Dispatcher(components.store, deliverer, clock=utc_now, folding=folding)
 
 
 def digest_folding(desk: Desk, limits: Limits):

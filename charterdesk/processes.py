@@ -12,11 +12,18 @@ from datetime import timedelta
 from telegram import Bot
 
 from bot.app import build_application
-from bot.intake import DurablePoller, IntakeWorker
 from bot.edits import TelegramEditor
+from bot.intake import DurablePoller, IntakeWorker, replica_id
+from bot.senders import Heartbeat
 from bot.transport import TelegramTransport
 from charterdesk.assembly import (
-    Components, bot_config, bot_deps, build_dispatcher, build_jobs, utc_now,
+    Components,
+    bot_config,
+    bot_deps,
+    build_dispatcher,
+    build_jobs,
+    send_limiter,
+    utc_now,
     with_web,
 )
 from charterdesk.errors import StartupError
@@ -36,8 +43,14 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
     settings = components.settings
     receiving = None
     async with contextlib.AsyncExitStack() as stack:
+        # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py).
+        pacing = send_limiter(settings)
+        heartbeat = Heartbeat(components.store, pacing, name=replica_id(), clock=utc_now,
+                              lease=timedelta(seconds=settings.lease_seconds))
+        await heartbeat.start()
+        stack.push_async_callback(heartbeat.stop)
         if bot:
-            deps = bot_deps(components)
+            deps = bot_deps(components, pacing.overall_only())
             application = build_application(bot_config(settings), deps)
             # Staff replies sent from a handler go to web visitors' feeds too, not only to Telegram chats.
             deps.deliverer.transport = with_web(components, deps.transport)
@@ -52,7 +65,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             await stack.enter_async_context(lone_bot)
             transport = TelegramTransport(lone_bot)
         if scheduler:
-            dispatcher = build_dispatcher(components, with_web(components, transport))
+            dispatcher = build_dispatcher(components, with_web(components, transport), pacing)
             stack.push_async_callback(dispatcher.close)
             jobs = build_jobs(components, dispatcher, editor=TelegramEditor(transport.bot))
             jobs.start()

@@ -8,6 +8,7 @@ from desk.tickets.corrections import Correction  # noqa: F401  (learning from st
 from desk.tickets.citizens import LanguageChoice  # noqa: F401  (citizen conversations)
 from desk.tickets.questions import Question  # noqa: F401  (citizen conversations)
 from bot.inbox import IntakeUpdate  # noqa: F401  (durable intake)
+from bot.senders import Sender  # noqa: F401  (processes sharing the bot's flood limits)
 from desk.outbox import OutboxMessage
 from desk.staff.models import Draft, Staff  # noqa: F401  (staff console)
 from desk.surveys import Rating  # noqa: F401  (surveys and reports)

@@ -105,8 +105,9 @@ class Deliverer:
                 done += 1
                 self.queued -= 1
                 if delivery is None:
-                    given_back.append(message.id)  # taken over, held back or skipped meanwhile
-                    continue
+                    # Taken over, held back or skipped meanwhile: the chat's later rows go after it, not now.
+                    given_back.append(message.id)
+                    break
                 counts[delivery.outcome] += 1
                 self.counts[delivery.outcome] += 1
                 if delivery.outcome == "retry" or delivery.chat_blocked:
@@ -129,10 +130,12 @@ class Deliverer:
         await self.ledger.idle()
 
     async def _send(self, chat_id: int, message: outbox.Outgoing, reachable: bool) -> outbox.Delivery | None:
-        if not await self.ledger.mark(message.id):
-            return None
+        # Every wait comes before the mark: from the mark on, a crash leaves the row flagged unknown and never
+        # sent again, so the time between the mark and the request leaving is kept to the database's commit.
         if self.pacing is not None:
             await self.pacing.starting(chat_id)
+        if not await self.ledger.mark(message.id):
+            return None
         delivery = await self.transport.send(message)
         await self.ledger.record(message.id, delivery, reachable=reachable)
         return delivery

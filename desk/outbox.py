@@ -238,6 +238,35 @@ async def claim_due(
     return taken
 
 
+async def take_over_chat(
+    session: AsyncSession, *, chat_hash: str, written_until: datetime, now: datetime, lease: timedelta = LEASE
+) -> list[Outgoing]:
+    """Lease to the caller a chat's pending rows written until `written_until` (while a sender now presumed
+    dead held the chat) that are due or leased, in order; those it had begun to send are flagged unknown."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.chat_hash == chat_hash,
+            OutboxMessage.status == "pending",
+            # Later rows of a busy chat (the staff group's cards) are other, live senders' business.
+            OutboxMessage.created_at <= written_until,
+            or_(OutboxMessage.not_before <= now, OutboxMessage.lease_until >= now),
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    taken: list[Outgoing] = []
+    for row in (await session.scalars(query)).all():
+        if row.sending_since is not None:
+            # The request may have left before its sender died: flag it, never send it again.
+            row.status, row.last_error = "unknown", "the sender stopped while this was being sent"
+            row.lease_until = row.sending_since = None
+            continue
+        row.lease_until = now + lease
+        taken.append(Outgoing(row.id, row.chat_id, row.text, row.reply_markup))
+    return taken
+
+
 def _waits_behind(now: datetime, *, leased: bool = True):
     """An earlier row of the same chat is held back after a failed try (or, with `leased`, leased to a
     sender): a chat's rows go in order, and a row written while its chat is held back waits too."""

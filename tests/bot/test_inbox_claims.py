@@ -138,8 +138,9 @@ async def test_claimants_racing_never_share_a_row_nor_a_chat(store):
 
 
 async def test_a_taken_over_update_waits_while_an_answer_written_under_the_old_claim_is_to_leave(store):
-    """A replica that died after writing an answer and before sending it: whoever takes the update over
-    waits until the dispatcher sent that answer, so the chat's next answer cannot overtake it."""
+    """A replica that died after writing an answer and before sending it: the update is not claimed as
+    usual but taken over by a claimant that sends that answer first, so the chat's next answer cannot
+    overtake it."""
     from desk import outbox
 
     await stored(store, message(1, 7), message(2, 8))
@@ -152,9 +153,17 @@ async def test_a_taken_over_update_waits_while_an_answer_written_under_the_old_c
     later = NOW + LEASE + timedelta(seconds=1)
     assert await claim(store, "b", now=later) == [2]
     assert await done(store, [2], "b", now=later) == {2}
-    # With no dispatcher to send it, the chat waits two leases, not for ever.
-    assert await claim(store, "c", now=NOW + 2 * LEASE + timedelta(seconds=1)) == [1]
+    # However long it waits, `claim` leaves it; `claim_taken_over` leases it with the answers owed.
+    assert await claim(store, "c", now=NOW + 3 * LEASE) == []
     async with store.unit_of_work() as session:
+        taken = await inbox.claim_taken_over(session, claimant="c", limit=10, now=later)
+        assert [row.waiting.update_id for row in taken] == [1]
+        assert taken[0].old_claim_ended == NOW + LEASE
+        owed = await outbox.take_over_chat(
+            session, chat_hash=taken[0].chat_hash, written_until=taken[0].old_claim_ended, now=later
+        )
+        assert [row.id for row in owed] == [answer.id]
+        assert await inbox.claim_taken_over(session, claimant="b", limit=10, now=later) == []
         await inbox.release(session, [1], claimant="c", now=later)
         await outbox.record_sent(session, message_ids={answer.id: 99}, now=later)
         # Written after the dead claim ended (another handler's card to the same chat): no reason to wait.

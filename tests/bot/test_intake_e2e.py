@@ -91,3 +91,33 @@ async def test_an_acknowledgement_refused_by_telegram_is_retried_by_the_schedule
     [reply] = await sandbox.wait_for_bot_messages(601, timeout=15)
     assert "I-1001" in reply["text"]
     assert sandbox.calls["sendMessage"] >= 2
+
+
+async def test_a_replica_taking_over_a_chat_first_sends_the_answer_its_dead_claimant_owed(sandbox, live):
+    """A replica claimed the citizen's update, wrote an answer to the chat and died before sending it.
+    The answer's lease still runs (no dispatcher may send it yet): the bot taking the update over sends
+    it first, then handles the update, so the update's own answer comes after it."""
+    from datetime import timedelta
+
+    from bot import inbox
+    from desk import outbox
+
+    sandbox.user(701, "Taken over", language_code="en")
+    now = datetime.now(UTC)
+    claimed = now - inbox.LEASE - timedelta(seconds=2)  # the dead replica's claim ran out 2 s ago
+    update = {"update_id": 9_000_001, "message": {
+        "message_id": 9_000_001, "date": int(claimed.timestamp()), "text": MESSAGES["en"][1],
+        "chat": {"id": 701, "type": "private", "first_name": "Taken over"},
+        "from": {"id": 701, "is_bot": False, "first_name": "Taken over", "language_code": "en"},
+    }}
+    async with live.store.unit_of_work() as session:
+        await inbox.store(session, [update], now=claimed)
+        dead = await inbox.claim(session, claimant="dead", limit=10, now=claimed)
+        assert [w.update_id for w in dead] == [9_000_001]
+        await outbox.enqueue(
+            session, key="owed-701", chat_id=701, text="the answer owed", now=now - timedelta(seconds=3),
+            claim=True,
+        )
+    first, second = await sandbox.wait_for_bot_messages(701, count=2, timeout=20)
+    assert first["text"] == "the answer owed"
+    assert second["text"].startswith(MESSAGES["en"][2])

@@ -75,3 +75,16 @@ async def test_requests_that_leave_together_are_capped_per_second():
         await limiter.starting(chat)
         times.append(time.now)
     assert times[:5] == [0.0] * 5 and within(times, 1.0) == 5
+
+
+async def test_answers_paced_by_the_overall_budget_alone_share_it_with_the_dispatcher_but_not_chat_spacing():
+    time = FakeTime()
+    limiter = SendLimiter(Limits(), clock=time.clock, sleep=time.sleep)
+    answers = limiter.overall_only()
+    times = []
+    for n in range(60):
+        pacing = answers if n % 2 else limiter  # handlers' answers and the dispatcher's sends, interleaved
+        await pacing.wait(7 if n % 2 else 1000 + n)
+        times.append(time.now)
+    assert 25 <= within(times, 1.0) <= 30  # one overall budget for both
+    assert answers.slowest == 0.0  # an answer never waits for its chat's spacing

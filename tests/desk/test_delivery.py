@@ -204,3 +204,44 @@ async def test_a_row_whose_handler_died_mid_send_is_flagged_not_sent_by_a_pass(s
     assert await handler == {"sent": 1}  # the late answer wins over "unknown"
     assert transport.texts() == ["text ack"]
     assert (await row(store, answer.id)).status == "sent"
+
+
+async def test_a_row_another_sender_marked_first_stops_its_chat_so_nothing_overtakes_it(store: Store):
+    first, second = await put(store, "a1", claim=True), await put(store, "a2", claim=True)
+    async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_ids=[first.id], now=NOW)  # another sender is sending it
+    transport = RecordingTransport()
+    deliverer = Deliverer(store, transport, clock=lambda: NOW)
+    assert await deliverer.deliver([first, second]) == {}
+    await deliverer.idle()
+    assert transport.sent == []
+    assert (await row(store, second.id)).lease_until is None  # given back for the next pass, after a1
+
+
+class MarkNotingPacing:
+    """Pacing that notes, each time it is asked, whether the one row it paces is marked "sending" yet."""
+
+    slowest = 0.0
+
+    def __init__(self, store: Store, outbox_id: int, events: list[str]) -> None:
+        self.store, self.outbox_id, self.events = store, outbox_id, events
+
+    async def _note(self, what: str) -> None:
+        marked = (await row(self.store, self.outbox_id)).sending_since is not None
+        self.events.append(f"{what} {'after' if marked else 'before'} the mark")
+
+    async def wait(self, chat_id: int) -> None:
+        await self._note("wait")
+
+    async def starting(self, chat_id: int) -> None:
+        await self._note("cap")
+
+
+async def test_every_pacing_wait_comes_before_the_send_mark(store: Store):
+    """A crash after the mark leaves the row flagged unknown, never resent: no wait may fall in between."""
+    message = await put(store, "a", claim=True)
+    events: list[str] = []
+    pacing = MarkNotingPacing(store, message.id, events)
+    deliverer = Deliverer(store, RecordingTransport(), clock=lambda: NOW, pacing=pacing)
+    assert await deliverer.deliver([message]) == {"sent": 1}
+    assert events == ["wait before the mark", "cap before the mark"]

@@ -222,3 +222,28 @@ async def test_deferred_rows_are_written_together_in_their_order_and_a_key_once(
     assert rows["a"].text == "first" and rows["a"].lease_until is not None and rows["a"].id == sent[0].id
     assert rows["b"].chat_id == 2 and rows["old"].text == "before"
     assert len(rows) == 3
+
+
+async def test_taking_over_a_chat_leases_its_owed_rows_in_order_and_flags_a_begun_send(store: Store):
+    begun = await put(store, "begun", claim=True)
+    owed = await put(store, "owed", claim=True)  # leased to the dead sender; its lease still runs
+    due = await put(store, "due")
+    held = await put(store, "held", not_before=NOW + timedelta(minutes=5))  # not due: keeps its place
+    other = await put_to(store, "other", 6)
+    later = NOW + timedelta(seconds=1)
+    async with store.unit_of_work() as session:
+        await outbox.mark_sending(session, outbox_ids=[begun.id], now=NOW)
+        # Written by a live sender after the dead one's claim on the chat ended: not taken.
+        since = await outbox.enqueue(session, key="since", chat_id=5, text="since", now=later, claim=True)
+    async with store.unit_of_work() as session:
+        taken = await outbox.take_over_chat(
+            session, chat_hash=(await session.get(OutboxMessage, owed.id)).chat_hash, written_until=NOW,
+            now=later,
+        )
+    assert [m.id for m in taken] == [owed.id, due.id]
+    flagged = await row(store, begun.id)
+    assert (flagged.status, flagged.sending_since) == ("unknown", None)
+    assert (await row(store, owed.id)).lease_until == later + outbox.LEASE
+    assert (await row(store, held.id)).lease_until is None
+    assert (await row(store, other.id)).lease_until is None
+    assert (await row(store, since.id)).lease_until == later + outbox.LEASE  # its own sender's lease
