@@ -15,11 +15,12 @@ from bot.deps import deps_of
 from conversation.buttons import (
     AddToTicket, ChooseLanguage, MissingAnswer, NewMatter, NotARequest, OtherTime, PickSlot, SendAnyway, pattern,
 )
-from conversation.citizen import anonymous, flows, surveys, understanding
+from conversation.citizen import anonymous, flows, understanding, written
 from desk import chat_state, outbox
 from desk.tickets import service
 
 log = logging.getLogger(__name__)
+
 
 async def on_any_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Before any handler: set the command menus once, and hold back a chat that floods us."""
@@ -62,31 +63,22 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         is_text=update.effective_message.text is not None,
     )
 
-    async def take(session, read: Read) -> tuple[flows.Answer | None, bool]:
-        """(the answer, whether intake settled the citizen); (None, False) for an anonymous complaint."""
-        state = read.state
-        if state.comment_rating_id is not None and arrived.is_text:
-            answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=deps.clock())
-            if answer is not None:
-                return answer, False
-        if state.anonymous_waiting:
-            return None, False
-        answer = await flows.take_message(
-            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, now=deps.clock(),
-            state=state, recorded=read.recorded,
+    async def take(session, read: Read) -> written.Taken:
+        return await written.take(
+            session=session, desk=deps.desk, inbound=inbound, understanding=understanding, state=read.state,
+            now=deps.clock(), is_text=arrived.is_text, recorded=read.recorded,
         )
-        return answer, True
 
     # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py): the
     # reading of their chats and the recording of their messages (read_and_record), and the writing of
     # the replies and cards they promised (write_promised), each once per transaction.
-    answer, settled = await extra.commits.run(take, step=read_and_record, item=arrived, finish=write_promised)
-    if answer is None:
+    taken = await extra.commits.run(take, step=read_and_record, item=arrived, finish=write_promised)
+    if taken.answer is None:
         # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
         await citizen_anonymous.take_waiting(update, context)
         return
     # Intake cleared the citizen's unreachable mark (if any) with the message: the send need not.
-    await deliver(deps, answer, reachable_chat=inbound.chat_id if settled else None)
+    await deliver(deps, taken.answer, reachable_chat=inbound.chat_id if taken.by_intake else None)
 
 
 @dataclass(frozen=True)
@@ -99,7 +91,7 @@ class Arrived:
 
     def is_intake(self, state: chat_state.ChatState) -> bool:
         """Neither a survey comment we may be waiting for nor an anonymous complaint: plain intake."""
-        return not state.anonymous_waiting and not (state.comment_rating_id is not None and self.is_text)
+        return written.surely_intake(state, is_text=self.is_text)
 
 
 @dataclass(frozen=True)
@@ -124,12 +116,13 @@ async def read_and_record(session, messages: Sequence[Arrived]) -> list[Read]:
     return [Read(state, recorded.get(n)) for n, state in enumerate(states)]
 
 
-async def write_promised(session, results: Sequence[tuple[flows.Answer | None, bool]]) -> list:
+async def write_promised(session, results: Sequence[written.Taken]) -> list[written.Taken]:
     """The outbox rows the group's messages promised, in one INSERT; their answers with the rows' ids."""
     ids = await outbox.write_deferred(session)
     return [
-        (replace(answer, outgoing=outbox.resolved(answer.outgoing, ids)) if answer else None, settled)
-        for answer, settled in results
+        replace(taken, answer=replace(taken.answer, outgoing=outbox.resolved(taken.answer.outgoing, ids)))
+        if taken.answer else taken
+        for taken in results
     ]
 
 

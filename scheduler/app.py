@@ -73,47 +73,17 @@ def build_scheduler(
     # A slow pass must not pile up behind itself, and a late one is still worth running: the next
     # one picks up whatever is left, so passes never run twice at once and are never skipped as missed.
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
-    jobs.scheduler.add_job(
-        jobs.tracked(sweeps.sweep_deadlines),
-        "interval",
-        seconds=sweep_interval,
-        args=(store, desk, clock, dispatcher),
-        id="sweep_deadlines",
-        **common,
-    )
-    jobs.scheduler.add_job(
-        jobs.tracked(sweeps.dispatch_outbox),
-        "interval",
-        seconds=dispatch_interval,
-        args=(dispatcher,),
-        id="dispatch_outbox",
-        **common,
-    )
+
+    def every(seconds: float, sweep, *args) -> None:
+        jobs.scheduler.add_job(jobs.tracked(sweep), "interval", seconds=seconds, args=args, id=sweep.__name__,
+                               **common)
+
+    every(sweep_interval, sweeps.sweep_deadlines, store, desk, clock, dispatcher)
+    every(dispatch_interval, sweeps.dispatch_outbox, dispatcher)
     # The charter's retention, once a day (and at start, so a process restarted daily still purges).
-    jobs.scheduler.add_job(
-        jobs.tracked(sweeps.purge_expired),
-        "interval",
-        seconds=PURGE_INTERVAL_SECONDS,
-        args=(store, desk, clock),
-        id="purge_expired",
-        **common,
-    )
+    every(PURGE_INTERVAL_SECONDS, sweeps.purge_expired, store, desk, clock)
     if sealer is not None:  # without the key nobody can open a sealed channel, so there is nothing to push
-        jobs.scheduler.add_job(
-            jobs.tracked(sweeps.push_anonymous_answers),
-            "interval",
-            seconds=sweep_interval,
-            args=(store, desk, clock, sealer, dispatcher),
-            id="push_anonymous_answers",
-            **common,
-        )
+        every(sweep_interval, sweeps.push_anonymous_answers, store, desk, clock, sealer, dispatcher)
     if summary is not None:  # the live queue summary in the staff chat (issue 18 digests)
-        jobs.scheduler.add_job(
-            jobs.tracked(sweeps.refresh_queue_summary),
-            "interval",
-            seconds=REFRESH_SECONDS,
-            args=(summary,),
-            id="refresh_queue_summary",
-            **common,
-        )
+        every(REFRESH_SECONDS, sweeps.refresh_queue_summary, summary)
     return jobs

@@ -15,9 +15,10 @@ Every refusal answers {"error": text} in the visitor's language, and stores noth
 """
 
 import asyncio
+import functools
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import ClientDisconnect, Request
@@ -85,23 +86,33 @@ async def new_visitor(request: Request) -> Response:
     return JSONResponse({"token": token}, status_code=201)
 
 
+def answering_refusals(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Answer a Refusal raised anywhere in `handler` with its text, in the language the request asked for."""
+
+    @functools.wraps(handler)
+    async def answered(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Refusal as refusal:
+            language = getattr(request.state, "language", None) or _language(request, None)
+            return _refused(request, refusal, language)
+
+    return answered
+
+
+@answering_refusals
 async def post_message(request: Request) -> Response:
     """A visitor's message: taken through intake; the answers arrive on the stream."""
+    visitor, body, language = await _posted(request)
+    message_id, text = _client_id(body), body.get("text")
+    if not isinstance(text, str):
+        raise Refusal(400, "utter_web_error_bad_request")
+    if not text.strip():
+        raise Refusal(400, "utter_web_error_empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise Refusal(413, "utter_web_error_too_long", limit=MAX_TEXT_CHARS)
+    _limit(request, visitor)
     deps = deps_of(request)
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        message_id, text = _client_id(body), body.get("text")
-        if not isinstance(text, str):
-            raise Refusal(400, "utter_web_error_bad_request")
-        if not text.strip():
-            raise Refusal(400, "utter_web_error_empty")
-        if len(text) > MAX_TEXT_CHARS:
-            raise Refusal(413, "utter_web_error_too_long", limit=MAX_TEXT_CHARS)
-        _limit(request, visitor)
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
     written = citizen.Written(message_id=message_id, text=text, language_hint=body.get("lang") or language,
                               received_at=deps.clock())
     answer = await citizen.take_message(deps, visitor, written)
@@ -110,51 +121,39 @@ async def post_message(request: Request) -> Response:
                          "due": answer.due_at.isoformat() if answer.due_at else None}, status_code=202)
 
 
+@answering_refusals
 async def post_press(request: Request) -> Response:
     """A button of the panel pressed."""
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        press_id, data = body.get("id"), body.get("data")
-        if not isinstance(press_id, str) or not 0 < len(press_id) <= MAX_PRESS_ID_CHARS or not isinstance(data, str):
-            raise Refusal(400, "utter_web_error_bad_request")
-        _limit(request, visitor)
-        answer = await citizen.press(deps_of(request), visitor, press_id=press_id, data=data, language_hint=language)
-        if answer is None:
-            raise Refusal(400, "utter_web_error_bad_request")
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
+    visitor, body, language = await _posted(request)
+    press_id, data = body.get("id"), body.get("data")
+    if not isinstance(press_id, str) or not 0 < len(press_id) <= MAX_PRESS_ID_CHARS or not isinstance(data, str):
+        raise Refusal(400, "utter_web_error_bad_request")
+    _limit(request, visitor)
+    answer = await citizen.press(deps_of(request), visitor, press_id=press_id, data=data, language_hint=language)
+    if answer is None:
+        raise Refusal(400, "utter_web_error_bad_request")
     return JSONResponse({"toast": answer.toast}, status_code=202)
 
 
+@answering_refusals
 async def post_command(request: Request) -> Response:
     """A shortcut of the panel: my requests (/status), an anonymous complaint, delete my data (/forget)."""
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        message_id, name = _client_id(body), body.get("name")
-        if name not in citizen.COMMANDS:
-            raise Refusal(400, "utter_web_error_bad_request")
-        _limit(request, visitor)
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
+    visitor, body, language = await _posted(request)
+    message_id, name = _client_id(body), body.get("name")
+    if name not in citizen.COMMANDS:
+        raise Refusal(400, "utter_web_error_bad_request")
+    _limit(request, visitor)
     answer = await citizen.command(deps_of(request), visitor, name=name, message_id=message_id,
                                    language_hint=language)
     return JSONResponse({"duplicate": answer.duplicate}, status_code=202)
 
 
+@answering_refusals
 async def post_mydata(request: Request) -> Response:
     """The visitor's data as a file in the response (nothing is kept of it); 204 when we hold nothing."""
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        message_id = _client_id(body)
-        _limit(request, visitor)
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
+    visitor, body, language = await _posted(request)
+    message_id = _client_id(body)
+    _limit(request, visitor)
     made = await citizen.export(deps_of(request), visitor, message_id=message_id, language_hint=language)
     if made.document is None:
         return Response(status_code=204)
@@ -162,50 +161,40 @@ async def post_mydata(request: Request) -> Response:
         "Content-Disposition": f'attachment; filename="{made.filename}"', "Cache-Control": "no-store"})
 
 
+@answering_refusals
 async def post_email(request: Request) -> Response:
     """The visitor's address for the "answer waiting" notice, offered only when an SMTP server is set."""
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        message_id, address = _client_id(body), body.get("email")
-        if not deps_of(request).mail_offered or not isinstance(address, str):
-            raise Refusal(400, "utter_web_error_bad_request")
-        address = address.strip()
-        if address and not mail.valid_address(address):
-            raise Refusal(400, "utter_web_error_email")
-        _limit(request, visitor)
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
+    visitor, body, language = await _posted(request)
+    message_id, address = _client_id(body), body.get("email")
+    if not deps_of(request).mail_offered or not isinstance(address, str):
+        raise Refusal(400, "utter_web_error_bad_request")
+    address = address.strip()
+    if address and not mail.valid_address(address):
+        raise Refusal(400, "utter_web_error_email")
+    _limit(request, visitor)
     await citizen.set_email(deps_of(request), visitor, address=address, message_id=message_id, language_hint=language)
     return JSONResponse({"email": bool(address)}, status_code=202)
 
 
+@answering_refusals
 async def post_lookup(request: Request) -> Response:
     """A ticket number and code typed on another device: the ticket's state and answers come on the stream."""
-    language = _language(request, None)
-    try:
-        visitor, body = await _visitor_and_body(request)
-        language = _language(request, body.get("lang"))
-        message_id, number, code = _client_id(body), body.get("number"), body.get("code")
-        if not isinstance(number, str) or not isinstance(code, str) or len(number) > 20 or len(code) > 40:
-            raise Refusal(400, "utter_web_error_bad_request")
-        _limit(request, visitor)
-        answer = await citizen.lookup(deps_of(request), visitor, number=number, code=code, message_id=message_id,
-                                      language_hint=language)
-        if answer is None:
-            raise Refusal(400, "utter_web_error_number")
-    except Refusal as refusal:
-        return _refused(request, refusal, language)
+    visitor, body, language = await _posted(request)
+    message_id, number, code = _client_id(body), body.get("number"), body.get("code")
+    if not isinstance(number, str) or not isinstance(code, str) or len(number) > 20 or len(code) > 40:
+        raise Refusal(400, "utter_web_error_bad_request")
+    _limit(request, visitor)
+    answer = await citizen.lookup(deps_of(request), visitor, number=number, code=code, message_id=message_id,
+                                  language_hint=language)
+    if answer is None:
+        raise Refusal(400, "utter_web_error_number")
     return JSONResponse({"duplicate": answer.duplicate}, status_code=202)
 
 
+@answering_refusals
 async def read_feed(request: Request) -> Response:
     """The visitor's lines after ?after=N."""
-    try:
-        visitor = await _visitor(request)
-    except Refusal as refusal:
-        return _refused(request, refusal, _language(request, None))
+    visitor = await _visitor(request)
     after = _int_or_zero(request.query_params.get("after"))
     async with deps_of(request).store.unit_of_work() as session:
         lines = await feed.after(session=session, visitor_id=visitor.id, after_id=after)
@@ -213,12 +202,10 @@ async def read_feed(request: Request) -> Response:
     return JSONResponse({"messages": shown}, headers={"Cache-Control": "no-store"})
 
 
+@answering_refusals
 async def stream(request: Request) -> Response:
     """Server-sent events: every line of the visitor's feed after Last-Event-ID, then each new one as it comes."""
-    try:
-        visitor = await _visitor(request)
-    except Refusal as refusal:
-        return _refused(request, refusal, _language(request, None))
+    visitor = await _visitor(request)
     after = _int_or_zero(request.headers.get("last-event-id") or request.query_params.get("after"))
     return StreamingResponse(_events(request, visitor.id, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -284,10 +271,13 @@ async def sample_page(request: Request) -> Response:
                                                                         "frame-ancestors 'self'")})
 
 
-async def _visitor_and_body(request: Request) -> tuple[WebVisitor, dict]:
-    """The posting visitor and the JSON body (size-limited, read only once the token is known)."""
+async def _posted(request: Request) -> tuple[WebVisitor, dict, str]:
+    """The posting visitor, the JSON body (size-limited, read only once the token is known) and the language
+    it asks for (kept on the request, so a refusal after this point answers in it)."""
     visitor = await _visitor(request)
-    return visitor, await _json_body(request, deps_of(request).max_body)
+    body = await _json_body(request, deps_of(request).max_body)
+    request.state.language = _language(request, body.get("lang"))
+    return visitor, body, request.state.language
 
 
 async def _visitor(request: Request) -> WebVisitor:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversation import replies
 from conversation.arguments import MAX_ID
 from conversation.buttons import AddComment, ConfirmForget, DeclineSeal, Rate, SealChannel, decode
-from conversation.citizen import anonymous, flows, forget, mydata, surveys
+from conversation.citizen import anonymous, flows, forget, mydata, surveys, written
 from conversation.citizen.understanding import understand
 from desk import chat_state
 from desk.anonymous import receipts, traces
@@ -34,31 +34,29 @@ class Written:
     received_at: datetime
 
 
-async def take_message(deps: WebDeps, visitor: WebVisitor, written: Written) -> flows.Answer:
-    """A survey comment, an anonymous complaint we wait for, or intake; then the answer is delivered."""
-    inbound = _inbound(visitor, written)
+async def take_message(deps: WebDeps, visitor: WebVisitor, message: Written) -> flows.Answer:
+    """A survey comment, an anonymous complaint we wait for, or intake (as on Telegram: conversation/citizen/
+    written.py); then the answer is delivered."""
+    inbound = _inbound(visitor, message)
     understanding = await understand(deps.classifier, deps.desk, inbound)
     anonymous_key = anonymous.chat_key(deps.sealer, inbound.chat_id) if deps.sealer else None
     now = deps.clock()
     async with deps.store.unit_of_work() as session:
         state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
                                       anonymous_key=anonymous_key)
-        if state.anonymous_waiting:
+        taken = await written.take(session=session, desk=deps.desk, inbound=inbound, understanding=understanding,
+                                   state=state, now=now)
+        if taken.answer is None:
             # The complaint's text is never written next to this visitor: the panel shows it from its own copy.
             language = await _language(session, deps, visitor, inbound.text, understanding.language,
-                                       written.language_hint)
+                                       message.language_hint)
             answer = await anonymous.take_complaint(
                 session=session, desk=deps.desk, sealer=deps.sealer, chat_id=inbound.chat_id,
                 message_id=inbound.message_id, text=inbound.text, received_at=inbound.received_at,
                 language=language, now=now,
             )
         else:
-            answer = None
-            if state.comment_rating_id is not None:
-                answer = await surveys.take_comment(session=session, desk=deps.desk, inbound=inbound, now=now)
-            if answer is None:
-                answer = await flows.take_message(session=session, desk=deps.desk, inbound=inbound,
-                                                  understanding=understanding, now=now, state=state)
+            answer = taken.answer
             if not answer.duplicate:
                 await feed.add(session=session, visitor_id=visitor.id, author="visitor", text=inbound.text,
                                now=inbound.received_at)

@@ -1,7 +1,6 @@
 """The optional e-mail notice: a visitor who gave an address is told by mail that an answer is waiting
 (through the SMTP server of the settings, here aiosmtpd), never what the answer says."""
 
-import asyncio
 import socket
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -10,12 +9,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from charterdesk.assembly import assemble
-from charterdesk.processes import serve
-from charterdesk.settings import Settings
 from charterdesk.web import build_web_app
 from tests.bot.citizen_steps import eventually
-from tests.conftest import ROOT
+from tests.bot.conftest import running_desk
 from tests.web.conftest import BASE, STAFF_CHAT, new_visitor
 from web.visitors import WebVisitor
 
@@ -56,20 +52,9 @@ def inbox():
 @pytest.fixture
 async def live_with_mail(sandbox, database_url, data_keys, inbox):
     """Charterdesk's bot and scheduler on the sandbox, started with SMTP_HOST and SMTP_PORT set."""
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=sandbox.token, TELEGRAM_API_URL=sandbox.bot_api_url, DATABASE_URL=database_url,
-        CHARTER_FILE=ROOT / "charter.yml", CHARTERDESK_DISPATCH_INTERVAL=0.2, CHARTERDESK_KEY_FILE=data_keys.path,
-        SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_FROM="desk@ansim.test",
-    )
-    components = await assemble(settings)
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(components, bot=True, scheduler=True, stop=stop))
-    try:
+    async with running_desk(sandbox, database_url, data_keys, SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port,
+                            SMTP_FROM="desk@ansim.test") as components:
         yield components
-    finally:
-        stop.set()
-        await running
-        await components.close()
 
 
 async def test_a_waiting_answer_is_announced_by_mail_without_its_text(live_with_mail, sandbox, staff_chat, inbox):
