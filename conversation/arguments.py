@@ -12,7 +12,7 @@ from enum import Enum
 
 from desk.anonymous import receipts
 from desk.tickets.enums import Category
-from desk.tickets.models import CATEGORY_LETTERS, NUMBER_OFFSET
+from desk.tickets.models import CATEGORY_LETTERS, NUMBER_OFFSET, parse_number
 
 # Ids are Integer columns: a larger number can name no row, and would overflow a PostgreSQL query.
 MAX_ID = 2**31 - 1
@@ -66,13 +66,15 @@ def ticket_number(text: str) -> TicketNumber | None:
     """'I-1042', 'i 1042' or a bare '1042' as a ticket number; None if it is not one or names no ticket."""
     text = (text or "").strip()
     lettered = _LETTERED.fullmatch(text)
-    letter, digits = (lettered[1].upper(), lettered[2]) if lettered else (None, text)
-    if letter is not None and letter not in _CATEGORY_OF_LETTER:
-        return None
-    number = bounded_int(digits, low=NUMBER_OFFSET + 1, high=MAX_TICKET_NUMBER)
-    if number is None:
-        return None
-    return TicketNumber(number - NUMBER_OFFSET, _CATEGORY_OF_LETTER.get(letter) if letter else None)
+    if lettered:
+        # The lettered form as the desk writes it ('I-1042'), read by the desk's own parser.
+        parsed = parse_number(f"{lettered[1]}-{lettered[2].lstrip('0') or '0'}")
+        if parsed is None or parsed[1] > MAX_ID:
+            return None
+        category, ticket_id = parsed
+        return TicketNumber(ticket_id, category)
+    number = bounded_int(text, low=NUMBER_OFFSET + 1, high=MAX_TICKET_NUMBER)
+    return None if number is None else TicketNumber(number - NUMBER_OFFSET)
 
 
 class StatusKind(Enum):
