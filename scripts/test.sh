@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # for (a machine whose Node.js came from elsewhere already has its own npm).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi nanum || missing+=(fonts-nanum)
+# grep reads to the end (no -q): under pipefail an early exit would fail fc-list with SIGPIPE.
+fc-list 2>/dev/null | grep -i nanum >/dev/null || missing+=(fonts-nanum)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
