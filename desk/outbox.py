@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 from infra.database import insert_ignoring_conflicts
+from desk.channels import Channel, channel_of
 from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
@@ -222,11 +223,12 @@ async def claim_due(
     rows = await _first_in_line(session, (await session.scalars(query)).all(), now=now)
     unreachable = await _unreachable_chats(session, {row.chat_id for row in rows})
     for row in rows:
-        if row.sending_since is not None:
+        if row.sending_since is not None and not resendable(row):
             # Its sender died or hung after the request may have left: flag it, never send it again.
             row.status, row.last_error = "unknown", "the dispatcher stopped while this was being sent"
             row.lease_until = row.sending_since = None
             continue
+        row.sending_since = None
         if row.chat_id in unreachable:
             row.status, row.last_error = "skipped", "not sent: the citizen blocked the bot"
             continue
@@ -257,14 +259,25 @@ async def take_over_chat(
     )
     taken: list[Outgoing] = []
     for row in (await session.scalars(query)).all():
-        if row.sending_since is not None:
+        if row.sending_since is not None and not resendable(row):
             # The request may have left before its sender died: flag it, never send it again.
             row.status, row.last_error = "unknown", "the sender stopped while this was being sent"
             row.lease_until = row.sending_since = None
             continue
+        row.sending_since = None
         row.lease_until = now + lease
         taken.append(Outgoing(row.id, row.chat_id, row.text, row.reply_markup))
     return taken
+
+
+def resendable(row: OutboxMessage) -> bool:
+    """May a row whose send was marked but never recorded go again? Only where sending twice shows once.
+
+    A Telegram request that left cannot be taken back and a second one is a second message in the chat, so
+    such a row is flagged unknown. A web visitor's row is a line written into their feed, which takes each
+    outbox row at most once (web_feed.outbox_id is unique, web/feed.py inserts or does nothing): sending it
+    again either writes the line the dead sender never committed or does nothing, so it is never lost."""
+    return channel_of(row.chat_id) is Channel.WEB
 
 
 def _waits_behind(now: datetime, *, leased: bool = True):

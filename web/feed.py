@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.columns import Base, UTCDateTime
+from infra.database import insert_ignoring_conflicts
 from infra.encrypted import EncryptedText
 
 # One page of the feed: enough for any conversation's backlog at once, small enough for one response.
@@ -30,9 +31,10 @@ class FeedMessage(Base):
     text: Mapped[str] = mapped_column(EncryptedText("web_feed.text"))
     # Neutral buttons as the outbox keeps them: rows of {"text", "data"} (conversation/buttons.py).
     buttons: Mapped[list | None] = mapped_column(JSON)
-    # The outbox row this line delivered. Not unique: the deliverer never sends a row twice (an unknown outcome
-    # is flagged, not repeated), and SQLite reuses the id of a deleted row (the anonymous path deletes its rows).
-    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    # The outbox row this line delivered, at most one line per row: a web row whose send was marked but never
+    # recorded is sent again (desk/outbox.py), and this makes the second write a no-op. Cleared when the row is
+    # deleted (the anonymous path deletes its rows, and SQLite may reuse a deleted row's id).
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_web_feed_visitor_id_id", "visitor_id", "id"),)
@@ -46,9 +48,9 @@ def as_json(line: FeedMessage) -> dict:
 
 async def add(*, session: AsyncSession, visitor_id: int, author: Literal["visitor", "desk"], text: str,
               now: datetime, buttons: list | None = None, outbox_id: int | None = None) -> None:
-    """Append one line."""
-    session.add(FeedMessage(visitor_id=visitor_id, author=author, text=text, buttons=buttons, outbox_id=outbox_id,
-                            created_at=now))
+    """Append one line; a line for an outbox row the feed holds already is not added again."""
+    line = dict(visitor_id=visitor_id, author=author, text=text, buttons=buttons, outbox_id=outbox_id, created_at=now)
+    await session.execute(insert_ignoring_conflicts(session, FeedMessage, ["outbox_id"]).values(**line))
 
 
 async def after(*, session: AsyncSession, visitor_id: int, after_id: int = 0) -> list[FeedMessage]:
