@@ -141,3 +141,31 @@ async def test_a_page_the_charter_does_not_allow_gets_nothing(live):
     async with live.store.unit_of_work() as session:
         assert await session.scalar(select(func.count()).select_from(WebVisitor)) == 0
         assert await session.scalar(select(func.count()).select_from(FeedMessage)) == 0
+
+
+async def test_a_send_that_never_got_its_answer_says_so_in_korean_and_is_taken_once_when_sent_again(live, site):
+    async with chromium() as browser:
+        page = await browser.new_page(locale="ko-KR")
+        # The first message reaches the desk and its response is lost, as when the desk is killed mid-answer.
+        await page.add_init_script("""(() => {
+            const real = window.fetch.bind(window);
+            let lose = 1;
+            window.fetch = (url, options) => String(url).includes("/web/messages?") && lose-- > 0
+                ? real(url, options).then(() => { throw new TypeError("Failed to fetch"); })
+                : real(url, options);
+        })();""")
+        await open_panel(page, site)
+        await page.get_by_label("보낼 메시지").fill(INQUIRY_KO)
+        await page.keyboard.press("Enter")
+        status = page.get_by_role("status")
+        await expect(status).to_contain_text("보내지 못했을 수 있습니다", timeout=WAIT_MS)
+        await expect(status).not_to_contain_text("fetch")
+        await expect(page.get_by_label("보낼 메시지")).to_have_value(INQUIRY_KO)  # kept, to send again
+
+        await page.get_by_role("button", name="보내기").click()
+        log = page.get_by_role("log")
+        await expect(log).to_contain_text("I-1001", timeout=WAIT_MS)
+        await expect(page.get_by_label("보낼 메시지")).to_have_value("")
+        await expect(log.locator(".cd-visitor")).to_have_count(1)
+    async with live.store.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1

@@ -21,6 +21,7 @@
   var shown = {};
   var streaming = false;
   var retryDelay = 1000;
+  var unsent = null;  // {text, id} of a message whose send failed
   var ui = {};
 
   function el(tag, className, text) {
@@ -64,8 +65,20 @@
 
   function refusal(response) {
     return response.json().then(function (body) {
-      throw new Error(body && body.error ? body.error : words.error_bad_request);
-    }, function () { throw new Error(words.error_busy); });
+      throw refused(body && body.error ? body.error : words.error_bad_request);
+    }, function () { throw refused(words.error_unreached); });  // not ours (a proxy's page): stored or not, unknown
+  }
+
+  // The desk's own refusals carry its words in the visitor's language; anything else (the browser's "Failed to
+  // fetch" while the desk restarts, a network down) is shown as `fallback`, never as the browser's English.
+  function refused(message) {
+    var error = new Error(message);
+    error.refused = true;
+    return error;
+  }
+
+  function failure(error, fallback) {
+    return error && error.refused ? error.message : fallback;
   }
 
   function say(text) {
@@ -117,6 +130,7 @@
     api("/web/stream", { headers: headers }).then(function (response) {
       if (!response.ok || !response.body) { throw new Error("stream " + response.status); }
       retryDelay = 1000;
+      if (ui.status.textContent === words.offline) { say(""); }
       var reader = response.body.getReader();
       var decoder = new TextDecoder();
       var buffer = "";
@@ -137,6 +151,7 @@
       return pump();
     }).catch(function () {
       streaming = false;
+      say(words.offline);
       // Whatever came meanwhile is read on reconnecting (Last-Event-ID); nothing is lost.
       window.setTimeout(function () { readFeed().then(stream, stream); }, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
@@ -148,13 +163,17 @@
   }
 
   function send(text) {
-    var id = newId();
+    // The same text sent again after a failure keeps its id: if the first try did reach the desk, the second is
+    // recognised as the same message and answered once.
+    var id = unsent && unsent.text === text ? unsent.id : newId();
+    unsent = { text: text, id: id };
     ui.send.disabled = true;
     say(words.sending);
     return ensureVisitor().then(function () {
       return api("/web/messages", { method: "POST", body: JSON.stringify({ id: id, text: text, lang: lang }) });
     }).then(function (response) {
       if (!response.ok) { return refusal(response); }
+      unsent = null;
       ui.input.value = "";
       say("");
       stream();
@@ -164,7 +183,7 @@
         return readFeed();
       });
     }).catch(function (error) {
-      say(error && error.message && error.message !== "Failed to fetch" ? error.message : words.offline);
+      say(failure(error, words.error_unreached));
     }).then(function () { ui.send.disabled = false; ui.input.focus(); });
   }
 
@@ -177,7 +196,7 @@
         return response.json().then(function (body) { if (body.toast) { say(body.toast); } return readFeed(); });
       }).catch(function (error) {
         Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
-        say(error && error.message ? error.message : words.offline);
+        say(failure(error, words.error_unreached));
       });
   }
 
@@ -193,7 +212,7 @@
       stream();
       return readFeed().then(function () { return true; });
     }).catch(function (error) {
-      say(error && error.message && error.message !== "Failed to fetch" ? error.message : words.offline);
+      say(failure(error, words.error_unreached));
       return false;
     });
   }
@@ -219,7 +238,7 @@
         }).then(readFeed);
       }
       return readFeed();
-    }).catch(function (error) { say(error && error.message ? error.message : words.offline); });
+    }).catch(function (error) { say(failure(error, words.error_unreached)); });
   }
 
   function shortcut(name, label) {
