@@ -1,6 +1,8 @@
 """Rate limits of the web chat, per visitor and per address, over a moving window (the `limits` library).
 
-Kept in this process's memory: each replica limits what reaches it, which is what protects it.
+Kept in this process's memory: each replica limits what reaches it, which is what protects it; R replicas
+behind a load balancer let one visitor or address make up to R times each allowance, and a restart starts the
+counts again (docs/security.md, "Throttles", gives the exact effect).
 """
 
 from dataclasses import dataclass
