@@ -74,8 +74,9 @@ async def test_the_flood_limits_are_kept(store, sandbox, make_dispatcher):
     for chat, interval in ((2001, 1.0), (2002, 1.0), (STAFF_CHAT, 3.0)):
         times = [call.at for call in sandbox.faults.calls_to(chat)]
         assert len(times) == (2 if chat == STAFF_CHAT else 3)
-        # Measured at arrival, so a little jitter is allowed in the gap, never a second send early.
-        assert all(later - earlier >= interval - 0.05 for earlier, later in itertools.pairwise(times))
+        # Measured at arrival: on a loaded machine one request can sit in the event loops for a few hundred ms
+        # longer than the next, so a quarter second of jitter is allowed; without pacing the gap would be ~0.
+        assert all(later - earlier >= interval - 0.25 for earlier, later in itertools.pairwise(times))
 
 
 async def test_a_429_storm_loses_nothing_and_retries_no_chat_before_retry_after(store, sandbox, make_dispatcher):
