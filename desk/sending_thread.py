@@ -64,11 +64,12 @@ class SendingThread:
 
     async def close(self) -> None:
         """Let the sends under way finish, close the engine and the transport, end the thread."""
-        if self._loop is None or self._thread is None:
+        loop, self._loop = self._loop, None
+        if loop is None or self._thread is None:
             return
-        self._loop.call_soon_threadsafe(self._closing.set)
-        await asyncio.to_thread(self._thread.join, SETTLE_SECONDS)
-        self._loop = None
+        if self._thread.is_alive():  # a thread that failed has closed its loop already
+            loop.call_soon_threadsafe(self._closing.set)
+            await asyncio.to_thread(self._thread.join, SETTLE_SECONDS)
 
     async def _send(self, message: outbox.Outgoing, reachable: bool) -> outbox.Delivery | None:
         if not await self._ledger.mark(message.id):
