@@ -152,12 +152,22 @@ class IntakeWorker:
 
     async def _take(self) -> None:
         while not self._stopping:
-            await self._record_finished()
-            room = self.max_in_flight - len(self._in_flight)
+            # What finished is marked done in the transaction that claims the next updates: one commit per
+            # round instead of two (handlers finish in groups, each finish wakes this loop).
+            room = self.max_in_flight - len(self._in_flight) + len(self._finished)
             if room <= 0:
                 return
-            async with self.store.unit_of_work() as session:
-                rows = await inbox.claim(session, claimant=self.claimant, limit=room, now=self.clock(), lease=self.lease)
+            finished, self._finished = self._finished, []
+            try:
+                async with self.store.unit_of_work() as session:
+                    marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant)
+                    rows = await inbox.claim(
+                        session, claimant=self.claimant, limit=room, now=self.clock(), lease=self.lease
+                    )
+            except Exception:
+                self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
+                raise
+            self._done_with(finished, marked)
             # A claim of ours that lapsed and came back to us is still being handled here.
             rows = [row for row in rows if row.update_id not in self._in_flight]
             for row in rows:
@@ -243,6 +253,9 @@ class IntakeWorker:
         except Exception:
             self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
             raise
+        self._done_with(finished, marked)
+
+    def _done_with(self, finished: list[int], marked: set[int]) -> None:
         self._in_flight.difference_update(finished)
         if len(marked) < len(finished):
             # Our lease lapsed and another replica took these over; it records them (handling is idempotent).

@@ -1,10 +1,14 @@
 """Sends outbox rows through the Telegram Bot API and classifies what went wrong."""
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 from telegram import Bot
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -16,6 +20,7 @@ from telegram.error import (
 )
 
 from bot import keyboards, metrics
+from bot.config import BotConfig
 from desk.outbox import Delivery, Outgoing
 
 log = logging.getLogger(__name__)
@@ -69,6 +74,19 @@ class TelegramTransport:
         except TelegramError as exc:
             return Delivery("undeliverable", reason=str(exc))
         return Delivery("sent", message_id=sent.message_id)
+
+
+@contextlib.asynccontextmanager
+async def own_transport(config: BotConfig, *, connections: int) -> AsyncIterator[TelegramTransport]:
+    """A transport with a Bot and HTTP client of its own, for another event loop (a client serves one loop).
+
+    `connections`: as many as requests may be under way at once, so none waits for one after its mark."""
+    bot = ExtBot(
+        config.token, base_url=config.api_url, request=HTTPXRequest(connection_pool_size=connections),
+        rate_limiter=AIORateLimiter(overall_max_rate=config.overall_rate, max_retries=0),
+    )
+    async with bot:
+        yield TelegramTransport(bot)
 
 
 def _seconds(retry_after: float | timedelta) -> float:

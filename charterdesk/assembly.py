@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import BotConfig
 from bot.deps import BotDeps
 from bot.ratelimit import Limits, SendLimiter
+from bot.transport import own_transport
 from charterdesk.errors import StartupError
 from charterdesk.rotation import check_readable
 from charterdesk.settings import Settings
@@ -20,8 +21,10 @@ from conversation.staff import digests
 from conversation.staff.queue_summary import Editor, SummaryKeeper
 from conversation.texts import Texts, TextsError
 from desk.anonymous.attempts import GuessBudget
-from desk.delivery import Deliverer, Pacing
+from desk.channels import Channel, channel_of
 from desk.charter.model import Charter, CharterError, load_charter
+from desk.delivery import CONCURRENCY, Deliverer, Pacing
+from desk.sending_thread import SendingThread
 from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
 from infra.keyring import Keyring, KeyringError
@@ -156,6 +159,21 @@ def bot_deps(components: Components, pacing: Pacing | None = None) -> BotDeps:
     return BotDeps(
         store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
         sealer=components.sealer, pacing=pacing, lease=timedelta(seconds=components.settings.lease_seconds),
+    )
+
+
+def sending_thread(components: Components) -> SendingThread | None:
+    """Where a bot replica's Telegram sends are marked, sent and recorded: a thread of their own, so a
+    request leaves right after its mark commits. PostgreSQL only: SQLite takes one writer at a time, and
+    a second engine's writes would poll its file lock instead of queueing (no replicas share SQLite)."""
+    if components.store.dialect != "postgresql":
+        return None
+    settings = components.settings
+    return SendingThread(
+        lambda: Store(settings.database_url, keyring=components.store.keyring),
+        lambda: own_transport(bot_config(settings), connections=CONCURRENCY),
+        clock=utc_now, lease=timedelta(seconds=settings.lease_seconds),
+        takes=lambda message: channel_of(message.chat_id) == Channel.TELEGRAM,
     )
 
 

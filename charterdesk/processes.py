@@ -23,6 +23,7 @@ from charterdesk.assembly import (
     build_dispatcher,
     build_jobs,
     send_limiter,
+    sending_thread,
     utc_now,
     with_web,
 )
@@ -54,6 +55,11 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             application = build_application(bot_config(settings), deps)
             # Staff replies sent from a handler go to web visitors' feeds too, not only to Telegram chats.
             deps.deliverer.transport = with_web(components, deps.transport)
+            thread = sending_thread(components)
+            if thread is not None:
+                await thread.start()
+                stack.push_async_callback(thread.close)  # after the handlers and the intake have stopped
+                deps.deliverer.thread = thread
             await stack.enter_async_context(application)
             await application.start()
             stack.push_async_callback(application.stop)

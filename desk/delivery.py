@@ -17,6 +17,7 @@ from typing import Protocol
 
 from desk import outbox
 from desk.delivery_ledger import Ledger
+from desk.sending_thread import SendingThread
 from infra.database import Store
 from infra.logs import personal
 
@@ -67,6 +68,8 @@ class Deliverer:
         self.queued = 0
         self._sending = asyncio.Semaphore(concurrency)
         self._stopping = False
+        # Where the rows it takes are marked, sent and recorded, away from this loop's queue (a bot replica's).
+        self.thread: SendingThread | None = None
 
     @property
     def per_chat(self) -> int | None:
@@ -134,6 +137,8 @@ class Deliverer:
         # sent again, so the time between the mark and the request leaving is kept to the database's commit.
         if self.pacing is not None:
             await self.pacing.starting(chat_id)
+        if self.thread is not None and self.thread.takes(message):
+            return await self.thread.send(message, reachable=reachable)
         if not await self.ledger.mark(message.id):
             return None
         delivery = await self.transport.send(message)

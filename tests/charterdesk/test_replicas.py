@@ -80,14 +80,10 @@ async def until(condition, *, timeout: float, what: str, processes: list[Process
 
 
 @pytest.mark.stress
-# Known gap (issue 17 stays open): a few acknowledgements (0-4 of 3,000 per run on the 2-core dev machine)
-# are lost with the killed replica. Each was marked "sending" (committed) and its request had not left
-# yet when the kill came; by the design's rule (a send whose outcome is unknown is flagged, never silently
-# repeated) it is flagged unknown and staff are told. What remains is the time between that commit and the
-# request's bytes leaving: a few event-loop turns inside httpcore, each long while the replica's loop is
-# busy handling updates. The order part is fixed (a takeover sends the chat's owed answers first, 0 out
-# of order in every run since), and nothing is handled twice.
-@pytest.mark.xfail(reason="sends marked, not yet left, when a replica is SIGKILLed: see above", strict=False)
+# A send marked "sending" whose request had not left when the kill came would be lost (flagged unknown and,
+# by the design's rule, never repeated). Replicas on PostgreSQL mark, send and record on a thread of their
+# own (desk/sending_thread.py), so the request leaves right after the mark commits; before that, 0-4 of
+# 3,000 were lost per run.
 async def test_three_replicas_one_killed_lose_nothing_repeat_nothing_and_keep_each_chats_order(
     store, database_url, data_keys, tmp_path
 ):
