@@ -47,10 +47,11 @@ def as_json(line: FeedMessage) -> dict:
 
 
 async def add(*, session: AsyncSession, visitor_id: int, author: Literal["visitor", "desk"], text: str,
-              now: datetime, buttons: list | None = None, outbox_id: int | None = None) -> None:
-    """Append one line; a line for an outbox row the feed holds already is not added again."""
+              now: datetime, buttons: list | None = None, outbox_id: int | None = None) -> bool:
+    """Append one line; False when the feed holds a line for that outbox row already (nothing is added)."""
     line = dict(visitor_id=visitor_id, author=author, text=text, buttons=buttons, outbox_id=outbox_id, created_at=now)
-    await session.execute(insert_ignoring_conflicts(session, FeedMessage, ["outbox_id"]).values(**line))
+    result = await session.execute(insert_ignoring_conflicts(session, FeedMessage, ["outbox_id"]).values(**line))
+    return result.rowcount == 1
 
 
 async def after(*, session: AsyncSession, visitor_id: int, after_id: int = 0) -> list[FeedMessage]:

@@ -36,13 +36,14 @@ class WebTransport:
         buttons = message.reply_markup if isinstance(message.reply_markup, list) else None
         try:
             async with self.store.unit_of_work() as session:
-                await feed.add(session=session, visitor_id=visitor_id, author="desk", text=message.text,
-                               buttons=buttons, outbox_id=message.id, now=self.clock())
+                added = await feed.add(session=session, visitor_id=visitor_id, author="desk", text=message.text,
+                                       buttons=buttons, outbox_id=message.id, now=self.clock())
         except Exception as exc:
             log.warning("web feed: could not add outbox row %s", message.id, exc_info=True)
             return Delivery("retry", reason=f"web feed: {type(exc).__name__}")
         self.notifier.wake(visitor_id)
-        if self.notices is not None:
+        # A row sent again after a crash (desk/outbox.py resendable) may find its line written: no second e-mail.
+        if self.notices is not None and added:
             try:
                 await self.notices.answer_waiting(visitor_id)
             except Exception:

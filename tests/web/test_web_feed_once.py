@@ -109,3 +109,27 @@ async def test_the_feed_takes_one_line_per_outbox_row_and_lets_go_when_the_row_i
     async with store.unit_of_work() as session:
         lines = await feed.after(session=session, visitor_id=visitor_id)
     assert [(line.text, line.outbox_id) for line in lines] == [("Room 3.", None), ("Next.", reused.id)]
+
+
+class CountedNotices:
+    """Records which visitors were told an answer is waiting (the e-mail itself is tested in test_web_mail_e2e)."""
+
+    def __init__(self) -> None:
+        self.told: list[int] = []
+
+    async def answer_waiting(self, visitor_id: int) -> bool:
+        self.told.append(visitor_id)
+        return True
+
+
+async def test_a_line_written_before_the_crash_is_not_announced_by_e_mail_again(store):
+    visitor_id, row = await visitor_with_answer(store)
+    notices = CountedNotices()
+    first = WebTransport(store, Notifier(), clock=lambda: NOW, notices=notices)
+    assert (await first.send(row)).outcome == "sent"  # ...and then the sender died before recording it
+    again = WebTransport(store, Notifier(), clock=lambda: LATER, notices=notices)
+
+    assert (await again.send(row)).outcome == "sent"
+
+    assert notices.told == [visitor_id]
+    assert (await lines_and_status(store, visitor_id, row.id))[0] == ["Room 3."]
