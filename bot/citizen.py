@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from dataclasses import dataclass, replace
 from datetime import UTC
 
@@ -72,7 +73,10 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # Messages of other chats arriving meanwhile share the transaction (infra/group_commit.py): the
     # reading of their chats and the recording of their messages (read_and_record), and the writing of
     # the replies and cards they promised (write_promised), each once per transaction.
-    taken = await extra.commits.run(take, step=read_and_record, item=arrived, finish=write_promised)
+    taken = await extra.commits.run(
+        take, step=partial(read_and_record, organisation_id=deps.desk.organisation_id), item=arrived,
+        finish=write_promised,
+    )
     if taken.answer is None:
         # Nothing was written about this chat: the anonymous path records the complaint under a keyed hash.
         await citizen_anonymous.take_waiting(update, context)
@@ -104,12 +108,14 @@ class Read:
     recorded: bool | None
 
 
-async def read_and_record(session, messages: Sequence[Arrived]) -> list[Read]:
+async def read_and_record(session, messages: Sequence[Arrived], *, organisation_id: int) -> list[Read]:
     """The chats of a group's messages in one read, then the plain intake messages recorded in one INSERT."""
     outbox.defer_writes(session)  # the group's promised messages go in one INSERT (write_promised)
-    states = await chat_state.read_many(session, [message.arrival for message in messages])
+    states = await chat_state.read_many(
+        session, [message.arrival for message in messages], organisation_id=organisation_id
+    )
     plain = [n for n, (message, state) in enumerate(zip(messages, states, strict=True)) if message.is_intake(state)]
-    new = await service.record_inbounds(session=session, messages=[
+    new = await service.record_inbounds(session=session, organisation_id=organisation_id, messages=[
         (messages[n].arrival.chat_id, messages[n].message_id, messages[n].arrival.at) for n in plain
     ])
     recorded = dict(zip(plain, new, strict=True))

@@ -24,6 +24,7 @@ from desk.anonymous.attempts import GuessBudget
 from desk.channels import Channel, channel_of
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.delivery import CONCURRENCY, Deliverer, Pacing
+from desk.organisations import service as organisations
 from desk.sending_thread import SendingThread
 from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
@@ -93,10 +94,24 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
     except (StoreError, KeyringError) as exc:
         await store.dispose()
         raise StartupError(str(exc)) from exc
-    await seed_registry(store, charter, now=utc_now())  # staff console: the charter's staff may act
+    organisation_id = await adopt_charter(store, settings, charter)
+    # staff console: the charter's staff may act
+    await seed_registry(store, charter, organisation_id=organisation_id, now=utc_now())
     classifier = build_classifier(settings, charter)
-    desk = Desk(charter=charter, texts=texts, code_guesses=GuessBudget(limit=settings.code_guesses_per_minute))
+    desk = Desk(
+        charter=charter, texts=texts, code_guesses=GuessBudget(limit=settings.code_guesses_per_minute),
+        organisation_id=organisation_id,
+    )
     return Components(settings, charter, desk, store, classifier, sealer)
+
+
+async def adopt_charter(store: Store, settings: Settings, charter: Charter) -> int:
+    """Organisation 1 is CHARTER_FILE's: name it after the charter (migration 0014 left placeholders); its id."""
+    async with store.unit_of_work() as session:
+        organisation = await organisations.adopt_deployment_charter(
+            session=session, name=charter.organisation.name, charter_file=str(settings.charter_file)
+        )
+        return organisation.id
 
 
 def open_keyring(settings: Settings, *, create: bool = True) -> Keyring:

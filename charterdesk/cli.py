@@ -1,4 +1,4 @@
-"""`charterdesk`: the command line (run, demo, bot, scheduler, migrate, charter, nlu)."""
+"""`charterdesk`: the command line (run, demo, bot, scheduler, migrate, charter, nlu, report, keys, org)."""
 
 import asyncio
 import logging
@@ -10,6 +10,7 @@ import typer
 from charterdesk.commands.charter import app as charter_app
 from charterdesk.commands.keys import app as keys_app
 from charterdesk.commands.nlu import app as nlu_app
+from charterdesk.commands.org import app as org_app
 from charterdesk.commands.report import app as report_app
 from charterdesk.errors import StartupError
 from charterdesk.logging_setup import configure_logging, log_format
@@ -19,6 +20,7 @@ app.add_typer(charter_app, name="charter", help="Validate a charter and compute 
 app.add_typer(nlu_app, name="nlu", help="Classify citizens' messages and evaluate the classifier.")
 app.add_typer(report_app, name="report", help="Charter-compliance figures of a period: text, CSV, PNG or HTML.")
 app.add_typer(keys_app, name="keys", help="Data-encryption keys: rotate, retire, status.")
+app.add_typer(org_app, name="org", help="Organisations served: add, list, check, disable.")
 
 
 # `--log-json` on every long-running command; CHARTERDESK_LOG_FORMAT=json does the same.

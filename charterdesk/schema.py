@@ -1,6 +1,7 @@
 """Every table, imported in one place so Base.metadata is complete (for Alembic and tests)."""
 
 from desk.audit import AuditEntry  # noqa: F401  (staff console)
+from desk.organisations.models import Organisation  # noqa: F401  (organisations as data)
 from infra.columns import Base
 from desk.anonymous.attempts import Attempt  # noqa: F401  (citizen conversations)
 from desk.anonymous.receipts import Receipt  # noqa: F401  (citizen conversations)

@@ -162,7 +162,8 @@ async def _report(request: Request, period: Period) -> Report:
     components = request.app.state.components
     async with components.store.unit_of_work() as session:
         return await build_report(
-            session=session, charter=components.charter, period=period, now=request.app.state.clock()
+            session=session, organisation_id=components.desk.organisation_id, charter=components.charter,
+            period=period, now=request.app.state.clock(),
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk import outbox
 from desk.anonymous.attempts import GuessBudget
 from desk.charter.model import Charter
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.texts import Texts, format_moment
 from conversation import replies
 from conversation.buttons import ButtonPress, Keyboard, decode
@@ -28,6 +29,8 @@ class Desk:
     charter: Charter
     texts: Texts
     code_guesses: GuessBudget = GuessBudget()  # wrong receipt codes from all chats (settings)
+    # Every row this desk writes or reads is this organisation's (desk/organisations/).
+    organisation_id: int = FIRST_ORGANISATION
 
     def voices(self, language: str) -> tuple[str, ...]:
         """The languages a text to this citizen is written in: theirs, or English and the charter's first."""

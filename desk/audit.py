@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from desk.organisations.models import organisation_column
 from infra.columns import Base, UTCDateTime
 
 DONE = "done"
@@ -22,6 +23,9 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The organisation whose desk the action was tried at (a refused one included): its log, not a ticket's,
+    # since an entry outlives its ticket and a refusal may name another organisation's ticket.
+    organisation_id: Mapped[int] = organisation_column(index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The Telegram user id of a staff member who acted or tried to; None for the system itself and
     # for anyone else, who is named by actor_hash instead (a citizen's id is personal data).
@@ -43,38 +47,31 @@ class AuditEntry(Base):
 
 
 async def record(
-    session: AsyncSession,
-    *,
-    action: str,
-    actor_id: int | None,
-    actor_role: str | None,
-    now: datetime,
-    ticket_id: int | None = None,
-    chat_id: int | None = None,
-    detail: str | None = None,
-    outcome: str = DONE,
-    actor_hash: str | None = None,
+    session: AsyncSession, *, organisation_id: int, action: str, actor_id: int | None, actor_role: str | None,
+    now: datetime, ticket_id: int | None = None, chat_id: int | None = None, detail: str | None = None,
+    outcome: str = DONE, actor_hash: str | None = None,
 ) -> None:
     """Append one row, in the caller's transaction (so it exists exactly when the action does)."""
     session.add(
         AuditEntry(
-            at=now,
-            actor_id=actor_id,
-            actor_hash=actor_hash,
-            actor_role=actor_role,
-            action=action,
-            outcome=outcome,
-            ticket_id=ticket_id,
-            chat_id=chat_id,
+            organisation_id=organisation_id, at=now, actor_id=actor_id, actor_hash=actor_hash,
+            actor_role=actor_role, action=action, outcome=outcome, ticket_id=ticket_id, chat_id=chat_id,
             detail=detail,
         )
     )
     await session.flush()
 
 
-async def for_ticket(session: AsyncSession, *, ticket_id: int, limit: int = 30) -> list[AuditEntry]:
-    """The latest `limit` rows about a ticket, oldest first."""
-    query = select(AuditEntry).where(AuditEntry.ticket_id == ticket_id).order_by(AuditEntry.id.desc()).limit(limit)
+async def for_ticket(
+    session: AsyncSession, *, organisation_id: int, ticket_id: int, limit: int = 30
+) -> list[AuditEntry]:
+    """The latest `limit` rows of the organisation's log about a ticket, oldest first."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.organisation_id == organisation_id, AuditEntry.ticket_id == ticket_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
     return list(reversed((await session.scalars(query)).all()))
 
 

@@ -46,12 +46,18 @@ class Arrival:
     anonymous_key: str | None  # the chat's keyed hash on the anonymous path (conversation/citizen/anonymous.py)
 
 
-async def read(session: AsyncSession, *, chat_id: int, at: datetime, anonymous_key: str | None) -> ChatState:
+async def read(
+    session: AsyncSession, *, organisation_id: int, chat_id: int, at: datetime, anonymous_key: str | None
+) -> ChatState:
     """The chat's state at `at` (the message's receipt); also tells the session which questions are not open."""
-    return (await read_many(session, [Arrival(chat_id, at, anonymous_key)]))[0]
+    return (await read_many(session, [Arrival(chat_id, at, anonymous_key)], organisation_id=organisation_id))[
+        0
+    ]
 
 
-async def read_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> list[ChatState]:
+async def read_many(
+    session: AsyncSession, arrivals: Sequence[Arrival], *, organisation_id: int
+) -> list[ChatState]:
     """read() for the chats of a group commit at once, in one SELECT (their chats must differ)."""
     if not arrivals:
         return []
@@ -59,27 +65,33 @@ async def read_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> list[
     # columns); the questions ride on it as subqueries correlated to each chat.
     chats = union_all(*(
         select(
-            literal(n, Integer).label("n"),
-            literal(chat_hash_of(arrival.chat_id), String).label("chat_hash"),
+            literal(n, Integer).label("n"), literal(chat_hash_of(arrival.chat_id), String).label("chat_hash"),
             literal(arrival.at, UTCDateTime()).label("at"),
             literal(arrival.anonymous_key or "", String).label("chat_key"),
         )
         for n, arrival in enumerate(arrivals)
     )).subquery("chats")
     chosen = (
-        select(LanguageChoice.language).where(LanguageChoice.chat_hash == chats.c.chat_hash).scalar_subquery()
+        select(LanguageChoice.language)
+        .where(
+            LanguageChoice.organisation_id == organisation_id, LanguageChoice.chat_hash == chats.c.chat_hash
+        )
+        .scalar_subquery()
     )
     rating = (
         select(Rating.id)
         .join(OutboxMessage, OutboxMessage.key == survey_key_of(Rating.ticket_id))
-        .where(Rating.comment_open_until > chats.c.at, OutboxMessage.chat_hash == chats.c.chat_hash)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(Ticket.organisation_id == organisation_id, Rating.comment_open_until > chats.c.at,
+               OutboxMessage.chat_hash == chats.c.chat_hash)
         .order_by(Rating.comment_open_until.desc())
         .limit(1)
         .scalar_subquery()
     )
     appointment = (
         select(Question.id)
-        .where(Question.chat_hash == chats.c.chat_hash, Question.kind == "appointment",
+        .where(Question.organisation_id == organisation_id, Question.chat_hash == chats.c.chat_hash,
+               Question.kind == "appointment",
                Question.answered_at.is_(None))
         .order_by(Question.id.desc())
         .limit(1)
@@ -87,7 +99,8 @@ async def read_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> list[
     )
     anonymous = (
         select(Question.id)
-        .where(Question.kind == "anonymous", Question.chat_key == chats.c.chat_key)
+        .where(Question.organisation_id == organisation_id, Question.kind == "anonymous",
+               Question.chat_key == chats.c.chat_key)
         .limit(1)
         .scalar_subquery()
     )
@@ -96,7 +109,9 @@ async def read_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> list[
     query = (
         select(chats.c.n, Citizen, chosen, rating, anonymous, appointment, Ticket)
         .select_from(chats)
-        .outerjoin(Citizen, Citizen.chat_hash == chats.c.chat_hash)
+        .outerjoin(
+            Citizen, and_(Citizen.organisation_id == organisation_id, Citizen.chat_hash == chats.c.chat_hash)
+        )
         .outerjoin(Ticket, and_(Ticket.citizen_id == Citizen.id, Ticket.status == TicketStatus.OPEN))
         .order_by(chats.c.n, Ticket.due_at, Ticket.id)
     )

@@ -10,10 +10,13 @@ from desk.charter.model import Charter
 
 
 class Chartered(Protocol):
-    """Anything that carries the organisation's charter."""
+    """Anything that carries the organisation's charter, and which organisation it is."""
 
     @property
     def charter(self) -> Charter: ...
+
+    @property
+    def organisation_id(self) -> int: ...
 
 
 class Wording(Protocol):

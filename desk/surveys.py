@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.outbox import OutboxMessage
+from desk.tickets.models import Ticket
 from infra.columns import Base, UTCDateTime
 from infra.database import insert_ignoring_conflicts
 from infra.encrypted import EncryptedText, chat_hash_of
@@ -24,6 +25,7 @@ class Rating(Base):
     """A citizen's 1–5 rating of how one ticket was handled; the ticket, not a citizen id, links it."""
 
     __tablename__ = "ratings"
+    # No organisation_id: a rating is reached from its ticket, and reports join it to tickets.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
@@ -64,12 +66,16 @@ async def add_rating(*, session: AsyncSession, ticket_id: int, score: int, now: 
     return (await session.execute(statement.returning(Rating.id))).scalar_one_or_none() is not None
 
 
-async def armed_rating(*, session: AsyncSession, chat_id: int, at: datetime) -> Rating | None:
-    """The rating whose comment this chat may still write at `at` (it pressed "add a comment" just before)."""
+async def armed_rating(
+    *, session: AsyncSession, organisation_id: int, chat_id: int, at: datetime
+) -> Rating | None:
+    """The organisation's rating whose comment this chat may still write at `at` ("add a comment" just pressed)."""
     query = (
         select(Rating)
         .join(OutboxMessage, OutboxMessage.key == survey_key_of(Rating.ticket_id))
-        .where(Rating.comment_open_until > at, OutboxMessage.chat_hash == chat_hash_of(chat_id))
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(Ticket.organisation_id == organisation_id, Rating.comment_open_until > at,
+               OutboxMessage.chat_hash == chat_hash_of(chat_id))
         .order_by(Rating.comment_open_until.desc())
         .limit(1)
     )

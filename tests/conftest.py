@@ -125,10 +125,14 @@ async def store(request, tmp_path, data_keys) -> AsyncIterator[Store]:
 
 
 async def truncate_all(store: Store) -> None:
-    """Empty every table and restart ids, so each test sees ticket I-1001 first."""
+    """Empty every table and restart ids, so each test sees ticket I-1001 first; organisation 1 stays, as
+    migration 0014 leaves it in a fresh database."""
     names = ", ".join(table.name for table in metadata.sorted_tables)
     async with store.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await connection.execute(text(
+            "INSERT INTO organisations (slug, name, charter_file, created_at) VALUES ('main', '', '', now())"
+        ))
 
 
 @pytest.fixture

@@ -6,15 +6,21 @@ a citizen's message); an answered or closed one then goes through `lifecycle.ans
 
 from datetime import datetime
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets import lifecycle, service
 from desk.tickets.enums import Category, TicketStatus
 from desk.tickets.models import Citizen, Ticket
 from infra.database import Store
 
 
-async def citizen(session, *, chat_id: int, language: str = "en", now: datetime, name: str | None = None) -> Citizen:
-    """The citizen of a private chat, as the intake makes them."""
-    made = await service.upsert_citizen(session=session, chat_id=chat_id, language=language, now=now)
+async def citizen(
+    session, *, chat_id: int, language: str = "en", now: datetime, name: str | None = None,
+    organisation_id: int = FIRST_ORGANISATION,
+) -> Citizen:
+    """The organisation's citizen of a private chat, as the intake makes them."""
+    made = await service.upsert_citizen(
+        organisation_id=organisation_id, session=session, chat_id=chat_id, language=language, now=now
+    )
     if name is not None:
         made.display_name, made.username = name, name.lower()
     return made
@@ -24,17 +30,19 @@ async def ticket(
     session, charter, *, received_at: datetime, category: str = Category.INQUIRY, chat_id: int | None = 700,
     language: str = "en", text: str = "Where do I apply?", name: str | None = None,
     status: TicketStatus = TicketStatus.OPEN, answered_at: datetime | None = None, reply: str = "Here is how.",
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> Ticket:
     """A ticket received at `received_at` and promised by the charter; anonymous when `chat_id` is None.
 
     `status` answered or closed takes it there through the lifecycle, at `answered_at` (default: receipt).
     """
     owner = None if chat_id is None else await citizen(
-        session, chat_id=chat_id, language=language, now=received_at, name=name
+        session, chat_id=chat_id, language=language, now=received_at, name=name, organisation_id=organisation_id
     )
     made = await lifecycle.open_ticket(
-        session=session, charter=charter, citizen=owner, category=Category(category), language=language,
-        text=text, received_at=received_at, anonymous=chat_id is None,
+        organisation_id=organisation_id, session=session, charter=charter, citizen=owner,
+        category=Category(category), language=language, text=text, received_at=received_at,
+        anonymous=chat_id is None,
     )
     await session.flush()  # the ticket's id, for its history entries
     if status in (TicketStatus.ANSWERED, TicketStatus.CLOSED):

@@ -42,8 +42,10 @@ async def take_message(deps: WebDeps, visitor: WebVisitor, message: Written) -> 
     anonymous_key = anonymous.chat_key(deps.sealer, inbound.chat_id) if deps.sealer else None
     now = deps.clock()
     async with deps.store.unit_of_work() as session:
-        state = await chat_state.read(session, chat_id=inbound.chat_id, at=inbound.received_at,
-                                      anonymous_key=anonymous_key)
+        state = await chat_state.read(
+            session, organisation_id=deps.desk.organisation_id, chat_id=inbound.chat_id,
+            at=inbound.received_at, anonymous_key=anonymous_key,
+        )
         taken = await written.take(session=session, desk=deps.desk, inbound=inbound, understanding=understanding,
                                    state=state, now=now)
         if taken.answer is None:
@@ -162,7 +164,13 @@ async def lookup(deps: WebDeps, visitor: WebVisitor, *, number: str, code: str, 
     now = deps.clock()
     async with deps.store.unit_of_work() as session:
         language = await _language(session, deps, visitor, "", None, language_hint)
-        ticket = await service.get_ticket(session=session, ticket_id=ticket_id) if ticket_id <= MAX_ID else None
+        ticket = (
+            await service.get_ticket(
+                session=session, organisation_id=deps.desk.organisation_id, ticket_id=ticket_id
+            )
+            if ticket_id <= MAX_ID
+            else None
+        )
         if ticket is None or not await corrections.names_ticket(session=session, ticket=ticket, category=category):
             ticket_id = NO_TICKET  # a number naming no ticket: any code is wrong for it (and counted as such)
         answer = await anonymous.status_by_code(

@@ -67,7 +67,9 @@ class Notices:
             # Marked first: a second line arriving meanwhile must not send a second notice.
             visitor.notified_at = now
             address = visitor.email
-            citizen = await service.get_citizen(session=session, chat_id=visitor.chat_id)
+            citizen = await service.get_citizen(
+                session=session, organisation_id=self.desk.organisation_id, chat_id=visitor.chat_id
+            )
             language = citizen.language if citizen else self.desk.charter.languages[0]
         known = self.desk.known()
         subject = self.desk.render("utter_mail_answer_waiting_subject", language, **known)

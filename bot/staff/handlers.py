@@ -116,7 +116,9 @@ async def _run(
     async with deps.store.unit_of_work() as session:
         outcome = await console.handle(session=session, desk=deps.desk, actor=actor, request=request, now=deps.clock())
     if outcome.roster_changed:
-        await context.bot_data[ROSTER_KEY].reload(deps.store, deps.clock())
+        await context.bot_data[ROSTER_KEY].reload(
+            deps.store, deps.clock(), organisation_id=deps.desk.organisation_id
+        )
     if deliver:
         await _deliver(deps, outcome)
         await _send_files(context, request.chat_id, outcome)

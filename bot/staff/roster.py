@@ -31,10 +31,10 @@ class StaffRoster:
     def stale(self, now: datetime) -> bool:
         return self.loaded_at is None or now - self.loaded_at > REFRESH
 
-    async def reload(self, store: Store, now: datetime) -> None:
-        """Read the registry again."""
+    async def reload(self, store: Store, now: datetime, *, organisation_id: int) -> None:
+        """Read the organisation's registry again."""
         async with store.unit_of_work() as session:
-            self.ids = frozenset(await service.active_ids(session=session))
+            self.ids = frozenset(await service.active_ids(session=session, organisation_id=organisation_id))
         self.loaded_at = now
 
 
@@ -60,7 +60,7 @@ async def keep_roster_fresh(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not roster.stale(now):
         return
     try:
-        await roster.reload(deps.store, now)
+        await roster.reload(deps.store, now, organisation_id=deps.desk.organisation_id)
     except (SQLAlchemyError, OSError):
         # Only /help routing depends on it; the next update tries again.
         log.warning("could not refresh the staff roster", exc_info=True)

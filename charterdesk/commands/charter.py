@@ -41,7 +41,7 @@ def check(
     charter = _load(file)
     samples = sample_receipts(charter.calendar, reference or datetime.now(charter.timezone).date())
     console = Console(width=None if sys.stdout.isatty() else 140)
-    console.print(f"[green]✓[/green] {file}: {_summary(charter)}")
+    console.print(f"[green]✓[/green] {file}: {summary(charter)}")
     console.print(_deadline_table(charter, samples))
 
 
@@ -111,7 +111,8 @@ def _clock_notes(category: str, clock: Clock, rows: int) -> list[str]:
     return lines + [""] * (rows - len(lines))
 
 
-def _summary(charter: Charter) -> str:
+def summary(charter: Charter) -> str:
+    """One line: the organisation, timezone, languages, hours, holidays, quiet hours and staff of a charter."""
     hours = "; ".join(f"{day} {ranges}" for day, ranges in charter.office_hours_text().items()) or "none"
     extra = len(charter.holidays.extra)
     return (

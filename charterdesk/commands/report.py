@@ -63,6 +63,7 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     from infra.keyring import Keyring, KeyringError
     from desk.charter.model import CharterError, load_charter
     from charterdesk.settings import Settings
+    from desk.organisations.models import FIRST_ORGANISATION
     from desk.reports.report import build_report
     from infra.database import Store, StoreError
     from conversation.texts import Texts, TextsError
@@ -91,7 +92,9 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     try:
         await store.migrate()
         async with store.unit_of_work() as session:
-            report = await build_report(session=session, charter=charter, period=period, now=now)
+            # CHARTER_FILE's figures: organisation 1's (charterdesk/assembly.py adopt_charter).
+            report = await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter,
+                                        period=period, now=now)
     except (StoreError, KeyringError) as error:
         _fail(EXIT_FAILED, str(error))
     finally:

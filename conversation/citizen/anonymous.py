@@ -47,8 +47,13 @@ async def _begin(session: AsyncSession, desk: Desk, sealer: Sealer, *, chat_id: 
     """Record the message under a keyed hash (None if seen before); a turn whose rows carry no chat link."""
     if message_id is not None:
         hashed = int(sealer.keyed_hash(chat_id, message_id, purpose="anonymous-inbound")[:15], 16)
-        if await service.record_inbound(session=session, chat_id=ANONYMOUS_CHAT, message_id=hashed,
-                                        received_at=received_at) is None:
+        if (
+            await service.record_inbound(
+                session=session, organisation_id=desk.organisation_id, chat_id=ANONYMOUS_CHAT,
+                message_id=hashed, received_at=received_at,
+            )
+            is None
+        ):
             return None
     await forget_old_inbound(session=session, now=now)
     turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language,
@@ -57,9 +62,11 @@ async def _begin(session: AsyncSession, desk: Desk, sealer: Sealer, *, chat_id: 
     return turn
 
 
-async def is_waiting(*, session: AsyncSession, sealer: Sealer, chat_id: int) -> bool:
+async def is_waiting(*, session: AsyncSession, organisation_id: int, sealer: Sealer, chat_id: int) -> bool:
     """Whether this chat said /anonymous and we wait for the complaint."""
-    return await questions.anonymous_waiting(session=session, chat_key=chat_key(sealer, chat_id)) is not None
+    return await questions.anonymous_waiting(
+        session=session, organisation_id=organisation_id, chat_key=chat_key(sealer, chat_id)
+    ) is not None
 
 
 async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
@@ -73,9 +80,14 @@ async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id:
         await turn.say(turn.text("utter_anonymous_disabled"))
         return turn.answer()
     key = chat_key(sealer, chat_id)
-    await questions.forget_anonymous(session=session, chat_key=key)
-    await questions.ask(session=session, question=Question(kind="anonymous", chat_key=key, language=language,
-                                                           created_at=now))
+    await questions.forget_anonymous(session=session, organisation_id=desk.organisation_id, chat_key=key)
+    await questions.ask(
+        session=session,
+        question=Question(
+            organisation_id=desk.organisation_id, kind="anonymous", chat_key=key, language=language,
+            created_at=now,
+        ),
+    )
     await turn.say(turn.text("utter_anonymous_explain"))
     return turn.answer()
 
@@ -83,7 +95,9 @@ async def explain(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id:
 async def cancel(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: int, message_id: int,
                  received_at: datetime, language: str, now: datetime) -> Answer | None:
     """/cancel while we wait for an anonymous complaint; None if we were not waiting."""
-    if not await questions.forget_anonymous(session=session, chat_key=chat_key(sealer, chat_id)):
+    if not await questions.forget_anonymous(
+        session=session, organisation_id=desk.organisation_id, chat_key=chat_key(sealer, chat_id)
+    ):
         return None
     turn = await _begin(session, desk, sealer, chat_id=chat_id, message_id=message_id, received_at=received_at,
                         language=language, now=now)
@@ -107,10 +121,12 @@ async def take_complaint(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
         # Still waiting: the next message may be the complaint.
         await turn.say(turn.text("utter_anonymous_text_only"))
         return turn.answer()
-    await questions.forget_anonymous(session=session, chat_key=chat_key(sealer, chat_id))
+    await questions.forget_anonymous(
+        session=session, organisation_id=desk.organisation_id, chat_key=chat_key(sealer, chat_id)
+    )
     ticket = await lifecycle.open_ticket(
-        session=session, charter=desk.charter, citizen=None, category=Category.COMPLAINT, language=language,
-        text=text, received_at=received_at, anonymous=True,
+        session=session, organisation_id=desk.organisation_id, charter=desk.charter, citizen=None,
+        category=Category.COMPLAINT, language=language, text=text, received_at=received_at, anonymous=True,
     )
     due_at = ticket.due_at
     await enqueue_staff_card(session, desk, ticket, now)
@@ -144,7 +160,9 @@ async def status_by_code(*, session: AsyncSession, desk: Desk, sealer: Sealer, c
         return Answer(duplicate=True)
     receipt = await _verified(turn, sealer, code_text, ticket_id=ticket_id)
     if receipt is not None:
-        ticket = await service.get_ticket(session=session, ticket_id=receipt.ticket_id)
+        ticket = await service.get_ticket(
+            session=session, organisation_id=desk.organisation_id, ticket_id=receipt.ticket_id
+        )
         await turn.say(await status.detail(turn, ticket))
     return turn.answer()
 
@@ -157,7 +175,9 @@ async def seal(*, session: AsyncSession, desk: Desk, sealer: Sealer, chat_id: in
     receipt = await _verified(turn, sealer, code)
     if receipt is not None:
         receipt.sealed_chat = sealer.seal_chat(chat_id, purpose=receipts.purpose_of(receipt))
-        ticket = await service.get_ticket(session=session, ticket_id=receipt.ticket_id)
+        ticket = await service.get_ticket(
+            session=session, organisation_id=desk.organisation_id, ticket_id=receipt.ticket_id
+        )
         await turn.say(turn.text("utter_anonymous_sealed", number=ticket.number))
     return turn.answer(settled=True)
 
@@ -241,7 +261,11 @@ async def _verified(turn: Turn, sealer: Sealer, code_text: str, *, ticket_id: in
         await turn.say(turn.text("utter_code_throttled", minutes=_minutes(budget.window)))
         return None
     code = receipts.parse_code(code_text)
-    receipt = await receipts.find(session=turn.session, code=code) if code else None
+    receipt = (
+        await receipts.find(session=turn.session, organisation_id=turn.desk.organisation_id, code=code)
+        if code
+        else None
+    )
     if receipt is not None and ticket_id not in (None, receipt.ticket_id):
         receipt = None
     if receipt is None:

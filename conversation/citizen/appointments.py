@@ -31,8 +31,9 @@ async def after_opening(turn: Turn, ticket: Ticket, held: Held) -> None:
     await questions.ask(
         session=turn.session,
         question=Question(
-            kind="appointment", chat_id=turn.chat_id, ticket_id=ticket.id, language=turn.language,
-            needs_purpose=held.needs_purpose, created_at=turn.now,
+            organisation_id=turn.desk.organisation_id, kind="appointment", chat_id=turn.chat_id,
+            ticket_id=ticket.id, language=turn.language, needs_purpose=held.needs_purpose,
+            created_at=turn.now,
         ),
     )
     if held.needs_purpose:
@@ -130,11 +131,18 @@ async def choose_slot(turn: Turn, ticket: Ticket, start: datetime) -> str | None
 
 async def ask_other_time(turn: Turn, ticket: Ticket) -> None:
     """The citizen wants another time: ask them to write it (and listen for it)."""
-    question = await questions.open_for_chat(session=turn.session, chat_id=turn.chat_id, kind="appointment")
+    question = await questions.open_for_chat(
+        session=turn.session, organisation_id=turn.desk.organisation_id, chat_id=turn.chat_id,
+        kind="appointment",
+    )
     if question is None or question.ticket_id != ticket.id:
-        await questions.ask(session=turn.session, question=Question(
-            kind="appointment", chat_id=turn.chat_id, ticket_id=ticket.id, language=turn.language,
-            created_at=turn.now))
+        await questions.ask(
+            session=turn.session,
+            question=Question(
+                organisation_id=turn.desk.organisation_id, kind="appointment", chat_id=turn.chat_id,
+                ticket_id=ticket.id, language=turn.language, created_at=turn.now,
+            ),
+        )
     else:
         question.created_at = turn.now
     await turn.say(turn.text("utter_appointment_write_time"), ticket_id=ticket.id)

@@ -85,7 +85,13 @@ async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, ar
         return turn.answer()
     number = read.ticket
     # A bare number ('1001') is looked for among the citizen's own tickets, whatever its letter.
-    ticket = await service.get_ticket(session=session, ticket_id=number.ticket_id) if number else None
+    ticket = (
+        await service.get_ticket(
+            session=session, organisation_id=desk.organisation_id, ticket_id=number.ticket_id
+        )
+        if number
+        else None
+    )
     if ticket is None or ticket.citizen_id != citizen.id or (number.category is not None and not await
                                                              corrections.names_ticket(session=session, ticket=ticket,
                                                                                       category=number.category)):
@@ -100,7 +106,9 @@ async def cancel(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: da
     turn = await _begin(session, desk, inbound, None, now)
     if turn is None:
         return Answer(duplicate=True)
-    question = await questions.open_for_chat(session=session, chat_id=inbound.chat_id, kind="appointment")
+    question = await questions.open_for_chat(
+        session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id, kind="appointment"
+    )
     if question is not None:
         question.answered_at = now
     await turn.say(turn.text("utter_cancelled" if question else "utter_nothing_to_cancel"))
@@ -141,9 +149,13 @@ async def _begin_with_citizen(session: AsyncSession, desk: Desk, inbound: Inboun
                               recorded: bool | None = None) -> tuple[Turn, Citizen] | None:
     """_begin, also handing back the citizen it settled (so the flow need not read it again)."""
     if recorded is None:
-        recorded = await service.record_inbound(
-            session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
-        ) is not None
+        recorded = (
+            await service.record_inbound(
+                session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id,
+                message_id=inbound.message_id, received_at=inbound.received_at,
+            )
+            is not None
+        )
     if not recorded:
         return None
     if state is None:

@@ -33,15 +33,21 @@ from conversation.turns import Answer, Desk, Inbound, Press, Turn
 
 async def ask(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Answer:
     """/forget: say what would be erased and ask to confirm (or say there is nothing to erase)."""
-    if await service.record_inbound(
-        session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
-    ) is None:
+    if (
+        await service.record_inbound(
+            session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id,
+            message_id=inbound.message_id, received_at=inbound.received_at,
+        )
+        is None
+    ):
         return Answer(duplicate=True)
     language = await citizens.language_for(session=session, desk=desk, chat_id=inbound.chat_id, text="",
                                            detected=None, hint=inbound.telegram_language)
     turn = Turn(session=session, desk=desk, now=now, chat_id=inbound.chat_id, language=language,
                 key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}")
-    citizen = await service.get_citizen(session=session, chat_id=inbound.chat_id)
+    citizen = await service.get_citizen(
+        session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id
+    )
     if citizen is None:
         await turn.say(turn.text("utter_forget_nothing"))
         return turn.answer()
@@ -75,20 +81,26 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
 
 async def forget(*, session: AsyncSession, desk: Desk, chat_id: int, now: datetime) -> int | None:
     """Erase the citizen of this chat (open tickets withdrawn, staff told); how many tickets, None if unknown."""
-    citizen = await service.get_citizen(session=session, chat_id=chat_id)
+    citizen = await service.get_citizen(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id
+    )
     if citizen is None:
         return None
     tickets = await _tickets_of(session, citizen.id)
     withdrawn = [ticket for ticket in tickets if ticket.status != TicketStatus.CLOSED]
     for ticket in withdrawn:
         was = lifecycle.withdraw(ticket, now=now)
-        await audit.record(session, action="withdraw", actor_id=None, actor_role=None, now=now,
-                           ticket_id=ticket.id, detail=f"was={was}")
+        await audit.record(
+            session, organisation_id=desk.organisation_id, action="withdraw", actor_id=None, actor_role=None,
+            now=now, ticket_id=ticket.id, detail=f"was={was}",
+        )
     numbers = [ticket.number for ticket in withdrawn]
     await erase_tickets(session=session, ticket_ids=[ticket.id for ticket in tickets], now=now)
-    await chats.forget_chat(session=session, chat_id=chat_id)
-    await audit.record(session, action="forget", actor_id=None, actor_role=None, now=now,
-                       detail=f"tickets={len(tickets)} withdrawn={len(withdrawn)}")
+    await chats.forget_chat(session=session, organisation_id=desk.organisation_id, chat_id=chat_id)
+    await audit.record(
+        session, organisation_id=desk.organisation_id, action="forget", actor_id=None, actor_role=None,
+        now=now, detail=f"tickets={len(tickets)} withdrawn={len(withdrawn)}",
+    )
     if numbers:
         await outbox.enqueue(
             session, key=f"withdrawn:{withdrawn[0].id}", chat_id=desk.charter.staff_chat_id, now=now,

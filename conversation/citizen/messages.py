@@ -117,8 +117,9 @@ async def open_and_answer(turn: Turn, citizen: Citizen, category: str, held: Hel
 async def open_ticket(turn: Turn, citizen: Citizen | None, category: str, held: Held, parent: Ticket | None = None) -> Ticket:
     """Open a ticket from a message, due when the charter says counting from the message's receipt."""
     ticket = await lifecycle.open_ticket(
-        session=turn.session, charter=turn.desk.charter, citizen=citizen, category=category, language=turn.language,
-        text=held.text, received_at=held.received_at, parent_id=parent.id if parent is not None else None,
+        session=turn.session, organisation_id=turn.desk.organisation_id, charter=turn.desk.charter,
+        citizen=citizen, category=category, language=turn.language, text=held.text,
+        received_at=held.received_at, parent_id=parent.id if parent is not None else None,
     )
     await entries.link_message(session=turn.session, chat_id=held.chat_id, message_id=held.message_id,
                                ticket_id=ticket.id)
@@ -219,7 +220,9 @@ async def settle(turn: Turn, citizen: Citizen, question: Question, button: Quest
         ticket = await open_ticket(turn, citizen, Category.INQUIRY, held)
         return turn.answer(ticket_number=ticket.number, due_at=ticket.due_at, settled=True)
     if isinstance(button, MissingAnswer):
-        original = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
+        original = await service.get_ticket(
+            session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=button.ticket_id
+        )
         if original is None or original.citizen_id != citizen.id:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         if original.status != TicketStatus.OPEN:
@@ -228,7 +231,9 @@ async def settle(turn: Turn, citizen: Citizen, question: Question, button: Quest
         answer = await non_response(turn, citizen, original, held)
         return turn.answer(ticket_number=answer.ticket_number, due_at=answer.due_at, settled=True)
     if isinstance(button, AddToTicket):
-        ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
+        ticket = await service.get_ticket(
+            session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=button.ticket_id
+        )
         if ticket is None or ticket.citizen_id != citizen.id:
             return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
         if ticket.status != TicketStatus.OPEN:
@@ -276,8 +281,9 @@ async def _hold(turn: Turn, kind: str, held: Held, intent: str | None = None) ->
     return await questions.ask(
         session=turn.session,
         question=Question(
-            kind=kind, chat_id=held.chat_id, language=turn.language, message_id=held.message_id, text=held.text,
-            received_at=held.received_at, intent=intent, file_id=attachment.file_id if attachment else None,
+            organisation_id=turn.desk.organisation_id, kind=kind, chat_id=held.chat_id,
+            language=turn.language, message_id=held.message_id, text=held.text, received_at=held.received_at,
+            intent=intent, file_id=attachment.file_id if attachment else None,
             file_kind=attachment.kind if attachment else None, preferred_at=held.preferred_at,
             preferred_has_time=held.preferred_has_time, needs_purpose=held.needs_purpose, created_at=turn.now,
         ),
@@ -285,10 +291,15 @@ async def _hold(turn: Turn, kind: str, held: Held, intent: str | None = None) ->
 
 
 async def _answers_appointment_question(turn: Turn, held: Held, intent: str, certain: bool) -> bool:
-    question = await questions.open_for_chat(session=turn.session, chat_id=turn.chat_id, kind="appointment")
+    question = await questions.open_for_chat(
+        session=turn.session, organisation_id=turn.desk.organisation_id, chat_id=turn.chat_id,
+        kind="appointment",
+    )
     if question is None:
         return False
-    ticket = await service.get_ticket(session=turn.session, ticket_id=question.ticket_id)
+    ticket = await service.get_ticket(
+        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=question.ticket_id
+    )
     if ticket is None or ticket.status != TicketStatus.OPEN:
         question.answered_at = turn.now
         return False

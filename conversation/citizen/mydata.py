@@ -40,9 +40,13 @@ class Export:
 
 async def export(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime) -> Export:
     """/mydata: the chat's data as a JSON file; a redelivered /mydata sends nothing again."""
-    if await service.record_inbound(
-        session=session, chat_id=inbound.chat_id, message_id=inbound.message_id, received_at=inbound.received_at
-    ) is None:
+    if (
+        await service.record_inbound(
+            session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id,
+            message_id=inbound.message_id, received_at=inbound.received_at,
+        )
+        is None
+    ):
         return Export(Answer(duplicate=True))
     language = await citizens.language_for(session=session, desk=desk, chat_id=inbound.chat_id, text="",
                                            detected=None, hint=inbound.telegram_language)
@@ -58,9 +62,15 @@ async def export(*, session: AsyncSession, desk: Desk, inbound: Inbound, now: da
 
 async def collect(*, session: AsyncSession, desk: Desk, chat_id: int, language: str, now: datetime) -> dict | None:
     """Everything held about this chat as plain JSON values; None when we hold nothing."""
-    citizen = await service.get_citizen(session=session, chat_id=chat_id)
-    choice = await chats.language_choice(session=session, chat_id=chat_id)
-    waiting = await chats.pending_questions(session=session, chat_id=chat_id)
+    citizen = await service.get_citizen(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id
+    )
+    choice = await chats.language_choice(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id
+    )
+    waiting = await chats.pending_questions(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id
+    )
     if citizen is None and choice is None and not waiting:
         return None
     tickets = []

@@ -23,7 +23,9 @@ async def press(*, session: AsyncSession, desk: Desk, press: Press, now: datetim
     if isinstance(button, ChooseLanguage):
         return await choose_language(session=session, desk=desk, chat_id=press.chat_id,
                                      language=button.language, key=key, now=now)
-    citizen = await service.get_citizen(session=session, chat_id=press.chat_id)
+    citizen = await service.get_citizen(
+        session=session, organisation_id=desk.organisation_id, chat_id=press.chat_id
+    )
     language = citizen.language if citizen else await citizens.language_for(
         session=session, desk=desk, chat_id=press.chat_id, text="", detected=None, hint=press.telegram_language)
     turn = Turn(session=session, desk=desk, now=now, chat_id=press.chat_id, language=language, key=key)
@@ -46,7 +48,9 @@ async def _settle_question(turn: Turn, citizen: Citizen, button: messages.Questi
 
 
 async def _appointment_button(turn: Turn, citizen: Citizen, button: PickSlot | OtherTime) -> Answer:
-    ticket = await service.get_ticket(session=turn.session, ticket_id=button.ticket_id)
+    ticket = await service.get_ticket(
+        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=button.ticket_id
+    )
     if ticket is None or ticket.citizen_id != citizen.id or ticket.category != Category.APPOINTMENT_REQUEST \
             or ticket.status != TicketStatus.OPEN:
         return turn.answer(toast=turn.text("utter_question_gone"), settled=True)
@@ -67,7 +71,9 @@ async def choose_language(*, session: AsyncSession, desk: Desk, chat_id: int, la
     """The citizen chose a language: store it, confirm in it, and show the commands in it."""
     if language not in citizens.speakable(desk):
         return Answer(duplicate=False, toast=desk.texts.render("utter_question_gone", desk.charter.languages[0]))
-    await citizens.choose(session=session, chat_id=chat_id, language=language, now=now)
+    await citizens.choose(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id, language=language, now=now
+    )
     turn = Turn(session=session, desk=desk, now=now, chat_id=chat_id, language=language, key=key)
     await turn.say(turn.text("utter_language_chosen") + "\n\n" + turn.text("utter_help"))
     return turn.answer(settled=True, menu_language=language)

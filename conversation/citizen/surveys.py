@@ -94,12 +94,9 @@ async def due_appointment_surveys(
         select(Ticket)
         .join(Citizen, Ticket.citizen_id == Citizen.id)
         .where(
-            Ticket.appointment_at < now,
-            Ticket.appointment_at >= now - VISIT_SURVEY_WINDOW,
-            Ticket.status != TicketStatus.CLOSED,
-            Ticket.anonymous.is_(False),
-            Citizen.unreachable_at.is_(None),
-            ~exists(asked),
+            Ticket.organisation_id == desk.organisation_id, Ticket.appointment_at < now,
+            Ticket.appointment_at >= now - VISIT_SURVEY_WINDOW, Ticket.status != TicketStatus.CLOSED,
+            Ticket.anonymous.is_(False), Citizen.unreachable_at.is_(None), ~exists(asked),
         )
         .order_by(Ticket.appointment_at, Ticket.id)
         .limit(SWEEP_LIMIT)
@@ -162,14 +159,14 @@ async def take_comment(
     *, session: AsyncSession, desk: Desk, inbound: Inbound, now: datetime
 ) -> Answer | None:
     """The citizen's text is their comment if they asked to add one just before; None: not a comment."""
-    rating = await armed_rating(session=session, chat_id=inbound.chat_id, at=inbound.received_at)
+    rating = await armed_rating(
+        session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id, at=inbound.received_at
+    )
     if rating is None:
         return None
     inbound_id = await service.record_inbound(
-        session=session,
-        chat_id=inbound.chat_id,
-        message_id=inbound.message_id,
-        received_at=inbound.received_at,
+        session=session, organisation_id=desk.organisation_id, chat_id=inbound.chat_id,
+        message_id=inbound.message_id, received_at=inbound.received_at,
     )
     if inbound_id is None:
         return Answer(duplicate=True)
@@ -208,7 +205,9 @@ async def _sealed_to(session: AsyncSession, ticket: Ticket, chat_id: int, sealer
 
 
 async def _language_for(session: AsyncSession, desk: Desk, chat_id: int, ticket: Ticket | None) -> str:
-    citizen = await service.get_citizen(session=session, chat_id=chat_id)
+    citizen = await service.get_citizen(
+        session=session, organisation_id=desk.organisation_id, chat_id=chat_id
+    )
     return _answerable(desk, citizen.language if citizen else ticket.language if ticket else None)
 
 

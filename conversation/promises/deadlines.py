@@ -48,6 +48,7 @@ async def remind_staff(*, session: AsyncSession, desk: Desk, now: datetime, limi
     """Remind staff of open tickets whose remind_at has come; returns the tickets handled."""
     tickets = await _claim(
         session,
+        desk.organisation_id,
         [Ticket.status == TicketStatus.OPEN, Ticket.reminded_at.is_(None), Ticket.remind_at <= now],
         Ticket.remind_at,
         limit,
@@ -76,6 +77,7 @@ async def handle_breaches(*, session: AsyncSession, desk: Desk, now: datetime, l
     """Record every open ticket past its promise, tell officers and (per the charter) the citizen."""
     tickets = await _claim(
         session,
+        desk.organisation_id,
         [
             Ticket.status == TicketStatus.OPEN,
             Ticket.due_at < now,
@@ -94,6 +96,7 @@ async def remind_appointments(*, session: AsyncSession, desk: Desk, now: datetim
     """Remind citizens of appointments whose reminder moment has come; returns the tickets handled."""
     candidates = await _claim(
         session,
+        desk.organisation_id,
         [
             Ticket.appointment_reminded_at.is_(None),
             Ticket.appointment_at > now,
@@ -133,10 +136,13 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
-async def _claim(session: AsyncSession, conditions: list, order, limit: int) -> list[Ticket]:
+async def _claim(
+    session: AsyncSession, organisation_id: int, conditions: list, order, limit: int
+) -> list[Ticket]:
+    # The sweep acts with one organisation's charter (its clocks, its staff chat): only that one's tickets.
     query = (
         select(Ticket)
-        .where(*conditions)
+        .where(Ticket.organisation_id == organisation_id, *conditions)
         .order_by(order, Ticket.id)
         .limit(limit)
         .options(selectinload(Ticket.citizen))

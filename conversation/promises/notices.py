@@ -63,7 +63,9 @@ async def _notice(session: AsyncSession, desk: Desk, row: OutboxMessage, now: da
     if row.status == "unknown":
         return desk.texts.render("utter_notice_unknown", language, about=about, excerpt=excerpt)
     if row.status == "blocked":
-        citizen = await service.get_citizen(session=session, chat_id=row.chat_id)
+        citizen = await service.get_citizen(
+            session=session, organisation_id=desk.organisation_id, chat_id=row.chat_id
+        )
         if citizen is not None:
             citizen.unreachable_at = citizen.unreachable_at or now
             return desk.texts.render("utter_notice_blocked_citizen", language, about=about)

@@ -30,10 +30,12 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
     sent = set(
         (await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys.values())))).all()
     )
-    if sent >= set(keys.values()) or not await _was_running(session, moment):
+    if sent >= set(keys.values()) or not await _was_running(session, desk.organisation_id, moment):
         return []
     week = days(moment.date() - timedelta(days=7), moment.date() - timedelta(days=1))
-    report = await build_report(session=session, charter=charter, period=week, now=now)
+    report = await build_report(
+        session=session, organisation_id=desk.organisation_id, charter=charter, period=week, now=now
+    )
     language = desk.staff_chat_language()
     text = render_text(report, desk.texts, language, weekly=True)
     promised = []
@@ -45,6 +47,11 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
     return promised
 
 
-async def _was_running(session: AsyncSession, moment: datetime) -> bool:
+async def _was_running(session: AsyncSession, organisation_id: int, moment: datetime) -> bool:
     # A desk installed after the weekly moment has no week to report yet: its first report is next week's.
-    return await session.scalar(select(Ticket.id).where(Ticket.received_at <= moment).limit(1)) is not None
+    query = (
+        select(Ticket.id)
+        .where(Ticket.organisation_id == organisation_id, Ticket.received_at <= moment)
+        .limit(1)
+    )
+    return await session.scalar(query) is not None

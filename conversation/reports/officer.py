@@ -36,12 +36,12 @@ async def report_for_officer(
         )
     except PeriodError as error:
         return OfficerReport(text=desk.texts.render("utter_report_bad_period", language, given=error.given))
-    report = await build_report(session=session, charter=desk.charter, period=chosen, now=now)
+    report = await build_report(
+        session=session, organisation_id=desk.organisation_id, charter=desk.charter, period=chosen, now=now
+    )
     # matplotlib takes a few hundred milliseconds: keep the event loop free meanwhile.
     png = await asyncio.to_thread(render_png, report, desk.texts, language)
     return OfficerReport(
-        text=render_text(report, desk.texts, language),
-        png=png,
-        csv=render_csv(report),
+        text=render_text(report, desk.texts, language), png=png, csv=render_csv(report),
         filename=f"charter-compliance-{chosen.text}",
     )

@@ -107,7 +107,7 @@ async def _member(turn: StaffTurn, who: str):
     named = arguments.member(who)
     if named is None:
         raise ActionError("utter_staff_bad_member", who=who[:40])
-    return await service.find(session=turn.session, who=named)
+    return await service.find(session=turn.session, organisation_id=turn.desk.organisation_id, who=named)
 
 
 def reached(turn: StaffTurn, response: str, handled: handling.Handled, **params: object) -> str:

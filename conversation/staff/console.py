@@ -28,6 +28,8 @@ Run = Callable[[StaffTurn], Awaitable[Reply]]
 # In a group, someone refused is told once in this long; later attempts are only audited, so nobody
 # can make the bot flood the staff chat (Telegram allows a bot 20 messages a minute in a group).
 REFUSAL_QUIET = timedelta(minutes=10)
+# What a staff member is told of a ticket that is not found, whether mistyped or another organisation's.
+UNKNOWN_TICKET = "utter_staff_unknown_ticket"
 
 
 @dataclass(frozen=True)
@@ -86,16 +88,21 @@ class Outcome:
 
 async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Request, now: datetime) -> Outcome:
     """Authorise, run and answer one staff request, all in the caller's transaction."""
-    if request.message_id is not None and await tickets.record_inbound(
-        session=session, chat_id=request.chat_id, message_id=request.message_id, received_at=now
-    ) is None:
+    if (
+        request.message_id is not None
+        and await tickets.record_inbound(
+            session=session, organisation_id=desk.organisation_id, chat_id=request.chat_id,
+            message_id=request.message_id, received_at=now,
+        )
+        is None
+    ):
         return Outcome(duplicate=True)
     # PostgreSQL text cannot hold NUL (a forged client can send one): dropped before anything is stored.
     request = replace(request, text=arguments.storable(request.text),
                       replied_text=arguments.storable(request.replied_text) if request.replied_text is not None else None)
     language = member_language(actor.language_code, speakable=desk.texts.languages, default=desk.charter.languages[0])
     spec = (BUTTONS if request.button else COMMANDS).get(request.command)
-    staff = await service.authorise(session=session, actor=actor)
+    staff = await service.authorise(session=session, organisation_id=desk.organisation_id, actor=actor)
     if spec is None or staff is None or not may(staff.role, spec.role):
         return await _refuse(session, desk, actor, staff, request, language, now, spec.role if spec else "admin")
     service.remember(staff, actor)
@@ -104,6 +111,8 @@ async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Re
         async with session.begin_nested():
             reply = await spec.run(turn)
     except ActionError as error:
+        if error.response == UNKNOWN_TICKET:
+            await _audit_if_elsewhere(session, desk, actor, staff, request, now)
         # Moments in an error are shown the way this staff member reads them.
         params = {k: turn.moment(v) if isinstance(v, datetime) else v for k, v in error.params.items()}
         reply = _said(turn, turn.text(error.response, **params))
@@ -127,8 +136,9 @@ async def _refuse(
         session, **who, since=now - REFUSAL_QUIET
     )
     await audit.record(
-        session, action=request.command, outcome=audit.REFUSED, actor_role=staff.role if staff else None,
-        ticket_id=_ticket_hint(request), detail=reason + (", not answered again" if quiet else ""), now=now, **who,
+        session, organisation_id=desk.organisation_id, action=request.command, outcome=audit.REFUSED,
+        actor_role=staff.role if staff else None, ticket_id=_ticket_hint(request),
+        detail=reason + (", not answered again" if quiet else ""), now=now, **who,
     )
     role = desk.texts.render(f"utter_staff_role_{needed}", language)
     text = desk.texts.render(response, language, role=role)
@@ -147,6 +157,23 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
     return Outcome(
         accepted=staff is not None, outgoing=outgoing, toast=reply.toast, roster_changed=reply.roster_changed,
         settled=reply.settled, files=reply.files,
+    )
+
+
+async def _audit_if_elsewhere(
+    session, desk: Desk, actor: Actor, staff: Staff, request: Request, now: datetime
+) -> None:
+    """A ticket "not found" because it is another organisation's: answered as a typo is (so its existence is not
+    revealed), but written to this organisation's audit log as a refused attempt."""
+    ticket_id = _ticket_hint(request)
+    if ticket_id is None or not await tickets.held_elsewhere(
+        session=session, organisation_id=desk.organisation_id, ticket_id=ticket_id
+    ):
+        return
+    # No ticket_id: /audit N here must not list another organisation's ticket N.
+    await audit.record(
+        session, organisation_id=desk.organisation_id, action=request.command, outcome=audit.REFUSED,
+        actor_role=staff.role, detail="another organisation's ticket", now=now, **_who(actor, staff, request),
     )
 
 
@@ -170,6 +197,10 @@ def _ticket_hint(request: Request) -> int | None:
         found = presses.NUMBER.search(request.replied_text or "")
         return ticket_id_of(found.group(0)) if found else None
     if request.button:
-        ids = first_word(request.text)[0] if request.command in ("take", "reply", "interim", "close", "category") else ""
+        ids = (
+            first_word(request.text)[0]
+            if request.command in ("take", "reply", "interim", "close", "category", "show")
+            else ""
+        )
         return arguments.record_id(ids)
     return ticket_id_of(first_word(request.text)[0])

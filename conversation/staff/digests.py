@@ -117,7 +117,13 @@ async def show_pressed(turn: StaffTurn) -> Reply:
     token = turn.request.text
     # Ids are Integer columns: a longer number names no ticket (and the database refuses to compare it).
     ticket_id = int(token) if token.isdigit() and len(token) <= len(str(MAX_ID)) and int(token) <= MAX_ID else None
-    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
+    ticket = (
+        await service.get_ticket(
+            session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=ticket_id
+        )
+        if ticket_id
+        else None
+    )
     if ticket is None:
         raise ActionError("utter_staff_unknown_ticket", number=turn.request.text)
     return await views.show(replace(turn, request=replace(turn.request, text=ticket.number)))

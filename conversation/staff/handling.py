@@ -223,8 +223,8 @@ async def _entry(session, ticket: Ticket, kind: str, staff: Staff, text: str, no
 
 async def _audit(session, staff: Staff, action: str, ticket: Ticket, now: datetime, detail: str | None = None):
     await audit.record(
-        session, action=action, actor_id=staff.telegram_id, actor_role=staff.role, now=now,
-        ticket_id=ticket.id, detail=detail,
+        session, organisation_id=staff.organisation_id, action=action, actor_id=staff.telegram_id,
+        actor_role=staff.role, now=now, ticket_id=ticket.id, detail=detail,
     )
 
 

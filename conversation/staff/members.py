@@ -22,7 +22,7 @@ async def staff(turn: StaffTurn) -> Reply:
 
 
 async def _list(turn: StaffTurn) -> Reply:
-    members = await service.active_members(session=turn.session)
+    members = await service.active_members(session=turn.session, organisation_id=turn.desk.organisation_id)
     await _audit(turn, "staff_list", None)
     lines = [turn.text("utter_staff_list_header", count=len(members))]
     lines += [
@@ -52,8 +52,8 @@ async def _add(turn: StaffTurn, rest: str) -> Reply:
         if telegram_id is None:
             raise ActionError("utter_staff_bad_member", who=digits[:40])
     member = await service.add(
-        session=turn.session, telegram_id=telegram_id, name=name, role=role.casefold(), username=username,
-        by=turn.staff.telegram_id, now=turn.now,
+        session=turn.session, organisation_id=turn.desk.organisation_id, telegram_id=telegram_id, name=name,
+        role=role.casefold(), username=username, by=turn.staff.telegram_id, now=turn.now,
     )
     await _audit(turn, "staff_add", f"{member.telegram_id} {member.role}")
     role_name = turn.text(f"utter_staff_role_{member.role}")
@@ -70,16 +70,20 @@ async def _remove(turn: StaffTurn, rest: str) -> Reply:
     named = arguments.member(who)
     if named is None:
         raise ActionError("utter_staff_bad_member", who=who[:40])
-    member = await service.find(session=turn.session, who=named)
+    member = await service.find(session=turn.session, organisation_id=turn.desk.organisation_id, who=named)
     if member is None:
         raise ActionError("utter_staff_not_a_member", who=who[:40])
-    await service.remove(session=turn.session, telegram_id=member.telegram_id, by=turn.staff.telegram_id, now=turn.now)
+    await service.remove(
+        session=turn.session, organisation_id=turn.desk.organisation_id, telegram_id=member.telegram_id,
+        by=turn.staff.telegram_id, now=turn.now,
+    )
     await _audit(turn, "staff_remove", str(member.telegram_id))
     return Reply(text=turn.text("utter_staff_removed", member=member.name), roster_changed=True)
 
 
 async def _audit(turn: StaffTurn, action: str, detail: str | None) -> None:
     await audit.record(
-        turn.session, action=action, actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
+        turn.session, organisation_id=turn.desk.organisation_id, action=action,
+        actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
         chat_id=turn.request.chat_id, detail=detail,
     )

@@ -75,7 +75,9 @@ async def draft(turn: StaffTurn) -> Reply:
 async def send(turn: StaffTurn) -> Reply:
     """Send: the confirmed draft becomes the reply to the citizen."""
     kept = await _draft(turn)
-    ticket = await service.get_ticket(session=turn.session, ticket_id=kept.ticket_id)
+    ticket = await service.get_ticket(
+        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=kept.ticket_id
+    )
     handled = await handling.staff_reply(
         session=turn.session, desk=turn.desk, staff=turn.staff, ticket=ticket, text=kept.text, now=turn.now
     )
@@ -87,7 +89,9 @@ async def send(turn: StaffTurn) -> Reply:
 async def drop(turn: StaffTurn) -> Reply:
     """Cancel: the draft is never sent."""
     kept = await _draft(turn)
-    ticket = await service.get_ticket(session=turn.session, ticket_id=kept.ticket_id)
+    ticket = await service.get_ticket(
+        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=kept.ticket_id
+    )
     drafts.settle(kept, outcome="cancelled", now=turn.now)
     await _audit(turn, "drop", ticket)
     text = turn.text("utter_staff_draft_cancelled", number=ticket.number)
@@ -96,7 +100,13 @@ async def drop(turn: StaffTurn) -> Reply:
 
 async def _ticket(turn: StaffTurn) -> Ticket:
     ticket_id = arguments.record_id(turn.request.text)
-    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
+    ticket = (
+        await service.get_ticket(
+            session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=ticket_id
+        )
+        if ticket_id
+        else None
+    )
     if ticket is None:
         raise ActionError("utter_staff_unknown_ticket", number=turn.request.text[:40])
     return ticket
@@ -114,6 +124,7 @@ async def _draft(turn: StaffTurn) -> drafts.Draft:
 
 async def _audit(turn: StaffTurn, action: str, ticket: Ticket) -> None:
     await audit.record(
-        turn.session, action=action, actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
-        ticket_id=ticket.id, chat_id=turn.request.chat_id,
+        turn.session, organisation_id=turn.desk.organisation_id, action=action,
+        actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now, ticket_id=ticket.id,
+        chat_id=turn.request.chat_id,
     )

@@ -52,7 +52,7 @@ async def post_if_stale(session: AsyncSession, desk: "Desk", now: datetime) -> o
     last = await digests.latest_summary(session, chat_id=chat_id)
     if last is not None and last.created_at > now - REPOST_AFTER:
         return None
-    figures = await queue_counts.count(session, now=now, soon=SOON)
+    figures = await queue_counts.count(session, organisation_id=desk.organisation_id, now=now, soon=SOON)
     return await outbox.enqueue(
         session, key=f"{digests.SUMMARY_KEY}{now.isoformat()}", chat_id=chat_id,
         text=render(desk, figures, now, desk.staff_chat_language()), now=now,
@@ -77,7 +77,9 @@ class SummaryKeeper:
             last = await digests.latest_summary(session, chat_id=chat_id)
             if last is None or last.status != "sent" or last.telegram_message_id is None:
                 return False
-            figures = await queue_counts.count(session, now=now, soon=SOON)
+            figures = await queue_counts.count(
+                session, organisation_id=self.desk.organisation_id, now=now, soon=SOON
+            )
             shown, message_id, row_id = last.text, last.telegram_message_id, last.id
         text = render(self.desk, figures, now, self.desk.staff_chat_language())
         # The moment in the first line changes every minute: compare what matters, the figures.

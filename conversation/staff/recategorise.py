@@ -28,7 +28,13 @@ async def press(turn: StaffTurn) -> Reply:
     """A → button under a card: its data carries "TICKET_ID LETTER" (bot/staff/handlers.py)."""
     typed, letter = first_word(turn.request.text)
     ticket_id = arguments.record_id(typed)  # the codec bounds it; a forged press may not
-    ticket = await service.get_ticket(session=turn.session, ticket_id=ticket_id) if ticket_id else None
+    ticket = (
+        await service.get_ticket(
+            session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=ticket_id
+        )
+        if ticket_id
+        else None
+    )
     if ticket is None:
         raise ActionError("utter_staff_unknown_ticket", number=typed[:40])
     reply = await _change(turn, ticket, parse_category(turn, letter))

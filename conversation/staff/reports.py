@@ -11,7 +11,8 @@ async def report(turn: StaffTurn) -> Reply:
         session=turn.session, desk=turn.desk, period=turn.request.text, language=turn.language, now=turn.now
     )
     await audit.record(
-        turn.session, action="report", actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
+        turn.session, organisation_id=turn.desk.organisation_id, action="report",
+        actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
         chat_id=turn.request.chat_id, detail=turn.request.text[:40] or None,
     )
     files = []

@@ -97,7 +97,9 @@ async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
     number = arguments.ticket_number(token)
     if number is None:
         raise ActionError("utter_staff_bad_ticket_number", number=token[:40])
-    ticket = await service.get_ticket(session=turn.session, ticket_id=number.ticket_id)
+    ticket = await service.get_ticket(
+        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=number.ticket_id
+    )
     if ticket is None or (
         number.category is not None
         and not await corrections.names_ticket(session=turn.session, ticket=ticket, category=number.category)

@@ -25,11 +25,12 @@ async def queue(turn: StaffTurn) -> Reply:
     if which is not None and which not in queues.FILTERS:
         raise ActionError("utter_staff_usage_queue", filters=" | ".join(queues.FILTERS))
     tickets, total = await queues.waiting(
-        session=turn.session, which=which, staff_id=turn.staff.telegram_id, calendar=turn.desk.charter.calendar,
-        now=turn.now, limit=QUEUE_LIMIT,
+        session=turn.session, organisation_id=turn.desk.organisation_id, which=which,
+        staff_id=turn.staff.telegram_id, calendar=turn.desk.charter.calendar, now=turn.now, limit=QUEUE_LIMIT,
     )
     await audit.record(
-        turn.session, action="queue", actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
+        turn.session, organisation_id=turn.desk.organisation_id, action="queue",
+        actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
         chat_id=turn.request.chat_id, detail=which,
     )
     if not tickets:
@@ -53,23 +54,25 @@ async def show(turn: StaffTurn) -> Reply:
     names = await _names(turn)
     identity = await _identity(turn, ticket)
     await audit.record(
-        turn.session, action="show", actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
-        ticket_id=ticket.id, chat_id=turn.request.chat_id,
+        turn.session,
+        organisation_id=turn.desk.organisation_id,
+        action="show",
+        actor_id=turn.staff.telegram_id,
+        actor_role=turn.staff.role,
+        now=turn.now,
+        ticket_id=ticket.id,
+        chat_id=turn.request.chat_id,
         # A display of a citizen's personal data is what the audit must be able to find.
         detail="anonymous" if _anonymous(ticket) else "identity",
     )
     lines = [
         turn.text(
-            "utter_staff_show",
-            number=ticket.number,
+            "utter_staff_show", number=ticket.number,
             category=category_name(turn.desk, ticket.category, turn.language),
             status=turn.text(f"utter_staff_status_{ticket.status}"),
             written_in=written_in(turn.desk, ticket.language, turn.language),
-            received=turn.moment(ticket.received_at),
-            due=turn.moment(ticket.due_at),
-            who=names.get(ticket.assigned_to, "—"),
-            sender=identity,
-            text=_cut(ticket.text, SHOW_TEXT),
+            received=turn.moment(ticket.received_at), due=turn.moment(ticket.due_at),
+            who=names.get(ticket.assigned_to, "—"), sender=identity, text=_cut(ticket.text, SHOW_TEXT),
         )
     ]
     if ticket.appointment_at is not None:
@@ -91,7 +94,9 @@ async def show(turn: StaffTurn) -> Reply:
 async def audit_view(turn: StaffTurn) -> Reply:
     """/audit N (officers): every action and display recorded for a ticket."""
     ticket = await find_ticket(turn, first_word(turn.request.text)[0], "utter_staff_usage_audit")
-    rows = await audit.for_ticket(turn.session, ticket_id=ticket.id)
+    rows = await audit.for_ticket(
+        turn.session, organisation_id=turn.desk.organisation_id, ticket_id=ticket.id
+    )
     names = await _names(turn)
     lines = [turn.text("utter_staff_audit_header", number=ticket.number)]
     lines += [
@@ -102,8 +107,9 @@ async def audit_view(turn: StaffTurn) -> Reply:
         for row in rows
     ]
     await audit.record(
-        turn.session, action="audit", actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now,
-        ticket_id=ticket.id, chat_id=turn.request.chat_id,
+        turn.session, organisation_id=turn.desk.organisation_id, action="audit",
+        actor_id=turn.staff.telegram_id, actor_role=turn.staff.role, now=turn.now, ticket_id=ticket.id,
+        chat_id=turn.request.chat_id,
     )
     return Reply(text="\n".join(lines))
 
@@ -142,7 +148,9 @@ async def _history(turn: StaffTurn, ticket: Ticket) -> list[TicketEntry]:
 
 async def _names(turn: StaffTurn) -> dict[int | None, str]:
     # Removed members too: history and audit keep naming whoever acted back then.
-    rows = (await turn.session.scalars(select(Staff))).all()
+    rows = (
+        await turn.session.scalars(select(Staff).where(Staff.organisation_id == turn.desk.organisation_id))
+    ).all()
     return {row.telegram_id: row.name for row in rows}
 
 

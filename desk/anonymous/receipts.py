@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.columns import Base
+from desk.tickets.models import Ticket
 
 CODE_DIGITS = 16
 LOOKUP_DIGITS = 5
@@ -32,6 +33,7 @@ class Receipt(Base):
     """What ties an anonymous complaint to its code, and to a reply channel only if the sender sealed one."""
 
     __tablename__ = "anonymous_receipts"
+    # No organisation_id: a receipt is found by its code joined to its ticket, whose organisation it is.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lookup: Mapped[str] = mapped_column(String(LOOKUP_DIGITS), index=True)
@@ -81,9 +83,14 @@ async def issue(*, session: AsyncSession, ticket_id: int) -> tuple[Receipt, str]
     return receipt, code
 
 
-async def find(*, session: AsyncSession, code: str) -> Receipt | None:
-    """The receipt whose code this is, or None; only the code's bucket is checked."""
-    bucket = (await session.scalars(select(Receipt).where(Receipt.lookup == code[:LOOKUP_DIGITS]))).all()
+async def find(*, session: AsyncSession, organisation_id: int, code: str) -> Receipt | None:
+    """The organisation's receipt whose code this is, or None; only the code's bucket is checked."""
+    bucket_of = (
+        select(Receipt)
+        .join(Ticket, Ticket.id == Receipt.ticket_id)
+        .where(Ticket.organisation_id == organisation_id, Receipt.lookup == code[:LOOKUP_DIGITS])
+    )
+    bucket = (await session.scalars(bucket_of)).all()
     for receipt in bucket:
         if await asyncio.to_thread(_matches, receipt.code_hash, code):
             return receipt

@@ -17,38 +17,49 @@ from desk.tickets.models import Citizen, InboundMessage
 from desk.tickets.questions import Question
 
 
-async def pending_questions(*, session: AsyncSession, chat_id: int) -> list[Question]:
-    """Questions we asked this chat and still wait on, oldest first."""
+async def pending_questions(*, session: AsyncSession, organisation_id: int, chat_id: int) -> list[Question]:
+    """Questions the organisation asked this chat and still waits on, oldest first."""
     query = (
         select(Question)
-        .where(Question.chat_hash == chat_hash_of(chat_id), Question.answered_at.is_(None))
+        .where(Question.organisation_id == organisation_id, Question.chat_hash == chat_hash_of(chat_id),
+               Question.answered_at.is_(None))
         .order_by(Question.id)
     )
     return list((await session.scalars(query)).all())
 
 
-async def language_choice(*, session: AsyncSession, chat_id: int) -> LanguageChoice | None:
-    """The language this chat picked itself, if it did."""
-    return await session.get(LanguageChoice, chat_hash_of(chat_id))
+async def language_choice(
+    *, session: AsyncSession, organisation_id: int, chat_id: int
+) -> LanguageChoice | None:
+    """The language this chat picked itself at the organisation, if it did."""
+    return await session.get(LanguageChoice, (organisation_id, chat_hash_of(chat_id)))
 
 
 def citizen_seen_since(since: datetime):
     """SQL condition on Citizen: their chat wrote to us at or after `since`."""
-    return exists().where(InboundMessage.chat_hash == Citizen.chat_hash, InboundMessage.received_at >= since)
+    return exists().where(
+        InboundMessage.organisation_id == Citizen.organisation_id,
+        InboundMessage.chat_hash == Citizen.chat_hash, InboundMessage.received_at >= since,
+    )
 
 
-async def forget_chat(*, session: AsyncSession, chat_id: int) -> None:
-    """Delete the citizen of this chat and every row that names the chat (tickets must be erased first)."""
+async def forget_chat(*, session: AsyncSession, organisation_id: int, chat_id: int) -> None:
+    """Delete the organisation's citizen of this chat and every row of its that names the chat (tickets must be
+    erased first). The outbox is the transport's and has no organisation: the chat's rows there all go."""
     chat_hash = chat_hash_of(chat_id)
     for statement in (
-        delete(Question).where(Question.chat_hash == chat_hash),
-        delete(LanguageChoice).where(LanguageChoice.chat_hash == chat_hash),
+        delete(Question).where(Question.organisation_id == organisation_id, Question.chat_hash == chat_hash),
+        delete(LanguageChoice).where(
+            LanguageChoice.organisation_id == organisation_id, LanguageChoice.chat_hash == chat_hash
+        ),
         # Whatever was to go to them, or went: its columns name the chat, its texts their matters.
         delete(OutboxMessage).where(OutboxMessage.chat_hash == chat_hash),
-        delete(InboundMessage).where(InboundMessage.chat_hash == chat_hash),
+        delete(InboundMessage).where(
+            InboundMessage.organisation_id == organisation_id, InboundMessage.chat_hash == chat_hash
+        ),
     ):
         await session.execute(statement)
-    citizen = await service.get_citizen(session=session, chat_id=chat_id)
+    citizen = await service.get_citizen(session=session, organisation_id=organisation_id, chat_id=chat_id)
     if citizen is not None:
         await session.delete(citizen)
         await session.flush()
@@ -56,8 +67,9 @@ async def forget_chat(*, session: AsyncSession, chat_id: int) -> None:
 
 async def orphan_choices(*, session: AsyncSession, before: datetime) -> int:
     """Delete language choices made before `before` by chats we no longer know as citizens."""
-    known = exists().where(Citizen.chat_hash == LanguageChoice.chat_hash)
+    known = exists().where(
+        Citizen.organisation_id == LanguageChoice.organisation_id,
+        Citizen.chat_hash == LanguageChoice.chat_hash,
+    )
     result = await session.execute(delete(LanguageChoice).where(LanguageChoice.chosen_at < before, ~known))
     return result.rowcount or 0
-
-

@@ -41,7 +41,8 @@ async def erase_closed_tickets(*, session: AsyncSession, desk: Chartered, now: d
     """Erase the personal data of one batch of tickets closed before the retention cutoff."""
     query = (
         select(Ticket.id)
-        .where(Ticket.erased_at.is_(None), Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < cutoff(desk, now))
+        .where(Ticket.organisation_id == desk.organisation_id, Ticket.erased_at.is_(None),
+               Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < cutoff(desk, now))
         .order_by(Ticket.closed_at, Ticket.id)
         .limit(limit)
         # A second scheduler skips what this one holds (PostgreSQL); erasing twice would be harmless anyway.
@@ -57,13 +58,14 @@ async def forget_idle_citizens(*, session: AsyncSession, desk: Chartered, now: d
     has_ticket = exists().where(Ticket.citizen_id == Citizen.id)
     query = (
         select(Citizen.chat_id)
-        .where(Citizen.created_at < since, ~has_ticket, ~chats.citizen_seen_since(since))
+        .where(Citizen.organisation_id == desk.organisation_id, Citizen.created_at < since, ~has_ticket,
+               ~chats.citizen_seen_since(since))
         .order_by(Citizen.id)
         .limit(limit)
     )
     chat_ids = list((await session.scalars(query)).all())
     for chat_id in chat_ids:
-        await chats.forget_chat(session=session, chat_id=chat_id)
+        await chats.forget_chat(session=session, organisation_id=desk.organisation_id, chat_id=chat_id)
     return len(chat_ids)
 
 
@@ -74,7 +76,12 @@ async def expire_questions(*, session: AsyncSession, desk: Chartered, now: datet
         | ((Question.kind == "anonymous") & (Question.created_at < now - ANONYMOUS_WAIT_KEEP))
         | (Question.created_at < cutoff(desk, now))
     )
-    ids = select(Question.id).where(expired).order_by(Question.id).limit(limit)
+    ids = (
+        select(Question.id)
+        .where(Question.organisation_id == desk.organisation_id, expired)
+        .order_by(Question.id)
+    )
+    ids = ids.limit(limit)
     return await _delete_ids(session, Question, list((await session.scalars(ids)).all()))
 
 

@@ -74,10 +74,15 @@ class _Extras:
 
 
 async def load_facts(
-    *, session: AsyncSession, charter: Charter, start: datetime, end: datetime
+    *, session: AsyncSession, organisation_id: int, charter: Charter, start: datetime, end: datetime
 ) -> list[TicketFacts]:
-    """Facts of every ticket received in [start, end), oldest first."""
-    received = (Ticket.received_at >= start) & (Ticket.received_at < end)
+    """Facts of every ticket of the organisation received in [start, end), oldest first."""
+    # Entries and ratings carry no organisation: they are joined to their tickets, filtered here.
+    received = (
+        (Ticket.organisation_id == organisation_id)
+        & (Ticket.received_at >= start)
+        & (Ticket.received_at < end)
+    )
     tickets = (
         await session.execute(
             select(Ticket.id, Ticket.category, Ticket.received_at, Ticket.answered_at, Ticket.breached_at)

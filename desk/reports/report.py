@@ -43,10 +43,13 @@ class Report:
         return self.whole.total.received == 0
 
 
-async def build_report(*, session: AsyncSession, charter: Charter, period: Period, now: datetime) -> Report:
-    """The report of `period` (days in the charter's timezone) as of `now`."""
+async def build_report(
+    *, session: AsyncSession, organisation_id: int, charter: Charter, period: Period, now: datetime
+) -> Report:
+    """The organisation's report of `period` (days in its charter's timezone) as of `now`."""
     zone = charter.timezone
-    facts = await load_facts(session=session, charter=charter, start=period.start(zone), end=period.end(zone))
+    facts = await load_facts(session=session, organisation_id=organisation_id, charter=charter,
+                             start=period.start(zone), end=period.end(zone))
     return compile_report(facts, charter=charter, period=period, as_of=now)
 
 

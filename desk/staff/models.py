@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from desk.organisations.models import organisation_column
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedText
 
@@ -15,6 +16,8 @@ class Staff(Base):
     __tablename__ = "staff_members"
 
     telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # A member of one organisation (telegram_id stays the key): their commands act within it alone.
+    organisation_id: Mapped[int] = organisation_column(index=True)
     name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
     # Learned from their messages (lower case, no "@"), so colleagues can /assign N @username.
@@ -34,6 +37,7 @@ class Draft(Base):
     """An answer a staff member wrote by replying to a ticket card, sent only once they confirm it."""
 
     __tablename__ = "staff_drafts"
+    # No organisation_id: a draft is reached from its ticket's card, and is its ticket's organisation's.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Erasing a ticket (retention) takes its unsent drafts with it.

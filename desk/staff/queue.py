@@ -14,11 +14,11 @@ FILTERS = ("mine", "overdue", "due-today", *CATEGORIES)
 
 
 async def waiting(
-    *, session: AsyncSession, which: str | None, staff_id: int, calendar: BusinessCalendar, now: datetime,
-    limit: int,
+    *, session: AsyncSession, organisation_id: int, which: str | None, staff_id: int,
+    calendar: BusinessCalendar, now: datetime, limit: int,
 ) -> tuple[list[Ticket], int]:
-    """Open tickets matching `which` (None: all), soonest due first: up to `limit` of them, and how many."""
-    conditions = [Ticket.status == TicketStatus.OPEN]
+    """The organisation's open tickets matching `which` (None: all), soonest due first: up to `limit`, and how many."""
+    conditions = [Ticket.organisation_id == organisation_id, Ticket.status == TicketStatus.OPEN]
     if which == "mine":
         conditions.append(Ticket.assigned_to == staff_id)
     elif which == "overdue":

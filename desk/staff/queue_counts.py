@@ -20,16 +20,25 @@ class QueueCounts:
     latest: Ticket | None
 
 
-async def count(session: AsyncSession, *, now: datetime, soon: timedelta) -> QueueCounts:
-    """The figures as of `now`, in one query over open tickets and one for the newest ticket."""
+async def count(
+    session: AsyncSession, *, organisation_id: int, now: datetime, soon: timedelta
+) -> QueueCounts:
+    """The organisation's figures as of `now`, in one query over its open tickets and one for its newest ticket."""
     is_new = case((Ticket.assigned_to.is_(None), 1), else_=0)
     is_soon = case((Ticket.due_at <= now + soon, 1), else_=0)
     row = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(is_new), 0), func.coalesce(func.sum(is_soon), 0)).where(
-                Ticket.status == TicketStatus.OPEN
+                Ticket.organisation_id == organisation_id, Ticket.status == TicketStatus.OPEN
             )
         )
     ).one()
-    latest = (await session.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1))).first()
+    latest = (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.organisation_id == organisation_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+    ).first()
     return QueueCounts(new=int(row[1]), open=int(row[0]), due_soon=int(row[2]), latest=latest)

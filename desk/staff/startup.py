@@ -7,7 +7,9 @@ from desk.staff import service
 from infra.database import Store
 
 
-async def seed_registry(store: Store, charter: Charter, *, now: datetime) -> None:
-    """Add (or update) the charter's `staff:` in the registry; changes made by /staff are kept."""
+async def seed_registry(store: Store, charter: Charter, *, organisation_id: int, now: datetime) -> None:
+    """Add (or update) the charter's `staff:` in the organisation's registry; changes made by /staff are kept."""
     async with store.unit_of_work() as session:
-        await service.seed_from_charter(session=session, charter=charter, now=now)
+        await service.seed_from_charter(
+            session=session, organisation_id=organisation_id, charter=charter, now=now
+        )

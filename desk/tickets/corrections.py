@@ -31,6 +31,7 @@ class Correction(Base):
     """A ticket moved from one category to another by a staff member."""
 
     __tablename__ = "ticket_corrections"
+    # No organisation_id: corrections are read per ticket, or joined to tickets for one organisation's learning.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

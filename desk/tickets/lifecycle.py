@@ -98,27 +98,29 @@ def refusal(ticket: Ticket, transition: Transition) -> Refusal | None:
 
 
 async def open_ticket(
-    *, session: AsyncSession, charter: Charter, citizen: Citizen | None, category: Category, language: str,
-    text: str, received_at: datetime, anonymous: bool = False, parent_id: int | None = None,
+    *, session: AsyncSession, organisation_id: int, charter: Charter, citizen: Citizen | None,
+    category: Category, language: str, text: str, received_at: datetime, anonymous: bool = False,
+    parent_id: int | None = None,
 ) -> Ticket:
     """Open a ticket, promised by its category's charter clock counted from its receipt."""
     due_at = charter.due_at(category, received_at)
     return await create(
-        session=session, citizen=citizen, category=category, language=language, text=text,
-        received_at=received_at, due_at=due_at, remind_at=charter.remind_at(category, due_at),
+        session=session, organisation_id=organisation_id, citizen=citizen, category=category, language=language,
+        text=text, received_at=received_at, due_at=due_at, remind_at=charter.remind_at(category, due_at),
         anonymous=anonymous, parent_id=parent_id,
     )
 
 
 async def create(
-    *, session: AsyncSession, citizen: Citizen | None, category: Category, language: str, text: str,
-    received_at: datetime, due_at: datetime, remind_at: datetime | None = None, anonymous: bool = False,
-    parent_id: int | None = None,
+    *, session: AsyncSession, organisation_id: int, citizen: Citizen | None, category: Category,
+    language: str, text: str, received_at: datetime, due_at: datetime, remind_at: datetime | None = None,
+    anonymous: bool = False, parent_id: int | None = None,
 ) -> Ticket:
     """Open a ticket whose promise is already worked out (open_ticket works it out from the charter)."""
     ticket = Ticket(
-        citizen=citizen, category=Category(category), status=TicketStatus.OPEN, language=language, text=text,
-        received_at=received_at, due_at=due_at, remind_at=remind_at, anonymous=anonymous, parent_id=parent_id,
+        organisation_id=organisation_id, citizen=citizen, category=Category(category), status=TicketStatus.OPEN,
+        language=language, text=text, received_at=received_at, due_at=due_at, remind_at=remind_at,
+        anonymous=anonymous, parent_id=parent_id,
     )
     session.add(ticket)
     await session.flush()  # its number is known once this returns

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from desk.organisations.models import organisation_column
 from desk.tickets.enums import Category, TicketStatus
 from infra.columns import Base, StrEnumText, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
@@ -25,17 +26,21 @@ class Citizen(Base):
     __tablename__ = "citizens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Encrypted; lookups go by chat_hash (infra/encrypted.py).
+    # A chat writing to two organisations is two citizens: each organisation knows only its own.
+    organisation_id: Mapped[int] = organisation_column()
+    # Encrypted; lookups go by (organisation, chat_hash) (infra/encrypted.py).
     chat_id: Mapped[int] = mapped_column(EncryptedInt("citizens.chat_id"))
-    chat_hash: Mapped[str | None] = mapped_column(
-        chat_hash_type(), default=chat_hash_column_default(), unique=True, index=True
-    )
+    chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
     language: Mapped[str] = mapped_column(String(8))
     display_name: Mapped[str | None] = mapped_column(EncryptedText("citizens.display_name"))
     username: Mapped[str | None] = mapped_column(EncryptedText("citizens.username"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set when Telegram says the citizen blocked the bot: pushes stop, the tickets stay open.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_citizens_organisation_id_chat_hash", "organisation_id", "chat_hash", unique=True),
+    )
 
 
 class Ticket(Base):
@@ -44,6 +49,9 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Entries, drafts, receipts, ratings and corrections belong to the ticket's organisation: they are
+    # only ever reached from their ticket (or joined to it), so they carry no organisation of their own.
+    organisation_id: Mapped[int] = organisation_column()
     # The lifecycle columns (category, status, the promise and its moments) are written only by
     # desk/tickets/lifecycle.py; tests/desk/tickets/test_lifecycle_writers.py keeps it so.
     category: Mapped[Category] = mapped_column(StrEnumText(Category, 32))
@@ -76,7 +84,15 @@ class Ticket(Base):
     citizen: Mapped[Citizen | None] = relationship()
 
     # Sweeps ask "what open ticket is due (or to be reminded) before X": these indexes serve exactly that.
+    # A sweep acts with one organisation's charter and filters by it: the breach sweep and the queue use the
+    # index led by organisation_id below; the others keep their indexes, the organisation a filter on the
+    # few rows due at once. Not led by organisation_id, they also serve one sweep over every organisation
+    # (each row names its own), whose cost would not grow with their number: the scale work of issue 20.
     __table_args__ = (
+        # One organisation's queue (open tickets, soonest due first) and its breach sweep.
+        Index("ix_tickets_organisation_id_status_due_at", "organisation_id", "status", "due_at"),
+        # One organisation's reports and exports: tickets received in a period.
+        Index("ix_tickets_organisation_id_received_at", "organisation_id", "received_at"),
         Index("ix_tickets_status_due_at", "status", "due_at"),
         Index("ix_tickets_status_remind_at", "status", "remind_at"),
         Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
@@ -100,6 +116,8 @@ class InboundMessage(Base):
     __tablename__ = "inbound_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Telegram numbers messages per chat and per bot: two organisations' bots may both see message 7.
+    organisation_id: Mapped[int] = organisation_column()
     chat_id: Mapped[int] = mapped_column(EncryptedInt("inbound_messages.chat_id"))
     chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
     message_id: Mapped[int] = mapped_column(BigInteger)
@@ -107,7 +125,10 @@ class InboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
     __table_args__ = (
-        Index("ix_inbound_messages_chat_hash_message_id", "chat_hash", "message_id", unique=True),
+        Index(
+            "ix_inbound_messages_organisation_id_chat_hash_message_id",
+            "organisation_id", "chat_hash", "message_id", unique=True,
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, d
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from desk.organisations.models import organisation_column
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 
@@ -24,6 +25,8 @@ class Question(Base):
     __tablename__ = "citizen_questions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Not indexed: a question is found by chat (chat_hash, chat_key) or id, each selective on its own.
+    organisation_id: Mapped[int] = organisation_column()
     kind: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[int | None] = mapped_column(EncryptedInt("citizen_questions.chat_id"))
     chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default(), index=True)
@@ -75,23 +78,30 @@ async def get(*, session: AsyncSession, question_id: int) -> Question | None:
     return await session.get(Question, question_id)
 
 
-async def open_for_chat(*, session: AsyncSession, chat_id: int, kind: str) -> Question | None:
-    """The newest unanswered question of a kind to this chat."""
+async def open_for_chat(
+    *, session: AsyncSession, organisation_id: int, chat_id: int, kind: str
+) -> Question | None:
+    """The newest unanswered question of a kind the organisation asked this chat."""
+    # The note is per transaction, and a transaction serves one organisation (one bot's group commit).
     if (chat_hash_of(chat_id), kind) in session.info.get(_NONE_OPEN, ()):
         return None
     query = (
         select(Question)
-        .where(Question.chat_hash == chat_hash_of(chat_id), Question.kind == kind, Question.answered_at.is_(None))
+        .where(Question.organisation_id == organisation_id, Question.chat_hash == chat_hash_of(chat_id),
+               Question.kind == kind, Question.answered_at.is_(None))
         .order_by(Question.id.desc())
         .limit(1)
     )
     return await session.scalar(query)
 
 
-async def held_message(*, session: AsyncSession, chat_id: int, message_id: int) -> Question | None:
-    """The unanswered question holding this message, if any (for edits)."""
+async def held_message(
+    *, session: AsyncSession, organisation_id: int, chat_id: int, message_id: int
+) -> Question | None:
+    """The organisation's unanswered question holding this message, if any (for edits)."""
     query = select(Question).where(
-        Question.chat_hash == chat_hash_of(chat_id), Question.message_id == message_id, Question.answered_at.is_(None)
+        Question.organisation_id == organisation_id, Question.chat_hash == chat_hash_of(chat_id),
+        Question.message_id == message_id, Question.answered_at.is_(None),
     )
     return await session.scalar(query)
 
@@ -109,14 +119,21 @@ async def close_appointment_questions(*, session: AsyncSession, ticket_id: int, 
     return (await session.execute(statement)).rowcount
 
 
-async def anonymous_waiting(*, session: AsyncSession, chat_key: str) -> Question | None:
-    """The pending /anonymous of a (hashed) chat."""
-    return await session.scalar(select(Question).where(Question.kind == "anonymous", Question.chat_key == chat_key))
+async def anonymous_waiting(*, session: AsyncSession, organisation_id: int, chat_key: str) -> Question | None:
+    """The pending /anonymous of a (hashed) chat at the organisation."""
+    query = select(Question).where(
+        Question.organisation_id == organisation_id, Question.kind == "anonymous",
+        Question.chat_key == chat_key,
+    )
+    return await session.scalar(query)
 
 
-async def forget_anonymous(*, session: AsyncSession, chat_key: str) -> int:
-    """Delete a (hashed) chat's pending /anonymous; deleted, not marked, so no timestamp remains."""
+async def forget_anonymous(*, session: AsyncSession, organisation_id: int, chat_key: str) -> int:
+    """Delete a (hashed) chat's pending /anonymous at the organisation; deleted, not marked, so no timestamp remains."""
     result = await session.execute(
-        delete(Question).where(Question.kind == "anonymous", Question.chat_key == chat_key)
+        delete(Question).where(
+            Question.organisation_id == organisation_id, Question.kind == "anonymous",
+            Question.chat_key == chat_key,
+        )
     )
     return result.rowcount or 0

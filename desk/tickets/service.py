@@ -12,30 +12,36 @@ from desk.tickets.enums import TicketStatus
 from desk.tickets.models import Citizen, InboundMessage, Ticket
 
 
+# The unique key of inbound_messages: Telegram numbers messages per chat and per bot (organisation).
+INBOUND_KEY = ["organisation_id", "chat_hash", "message_id"]
+
+
 async def record_inbound(
-    *, session: AsyncSession, chat_id: int, message_id: int, received_at: datetime
+    *, session: AsyncSession, organisation_id: int, chat_id: int, message_id: int, received_at: datetime
 ) -> int | None:
-    """Remember a message by (chat, message id); None if it was seen before."""
+    """Remember a message by (organisation, chat, message id); None if it was seen before."""
     statement = (
-        insert_ignoring_conflicts(session, InboundMessage, ["chat_hash", "message_id"])
-        .values(chat_id=chat_id, chat_hash=chat_hash_of(chat_id), message_id=message_id, received_at=received_at)
+        insert_ignoring_conflicts(session, InboundMessage, INBOUND_KEY)
+        .values(organisation_id=organisation_id, chat_id=chat_id, chat_hash=chat_hash_of(chat_id),
+                message_id=message_id, received_at=received_at)
         .returning(InboundMessage.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def record_inbounds(
-    *, session: AsyncSession, messages: Sequence[tuple[int, int, datetime]]
+    *, session: AsyncSession, organisation_id: int, messages: Sequence[tuple[int, int, datetime]]
 ) -> list[bool]:
     """record_inbound for many (chat id, message id, received at) in one INSERT; for each, whether it is new."""
     if not messages:
         return []
     rows = [
-        {"chat_id": chat_id, "chat_hash": chat_hash_of(chat_id), "message_id": message_id, "received_at": received_at}
+        {"organisation_id": organisation_id, "chat_id": chat_id, "chat_hash": chat_hash_of(chat_id),
+         "message_id": message_id, "received_at": received_at}
         for chat_id, message_id, received_at in messages
     ]
     statement = (
-        insert_ignoring_conflicts(session, InboundMessage, ["chat_hash", "message_id"])
+        insert_ignoring_conflicts(session, InboundMessage, INBOUND_KEY)
         .values(rows)
         .returning(InboundMessage.chat_hash, InboundMessage.message_id)
     )
@@ -49,23 +55,33 @@ async def link_inbound(*, session: AsyncSession, inbound_id: int, ticket_id: int
     inbound.ticket_id = ticket_id
 
 
-async def get_citizen(*, session: AsyncSession, chat_id: int) -> Citizen | None:
-    """The citizen writing from this chat, if we know them."""
-    return await session.scalar(select(Citizen).where(Citizen.chat_hash == chat_hash_of(chat_id)))
+async def get_citizen(*, session: AsyncSession, organisation_id: int, chat_id: int) -> Citizen | None:
+    """The organisation's citizen writing from this chat, if it knows them."""
+    return await session.scalar(
+        select(Citizen).where(
+            Citizen.organisation_id == organisation_id, Citizen.chat_hash == chat_hash_of(chat_id)
+        )
+    )
 
 
-async def upsert_citizen(*, session: AsyncSession, chat_id: int, language: str, now: datetime) -> Citizen:
-    """The citizen for a chat, created on first contact, answering in `language` from now on."""
-    citizen = await get_citizen(session=session, chat_id=chat_id)
-    return await settle_citizen(session=session, citizen=citizen, chat_id=chat_id, language=language, now=now)
+async def upsert_citizen(
+    *, session: AsyncSession, organisation_id: int, chat_id: int, language: str, now: datetime
+) -> Citizen:
+    """The organisation's citizen for a chat, created on first contact, answering in `language` from now on."""
+    citizen = await get_citizen(session=session, organisation_id=organisation_id, chat_id=chat_id)
+    return await settle_citizen(
+        session=session, organisation_id=organisation_id, citizen=citizen, chat_id=chat_id, language=language,
+        now=now,
+    )
 
 
 async def settle_citizen(
-    *, session: AsyncSession, citizen: Citizen | None, chat_id: int, language: str, now: datetime
+    *, session: AsyncSession, organisation_id: int, citizen: Citizen | None, chat_id: int, language: str,
+    now: datetime,
 ) -> Citizen:
     """upsert_citizen for a caller that has already looked the citizen up (None: not found)."""
     if citizen is None:
-        citizen = Citizen(chat_id=chat_id, language=language, created_at=now)
+        citizen = Citizen(organisation_id=organisation_id, chat_id=chat_id, language=language, created_at=now)
         session.add(citizen)
         await session.flush()
     citizen.language = language
@@ -75,9 +91,16 @@ async def settle_citizen(
     return citizen
 
 
-async def get_ticket(*, session: AsyncSession, ticket_id: int) -> Ticket | None:
-    """A ticket by id."""
-    return await session.get(Ticket, ticket_id)
+async def get_ticket(*, session: AsyncSession, organisation_id: int, ticket_id: int) -> Ticket | None:
+    """The organisation's ticket of this id; None if there is none, or it is another organisation's."""
+    ticket = await session.get(Ticket, ticket_id)
+    return ticket if ticket is not None and ticket.organisation_id == organisation_id else None
+
+
+async def held_elsewhere(*, session: AsyncSession, organisation_id: int, ticket_id: int) -> bool:
+    """Whether the ticket of this id exists but is another organisation's (a refusal to audit, not a typo)."""
+    ticket = await session.get(Ticket, ticket_id)
+    return ticket is not None and ticket.organisation_id != organisation_id
 
 
 # session.info key: citizen id -> open tickets this transaction has just read (desk/chat_state.py).

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from infra.encrypted import chat_hash_of
 from desk.tickets.citizens import LanguageChoice
 from desk.tickets.models import Citizen
@@ -51,7 +52,7 @@ async def test_start_gives_the_privacy_notice_and_the_chosen_language_sticks(san
     assert sandbox.command_menu(user, user) == menu(live.desk, chosen)
     async with live.store.unit_of_work() as session:
         citizen = await session.scalar(select(Citizen).where(Citizen.chat_hash == chat_hash_of(user)))
-        choice = await session.get(LanguageChoice, chat_hash_of(user))
+        choice = await session.get(LanguageChoice, (FIRST_ORGANISATION, chat_hash_of(user)))
     assert citizen.language == chosen and choice.language == chosen
 
     # A request in the app's language is still answered in the language chosen.

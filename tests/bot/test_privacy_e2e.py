@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import audit
 from conversation.citizen.anonymous import OUTBOX_PREFIX
 from bot.inbox import IntakeUpdate
@@ -39,7 +40,7 @@ async def report_totals(live) -> list[tuple]:
     today = now.astimezone(live.charter.timezone).date()
     period = Period(date(today.year - 1, 1, 1), date(today.year + 1, 12, 31), "days")
     async with live.store.unit_of_work() as session:
-        return totals(await build_report(session=session, charter=live.charter, period=period, now=now))
+        return totals(await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=live.charter, period=period, now=now))
 
 
 async def settled(sandbox, live) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.citizen import surveys
 from desk.surveys import Rating
 from desk.tickets import lifecycle, service
@@ -17,9 +18,9 @@ ASKED = at("2026-11-20T10:00:00+09:00")
 
 async def answered_ticket(store) -> int:
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=USER, language="en", now=ASKED)
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=USER, language="en", now=ASKED)
         ticket = await lifecycle.create(
-            session=session,
+            organisation_id=FIRST_ORGANISATION, session=session,
             citizen=citizen,
             category="inquiry",
             language="en",
@@ -46,7 +47,7 @@ async def test_a_citizen_rates_comments_and_then_writes_a_new_request(sandbox, l
     sandbox.user(USER, "Rater", language_code="en")
     ticket_id = await answered_ticket(live.store)
     async with live.store.unit_of_work() as session:
-        ticket = await service.get_ticket(session=session, ticket_id=ticket_id)
+        ticket = await service.get_ticket(session=session, organisation_id=FIRST_ORGANISATION, ticket_id=ticket_id)
         assert await surveys.ask_for_rating(session=session, desk=live.desk, ticket=ticket, now=ASKED)
 
     [question] = await sandbox.wait_for_bot_messages(USER, timeout=15)

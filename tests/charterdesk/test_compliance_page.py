@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
+from desk.organisations.models import FIRST_ORGANISATION
 from charterdesk.assembly import Components
 from charterdesk.http_server import HttpServer
 from charterdesk.web import CACHE_SECONDS, accepted_languages, build_web_app
@@ -212,7 +213,7 @@ async def test_the_page_is_kept_for_a_few_minutes(site, store, clock):
             received = at("2026-11-27T10:00:00+09:00")
             session.add(
                 Ticket(
-                    category="inquiry",
+                    organisation_id=FIRST_ORGANISATION, category="inquiry",
                     status="open",
                     language="en",
                     text="x",

@@ -7,6 +7,7 @@ import sys
 
 from sqlalchemy import select, text
 
+from desk.organisations.models import FIRST_ORGANISATION
 from infra import keyring
 from desk import outbox
 from desk.tickets import lifecycle, service
@@ -28,8 +29,8 @@ async def test_rotate_reencrypts_everything_with_a_progress_bar_and_the_old_key_
 ):
     async with store.unit_of_work() as session:
         for n in range(CITIZENS):
-            citizen = await service.upsert_citizen(session=session, chat_id=7_000_000 + n, language="en", now=NOW)
-            await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+            citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7_000_000 + n, language="en", now=NOW)
+            await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category="inquiry", language="en",
                                    text=f"question {n}", received_at=NOW, due_at=NOW)
             await outbox.enqueue(session, key=f"k{n}", chat_id=7_000_000 + n, text=f"answer {n}", now=NOW)
     env = {"DATABASE_URL": database_url, "CHARTERDESK_KEY_FILE": str(data_keys.path)}
@@ -61,7 +62,7 @@ async def test_rotate_reencrypts_everything_with_a_progress_bar_and_the_old_key_
 
 async def test_retiring_a_key_still_in_use_is_refused(store, database_url, data_keys):
     async with store.unit_of_work() as session:
-        await service.upsert_citizen(session=session, chat_id=42, language="en", now=NOW)
+        await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=42, language="en", now=NOW)
     keyring.add_data_key(data_keys.path)  # a new key, but nothing re-encrypted yet
     env = {"DATABASE_URL": database_url, "CHARTERDESK_KEY_FILE": str(data_keys.path)}
     refused = await asyncio.to_thread(charterdesk, "keys", "retire", "1", env=env)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.anonymous import receipts
 from desk.anonymous import traces
 from conversation.citizen import anonymous
@@ -38,7 +39,7 @@ def test_codes_have_16_digits_and_are_read_as_typed():
 async def test_a_code_is_found_through_its_bucket_only(store):
     async with store.unit_of_work() as session:
         for number in (1, 2):
-            session.add(Ticket(category="complaint", language="en", text="x", received_at=RECEIVED,
+            session.add(Ticket(organisation_id=FIRST_ORGANISATION, category="complaint", language="en", text="x", received_at=RECEIVED,
                                due_at=RECEIVED, anonymous=True))
         await session.flush()
         receipt, code = await receipts.issue(session=session, ticket_id=1)
@@ -46,9 +47,9 @@ async def test_a_code_is_found_through_its_bucket_only(store):
         twin_code = code[:5] + "".join(reversed(code[5:]))
         session.add(Receipt(lookup=code[:5], code_hash=receipts._HASHER.hash(twin_code), ticket_id=2))
     async with store.unit_of_work() as session:
-        assert (await receipts.find(session=session, code=code)).ticket_id == 1
-        assert (await receipts.find(session=session, code=twin_code)).ticket_id == 2
-        assert await receipts.find(session=session, code=code[:15] + str((int(code[15]) + 1) % 10)) is None
+        assert (await receipts.find(session=session, organisation_id=FIRST_ORGANISATION, code=code)).ticket_id == 1
+        assert (await receipts.find(session=session, organisation_id=FIRST_ORGANISATION, code=twin_code)).ticket_id == 2
+        assert await receipts.find(session=session, organisation_id=FIRST_ORGANISATION, code=code[:15] + str((int(code[15]) + 1) % 10)) is None
     assert code not in receipt.code_hash and receipt.lookup == code[:5]
 
 
@@ -79,7 +80,7 @@ async def test_the_complaint_is_stored_with_nothing_that_points_at_the_sender(st
     async with store.unit_of_work() as session:
         explained = await anonymous.explain(session=session, desk=desk, sealer=sealer, chat_id=CHAT,
                                                   message_id=1, received_at=RECEIVED, language="en", now=RECEIVED)
-        assert await anonymous.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
+        assert await anonymous.is_waiting(session=session, organisation_id=FIRST_ORGANISATION, sealer=sealer, chat_id=CHAT)
     assert explained.ephemeral
     answer = await take(store, desk, sealer, "The waiting room was locked.", message_id=2)
     code = code_in(answer)
@@ -97,7 +98,7 @@ async def test_the_complaint_is_stored_with_nothing_that_points_at_the_sender(st
     assert [row.key for row in await rows(store, OutboxMessage)] == ["card:1"]
     assert await rows_mentioning(store, [CHAT]) == []
     async with store.unit_of_work() as session:
-        assert not await anonymous.is_waiting(session=session, sealer=sealer, chat_id=CHAT)
+        assert not await anonymous.is_waiting(session=session, organisation_id=FIRST_ORGANISATION, sealer=sealer, chat_id=CHAT)
     # The same Telegram message again changes nothing.
     assert (await take(store, desk, sealer, "The waiting room was locked.", message_id=2)).duplicate
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import outbox
 from desk.outbox import Delivery, OutboxMessage
 from infra.database import Store
@@ -178,7 +179,7 @@ async def test_a_delivery_shows_a_blocked_citizen_is_reachable_again(store: Stor
     from desk.tickets import service
 
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=5, language="en", now=NOW)
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=5, language="en", now=NOW)
         citizen.unreachable_at = NOW
     queued = await put(store, "push")
     assert await claim(store) == []  # nothing more is attempted to a chat that blocked us
@@ -186,7 +187,7 @@ async def test_a_delivery_shows_a_blocked_citizen_is_reachable_again(store: Stor
     reply = await put(store, "reply", claim=True)  # they wrote again; the handler answers at once
     async with store.unit_of_work() as session:
         await outbox.record(session, outbox_id=reply.id, delivery=Delivery("sent", message_id=3), now=NOW)
-        assert (await service.get_citizen(session=session, chat_id=5)).unreachable_at is None
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=5)).unreachable_at is None
 
 
 async def test_release_gives_back_leases_but_not_a_row_being_sent(store: Store):

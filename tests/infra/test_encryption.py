@@ -3,15 +3,17 @@
 import pytest
 from sqlalchemy import select, text
 
+from desk.organisations.models import FIRST_ORGANISATION
 from infra import keyring
 from desk import outbox
 from charterdesk import rotation
 from infra.keyring import KeyringError
 from desk.outbox import OutboxMessage
-from infra.database import Store, alembic_config
+from infra.database import Store
 from desk.tickets import lifecycle, service
 from desk.tickets.models import Citizen, Ticket, TicketEntry
-from tests.conftest import SERVER_URL, _create_database, _drop_database, _scratch_name, at
+from tests.conftest import at
+from tests.infra.revisions import BACKENDS, store_at
 
 NOW = at("2026-11-23T10:00:00+09:00")
 CHAT = 5550123987
@@ -21,9 +23,9 @@ WORDS = "내 이웃이 복지 지원금을 부정 수령하고 있습니다"
 async def _seed(store: Store, chats: range) -> None:
     async with store.unit_of_work() as session:
         for chat in chats:
-            citizen = await service.upsert_citizen(session=session, chat_id=chat, language="ko", now=NOW)
+            citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat, language="ko", now=NOW)
             citizen.display_name, citizen.username = f"Kim {chat}", f"kim_{chat}"
-            ticket = await lifecycle.create(session=session, citizen=citizen, category="complaint",
+            ticket = await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category="complaint",
                                             language="ko", text=f"{WORDS} {chat}", received_at=NOW, due_at=NOW)
             session.add(TicketEntry(ticket_id=ticket.id, kind="citizen_message", text=f"{WORDS} again", created_at=NOW))
             await outbox.enqueue(session, key=f"t:{chat}", chat_id=chat, text=f"answer to {chat}", now=NOW)
@@ -43,7 +45,7 @@ async def test_the_database_holds_ciphertext_and_the_code_sees_plain_values(stor
         assert str(stored).startswith("cd1:1:")
     assert str(CHAT) not in f"{chat}{out_chat}" and "kim_" not in user and "복지" not in ticket_text
     async with store.unit_of_work() as session:
-        citizen = await service.get_citizen(session=session, chat_id=CHAT)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)
         assert (citizen.chat_id, citizen.display_name, citizen.username) == (CHAT, f"Kim {CHAT}", f"kim_{CHAT}")
         assert (await session.scalar(select(Ticket.text))) == f"{WORDS} {CHAT}"
         [claimed] = await outbox.claim_due(session, now=NOW)
@@ -53,12 +55,12 @@ async def test_the_database_holds_ciphertext_and_the_code_sees_plain_values(stor
 async def test_lookups_go_by_keyed_hash_and_an_encrypted_column_refuses_comparison(store: Store):
     await _seed(store, range(CHAT, CHAT + 3))
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=CHAT + 1)).chat_id == CHAT + 1
-        assert await service.get_citizen(session=session, chat_id=CHAT + 9) is None
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT + 1)).chat_id == CHAT + 1
+        assert await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT + 9) is None
         # The same message twice is still recognised (unique hash + message id).
-        assert await service.record_inbound(session=session, chat_id=CHAT, message_id=1, received_at=NOW) is not None
-        assert await service.record_inbound(session=session, chat_id=CHAT, message_id=1, received_at=NOW) is None
-        assert await service.record_inbound(session=session, chat_id=CHAT + 1, message_id=1, received_at=NOW)
+        assert await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, message_id=1, received_at=NOW) is not None
+        assert await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, message_id=1, received_at=NOW) is None
+        assert await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT + 1, message_id=1, received_at=NOW)
     hashes = {row[0] for row in await _raw(store, "SELECT chat_hash FROM citizens")}
     assert hashes == {store.keyring.chat_hash(CHAT + n) for n in range(3)}
     with pytest.raises(TypeError, match="chat_hash"):
@@ -122,35 +124,16 @@ async def test_rotation_reencrypts_every_row_in_batches_and_the_old_key_can_then
         assert [c.chat_id for c in citizens] == list(range(CHAT, CHAT + 40))
         assert (await session.get(Ticket, 1)).text == "plain old words"
         assert (await session.get(Ticket, 2)).text == f"{WORDS} {CHAT + 1}"
-        assert (await service.get_citizen(session=session, chat_id=CHAT + 39)).username == f"kim_{CHAT + 39}"
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT + 39)).username == f"kim_{CHAT + 39}"
     # Nothing left to do: a second run rewrites nothing.
     assert (await rotation.reencrypt(store, ring=store.keyring)).total == 0
 
 
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if SERVER_URL else []))
+@pytest.fixture(params=BACKENDS)
 async def old_store(request, tmp_path, data_keys):
     """A database at revision 0004 (before encryption), on its own so migrating it disturbs no other test."""
-    if request.param == "sqlite":
-        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", keyring=data_keys)
-    else:
-        from sqlalchemy.engine import make_url
-
-        name = f"{_scratch_name()}_old"
-        await _create_database(name)
-        store = Store(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False), keyring=data_keys)
-    from alembic import command
-
-    def to_0004(connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-
-    async with store.engine.begin() as connection:
-        await connection.run_sync(to_0004)
-    yield store
-    await store.dispose()
-    if request.param == "postgresql":
-        await _drop_database(f"{_scratch_name()}_old")
+    async with store_at("0004", backend=request.param, tmp_path=tmp_path, keys=data_keys) as store:
+        yield store
 
 
 async def test_the_migration_encrypts_rows_written_before_it(old_store: Store):
@@ -179,11 +162,11 @@ async def test_the_migration_encrypts_rows_written_before_it(old_store: Store):
     from desk.tickets import citizens
 
     async with old_store.unit_of_work() as session:
-        citizen = await service.get_citizen(session=session, chat_id=CHAT)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)
         assert (citizen.chat_id, citizen.display_name, citizen.username) == (CHAT, "Kovács Anna", "kovacs_a")
         assert (await session.get(Ticket, 1)).text == "Mikor nyit az iroda?"
-        assert await service.record_inbound(session=session, chat_id=CHAT, message_id=7, received_at=NOW) is None
-        assert await citizens.chosen_language(session=session, chat_id=CHAT) == "hu"
+        assert await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, message_id=7, received_at=NOW) is None
+        assert await citizens.chosen_language(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT) == "hu"
         assert (await session.get(OutboxMessage, 1)).chat_id == CHAT
 
 

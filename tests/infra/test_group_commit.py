@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets import service
 from desk.tickets.models import Citizen
 from infra.database import Store
@@ -15,7 +16,7 @@ NOW = at("2026-11-23T10:00:00+09:00")
 
 def citizen_unit(chat_id: int, *, fail: bool = False):
     async def unit(session):
-        citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=NOW)
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id, language="en", now=NOW)
         if fail:
             raise ValueError(f"unit {chat_id} fails")
         return citizen.id
@@ -32,7 +33,7 @@ async def test_units_arriving_together_share_one_transaction(store: Store):
     assert commits.transactions == 1
     async with store.unit_of_work() as session:
         for n in range(10):
-            assert (await service.get_citizen(session=session, chat_id=100 + n)).id == ids[n]
+            assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=100 + n)).id == ids[n]
 
 
 async def test_a_failing_unit_fails_alone_and_the_others_are_committed(store: Store):
@@ -42,9 +43,9 @@ async def test_a_failing_unit_fails_alone_and_the_others_are_committed(store: St
     assert isinstance(results[3], ValueError)
     assert all(isinstance(r, int) for i, r in enumerate(results) if i != 3)
     async with store.unit_of_work() as session:
-        assert await service.get_citizen(session=session, chat_id=203) is None
+        assert await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=203) is None
         for n in (0, 1, 2, 4, 5):
-            assert (await service.get_citizen(session=session, chat_id=200 + n)) is not None
+            assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=200 + n)) is not None
 
 
 async def test_groups_are_capped(store: Store):
@@ -74,7 +75,7 @@ async def test_a_batch_step_runs_once_per_transaction_for_all_its_units(store: S
 
     async def create_all(session, chat_ids):
         calls.append(list(chat_ids))
-        made = [await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
+        made = [await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
         return [citizen.id for citizen in made]
 
     async def unit(session, citizen_id):
@@ -90,7 +91,7 @@ async def test_a_batch_step_runs_once_per_transaction_for_all_its_units(store: S
     assert results[5] == "plain" and len(set(results[:5])) == 5
     async with store.unit_of_work() as session:
         for n in range(5):
-            assert (await service.get_citizen(session=session, chat_id=500 + n)).id == results[n]
+            assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=500 + n)).id == results[n]
 
 
 async def test_a_failing_unit_with_a_batch_step_fails_alone(store: Store):
@@ -99,7 +100,7 @@ async def test_a_failing_unit_with_a_batch_step_fails_alone(store: Store):
 
     async def create_all(session, chat_ids):
         calls.append(list(chat_ids))
-        return [(await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW)).id
+        return [(await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=c, language="en", now=NOW)).id
                 for c in chat_ids]
 
     async def unit(session, citizen_id):
@@ -114,8 +115,8 @@ async def test_a_failing_unit_with_a_batch_step_fails_alone(store: Store):
     # The group's step, then each unit again alone with a step of its own.
     assert calls == [[600, 601, 602, 603], [600], [601], [602], [603]]
     async with store.unit_of_work() as session:
-        assert await service.get_citizen(session=session, chat_id=602) is None
-        assert (await service.get_citizen(session=session, chat_id=603)).id == results[3]
+        assert await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=602) is None
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=603)).id == results[3]
 
 
 async def test_a_finish_runs_once_before_the_commit_and_gives_the_callers_their_results(store: Store):
@@ -127,11 +128,11 @@ async def test_a_finish_runs_once_before_the_commit_and_gives_the_callers_their_
 
     async def create_all(session, chat_ids):
         calls.append(list(chat_ids))
-        made = [await service.upsert_citizen(session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
+        made = [await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=c, language="en", now=NOW) for c in chat_ids]
         return [citizen.id for citizen in made]
 
     results = await asyncio.gather(*(commits.run(unit, finish=create_all) for _ in range(3)), commits.run(unit))
     assert calls == [[700, 700, 700]]
     assert results[3] == 700 and len(set(results[:3])) == 1
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=700)).id == results[0]
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=700)).id == results[0]

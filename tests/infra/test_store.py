@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import inspect, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from infra.database import Store, StoreError
 from desk.tickets import lifecycle, service
 from desk.tickets.models import Ticket, format_number, parse_number
@@ -24,26 +25,26 @@ async def test_migrating_twice_is_harmless(store: Store):
 
 async def test_unit_of_work_commits_on_exit(store: Store):
     async with store.unit_of_work() as session:
-        await service.upsert_citizen(session=session, chat_id=42, language="ko", now=NOW)
+        await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=42, language="ko", now=NOW)
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=42)).language == "ko"
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=42)).language == "ko"
 
 
 async def test_unit_of_work_rolls_back_when_the_block_raises(store: Store):
     with pytest.raises(RuntimeError):
         async with store.unit_of_work() as session:
-            await service.upsert_citizen(session=session, chat_id=43, language="en", now=NOW)
+            await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=43, language="en", now=NOW)
             raise RuntimeError("boom")
     async with store.unit_of_work() as session:
-        assert await service.get_citizen(session=session, chat_id=43) is None
+        assert await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=43) is None
 
 
 async def test_the_same_message_is_recorded_once(store: Store):
     async with store.unit_of_work() as session:
-        first = await service.record_inbound(session=session, chat_id=7, message_id=1, received_at=NOW)
+        first = await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7, message_id=1, received_at=NOW)
     async with store.unit_of_work() as session:
-        again = await service.record_inbound(session=session, chat_id=7, message_id=1, received_at=NOW)
-        other_chat = await service.record_inbound(session=session, chat_id=8, message_id=1, received_at=NOW)
+        again = await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7, message_id=1, received_at=NOW)
+        other_chat = await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=8, message_id=1, received_at=NOW)
     assert first is not None and again is None and other_chat is not None
 
 
@@ -51,7 +52,7 @@ async def test_times_come_back_aware_and_equal(store: Store):
     received, due = at("2026-11-23T10:00:00+09:00"), at("2026-12-01T18:00:00+09:00")
     async with store.unit_of_work() as session:
         ticket = await lifecycle.create(
-            session=session, citizen=None, category="inquiry", language="ko", text="?", received_at=received, due_at=due
+            organisation_id=FIRST_ORGANISATION, session=session, citizen=None, category="inquiry", language="ko", text="?", received_at=received, due_at=due
         )
     async with store.unit_of_work() as session:
         loaded = await session.get(Ticket, ticket.id)
@@ -63,7 +64,7 @@ async def test_ticket_numbers_carry_the_category_letter(store: Store):
     async with store.unit_of_work() as session:
         tickets = [
             await lifecycle.create(
-                session=session, citizen=None, category=c, language="en", text="x", received_at=NOW, due_at=NOW
+                organisation_id=FIRST_ORGANISATION, session=session, citizen=None, category=c, language="en", text="x", received_at=NOW, due_at=NOW
             )
             for c in ("inquiry", "complaint", "non_response_complaint", "appointment_request")
         ]
@@ -110,11 +111,11 @@ async def test_migrations_match_the_models(store: Store):
 
 async def test_many_messages_are_recorded_in_one_insert_and_repeats_are_told_apart(store: Store):
     async with store.unit_of_work() as session:
-        await service.record_inbound(session=session, chat_id=7, message_id=1, received_at=NOW)
+        await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7, message_id=1, received_at=NOW)
     async with store.unit_of_work() as session:
-        new = await service.record_inbounds(session=session, messages=[(7, 1, NOW), (7, 2, NOW), (8, 1, NOW)])
-        assert await service.record_inbounds(session=session, messages=[]) == []
+        new = await service.record_inbounds(organisation_id=FIRST_ORGANISATION, session=session, messages=[(7, 1, NOW), (7, 2, NOW), (8, 1, NOW)])
+        assert await service.record_inbounds(organisation_id=FIRST_ORGANISATION, session=session, messages=[]) == []
     assert new == [False, True, True]
     async with store.unit_of_work() as session:
-        assert await service.record_inbound(session=session, chat_id=8, message_id=1, received_at=NOW) is None
-        assert await service.record_inbounds(session=session, messages=[(7, 2, NOW), (9, 5, NOW)]) == [False, True]
+        assert await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=8, message_id=1, received_at=NOW) is None
+        assert await service.record_inbounds(organisation_id=FIRST_ORGANISATION, session=session, messages=[(7, 2, NOW), (9, 5, NOW)]) == [False, True]

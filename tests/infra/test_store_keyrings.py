@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import select, text
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import outbox
 from desk.tickets import lifecycle, service
 from desk.tickets.models import Ticket
@@ -32,9 +33,9 @@ async def two_stores(tmp_path):
 
 async def _write(store: Store, words: str) -> None:
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=CHAT, language="en", now=NOW)
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, language="en", now=NOW)
         await asyncio.sleep(0)  # let the other store's unit of work run in between
-        await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+        await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category="inquiry", language="en",
                                     text=words, received_at=NOW, due_at=NOW)
         await outbox.enqueue(session, key="k", chat_id=CHAT, text=words, now=NOW)
 
@@ -58,7 +59,7 @@ async def test_two_stores_in_one_process_each_encrypt_and_hash_with_their_own_ke
         assert chat_hash == store.keyring.chat_hash(CHAT) != other.keyring.chat_hash(CHAT)
         async with store.unit_of_work() as session:
             assert (await session.scalar(select(Ticket.text))) == words
-            assert (await service.get_citizen(session=session, chat_id=CHAT)).chat_id == CHAT
+            assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)).chat_id == CHAT
 
 
 async def test_a_unit_of_work_inside_another_stores_hashes_with_its_own_keys(two_stores):
@@ -67,8 +68,8 @@ async def test_a_unit_of_work_inside_another_stores_hashes_with_its_own_keys(two
     await _write(south, "south words")
     async with north.unit_of_work() as outer:
         async with south.unit_of_work() as inner:
-            assert (await service.get_citizen(session=inner, chat_id=CHAT)).chat_id == CHAT
-        assert (await service.get_citizen(session=outer, chat_id=CHAT)).chat_id == CHAT
+            assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=inner, chat_id=CHAT)).chat_id == CHAT
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=outer, chat_id=CHAT)).chat_id == CHAT
 
 
 async def test_a_store_opened_with_the_wrong_keys_cannot_read_the_other_database(two_stores, tmp_path):
@@ -79,6 +80,6 @@ async def test_a_store_opened_with_the_wrong_keys_cannot_read_the_other_database
         async with mixed.unit_of_work() as session:
             with pytest.raises(KeyringError, match="not the one it was written with"):
                 await session.scalar(select(Ticket.text))
-            assert await service.get_citizen(session=session, chat_id=CHAT) is None  # its hash is not there
+            assert await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT) is None  # its hash is not there
     finally:
         await mixed.dispose()

@@ -3,6 +3,7 @@ the rows that carried it are gone afterwards."""
 
 from sqlalchemy import func, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.anonymous import receipts
 from conversation.citizen import surveys
 from desk.outbox import OutboxMessage
@@ -23,7 +24,7 @@ AGENT = 1002
 async def anonymous_ticket(store, desk, sealer: Sealer, *, sealed_to: int | None) -> int:
     async with store.unit_of_work() as session:
         ticket = await lifecycle.create(
-            session=session, citizen=None, category="complaint", language="en", text="The counter was rude.",
+            organisation_id=FIRST_ORGANISATION, session=session, citizen=None, category="complaint", language="en", text="The counter was rude.",
             received_at=RECEIVED, due_at=desk.charter.due_at("complaint", RECEIVED),
         )
         ticket.anonymous = True
@@ -48,7 +49,7 @@ async def outbox_count(store) -> int:
 async def seeded_staff(store) -> None:
     async with store.unit_of_work() as session:
         if await session.get(Staff, AGENT) is None:
-            session.add(Staff(telegram_id=AGENT, name="이상담", role="agent", added_at=RECEIVED))
+            session.add(Staff(organisation_id=FIRST_ORGANISATION, telegram_id=AGENT, name="이상담", role="agent", added_at=RECEIVED))
 
 
 async def test_the_answer_and_the_rating_question_reach_the_sealed_chat_once_and_leave_no_rows(

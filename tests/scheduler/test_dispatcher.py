@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.promises import notices
 from desk import outbox
 from desk.delivery import Deliverer
@@ -114,9 +115,9 @@ async def test_a_blocked_user_gets_one_attempt_and_staff_are_told(store, desk, s
     sandbox.user(2001, "Blocker")
     sandbox.faults.add(method="sendMessage", chat_id=2001, error_code=403, times=None)
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=2001, language="en", now=real_now())
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=2001, language="en", now=real_now())
         ticket = await lifecycle.create(
-            session=session, citizen=citizen, category="inquiry", language="en", text="?",
+            organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category="inquiry", language="en", text="?",
             received_at=real_now(), due_at=real_now() + timedelta(days=7),
         )
     for n in range(3):
@@ -136,9 +137,9 @@ async def test_a_blocked_user_gets_one_attempt_and_staff_are_told(store, desk, s
         "utter_notice_blocked_citizen", "ko", about=desk.texts.render("utter_notice_about_ticket", "ko", number="I-1001")
     )
     async with store.unit_of_work() as session:
-        citizen = await service.get_citizen(session=session, chat_id=2001)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=2001)
         assert citizen.unreachable_at is not None
-        assert (await service.get_ticket(session=session, ticket_id=ticket.id)).status == "open"
+        assert (await service.get_ticket(session=session, organisation_id=FIRST_ORGANISATION, ticket_id=ticket.id)).status == "open"
 
 
 async def test_a_send_that_times_out_is_flagged_not_resent_and_staff_are_told(store, desk, sandbox, make_dispatcher):

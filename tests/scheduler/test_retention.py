@@ -7,6 +7,7 @@ import time_machine
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.anonymous import receipts
 from desk import audit, outbox
 from desk.outbox import OutboxMessage
@@ -35,8 +36,8 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
                       message_id: int) -> Ticket:
     citizen = None
     if chat_id is not None:
-        citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=RECEIVED)
-    ticket = await lifecycle.create(session=session, citizen=citizen, category="inquiry", language="en",
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id, language="en", now=RECEIVED)
+    ticket = await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category="inquiry", language="en",
                                     text=f"{mark} words", received_at=RECEIVED,
                                     due_at=desk.charter.due_at("inquiry", RECEIVED))
     ticket.anonymous = chat_id is None
@@ -51,7 +52,7 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
                             created_at=RECEIVED + timedelta(days=2)))
     session.add(Rating(ticket_id=ticket.id, score=5, comment=f"{mark} comment", created_at=RECEIVED))
     if chat_id is not None:
-        inbound = await service.record_inbound(session=session, chat_id=chat_id, message_id=message_id,
+        inbound = await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id, message_id=message_id,
                                                received_at=RECEIVED)
         await service.link_inbound(session=session, inbound_id=inbound, ticket_id=ticket.id)
         row = await outbox.enqueue(session, key=f"answer:{ticket.id}", chat_id=chat_id, text=f"{mark} answer",
@@ -60,7 +61,7 @@ async def make_ticket(session, desk, *, chat_id: int | None, mark: str, status: 
     else:
         receipt, _ = await receipts.issue(session=session, ticket_id=ticket.id)
         receipt.sealed_chat = None
-    await audit.record(session, action="close" if closed_days_ago else "reply", actor_id=1002, actor_role="agent",
+    await audit.record(session, organisation_id=FIRST_ORGANISATION, action="close" if closed_days_ago else "reply", actor_id=1002, actor_role="agent",
                        now=RECEIVED, ticket_id=ticket.id)
     return ticket
 
@@ -82,22 +83,22 @@ async def seed(store, desk) -> dict[str, int]:
         }
         old = NOW - timedelta(days=days + 10)
         for chat_id in (IDLE, ACTIVE):
-            (await service.upsert_citizen(session=session, chat_id=chat_id, language="hu", now=old)).created_at = old
-        await citizens.choose(session=session, chat_id=IDLE, language="hu", now=old)
-        await service.record_inbound(session=session, chat_id=ACTIVE, message_id=7, received_at=NOW - day)
-        await service.record_inbound(session=session, chat_id=C, message_id=8, received_at=old)  # a bare /help
-        session.add(citizens.LanguageChoice(chat_hash=_hash(ORPHAN), language="ko", chosen_at=old))
-        session.add(citizens.LanguageChoice(chat_hash=_hash(FRESH_ORPHAN), language="ko", chosen_at=NOW - day))
+            (await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id, language="hu", now=old)).created_at = old
+        await citizens.choose(organisation_id=FIRST_ORGANISATION, session=session, chat_id=IDLE, language="hu", now=old)
+        await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=ACTIVE, message_id=7, received_at=NOW - day)
+        await service.record_inbound(organisation_id=FIRST_ORGANISATION, session=session, chat_id=C, message_id=8, received_at=old)  # a bare /help
+        session.add(citizens.LanguageChoice(organisation_id=FIRST_ORGANISATION, chat_hash=_hash(ORPHAN), language="ko", chosen_at=old))
+        session.add(citizens.LanguageChoice(organisation_id=FIRST_ORGANISATION, chat_hash=_hash(FRESH_ORPHAN), language="ko", chosen_at=NOW - day))
         for kind, created, answered, chat_id in (
             ("category", NOW - 3 * day, NOW - 2 * day, B),  # answered two days ago: goes
             ("category", NOW - 3 * day, NOW - timedelta(hours=1), B),  # answered an hour ago: stays
             ("category", old, None, B),  # waited longer than retention: goes
             ("followup", NOW - 10 * day, None, B),  # waits still: stays
         ):
-            session.add(Question(kind=kind, chat_id=chat_id, language="en", text="held words", created_at=created,
+            session.add(Question(organisation_id=FIRST_ORGANISATION, kind=kind, chat_id=chat_id, language="en", text="held words", created_at=created,
                                  answered_at=answered))
-        session.add(Question(kind="anonymous", chat_key="k1", language="en", created_at=NOW - 2 * day))
-        session.add(Question(kind="anonymous", chat_key="k2", language="en", created_at=NOW - timedelta(hours=2)))
+        session.add(Question(organisation_id=FIRST_ORGANISATION, kind="anonymous", chat_key="k1", language="en", created_at=NOW - 2 * day))
+        session.add(Question(organisation_id=FIRST_ORGANISATION, kind="anonymous", chat_key="k2", language="en", created_at=NOW - timedelta(hours=2)))
         session.add(Attempt(kind=WRONG_CODE, subject="s", at=NOW - timedelta(minutes=11)))
         session.add(Attempt(kind=WRONG_CODE, subject="s", at=NOW - timedelta(minutes=5)))
         old_row = await outbox.enqueue(session, key="reply:old", chat_id=C, text="old help", now=old)
@@ -113,7 +114,7 @@ def _hash(chat_id: int) -> str:
 
 async def report_totals(store, charter) -> tuple:
     async with store.unit_of_work() as session:
-        report = await build_report(session=session, charter=charter, period=PERIOD, now=NOW)
+        report = await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter, period=PERIOD, now=NOW)
     f = report.whole.total
     return (f.received, f.on_time, f.late, f.pending, f.median_hours, f.p90_hours, f.breaches, f.escalations,
             tuple(f.distribution.items()), f.comments)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import outbox
 from desk.outbox import OutboxMessage
 from infra.database import Store
@@ -250,10 +251,10 @@ async def test_a_scheduler_down_across_deadlines_keeps_every_missed_promise_on_r
 
     async def ticket(chat_id, category="inquiry", **columns):
         async with store.unit_of_work() as session:
-            citizen = await service.upsert_citizen(session=session, chat_id=chat_id, language="en", now=now)
+            citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id, language="en", now=now)
             received = now - timedelta(days=20)  # the charter's promise has passed
             row = await lifecycle.create(
-                session=session, citizen=citizen, category=category, language="en", text="?",
+                organisation_id=FIRST_ORGANISATION, session=session, citizen=citizen, category=category, language="en", text="?",
                 received_at=received, due_at=charter.due_at(category, received),
             )
             for name, value in columns.items():

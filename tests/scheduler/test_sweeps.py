@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets import service
 from scheduler import sweeps
 from scheduler.app import build_scheduler
@@ -79,7 +80,7 @@ async def test_a_citizen_who_blocked_the_bot_gets_no_more_pushes(store, desk, sa
     staff = texts_in(sandbox, STAFF_CHAT)
     assert len(staff) == 2 and staff[1].startswith("⛔") and "I-1001" in staff[1]
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=702)).unreachable_at == at("2026-12-02T10:00:00+09:00")
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=702)).unreachable_at == at("2026-12-02T10:00:00+09:00")
 
 
 def test_the_scheduler_has_two_fixed_jobs_that_run_at_once(store, desk):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.outbox import OutboxMessage
 from infra.database import Store
 from conversation.citizen import flows
@@ -96,7 +97,7 @@ async def test_same_kind_while_open_is_asked_about_and_other_kinds_open_at_once(
     ]
     # Someone else's ticket cannot be added to, whatever the button says.
     async with store.unit_of_work() as session:
-        session.add(Citizen(chat_id=999, language="en", created_at=RECEIVED))
+        session.add(Citizen(organisation_id=FIRST_ORGANISATION, chat_id=999, language="en", created_at=RECEIVED))
     stranger = await press(store, desk, "c:q:2:a:99", query="q9")
     assert stranger.toast == desk.texts.render("utter_question_gone", "en")
 
@@ -245,9 +246,9 @@ async def test_a_flood_notice_is_promised_once_per_window(store, desk):
 
 async def test_a_citizen_who_blocked_the_bot_and_writes_again_is_reachable_again(store: Store):
     async with store.unit_of_work() as session:
-        citizen = await service.upsert_citizen(session=session, chat_id=7007, language="en", now=RECEIVED)
+        citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7007, language="en", now=RECEIVED)
         citizen.unreachable_at = RECEIVED
     async with store.unit_of_work() as session:
-        await service.upsert_citizen(session=session, chat_id=7007, language="en", now=RECEIVED + timedelta(days=1))
+        await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7007, language="en", now=RECEIVED + timedelta(days=1))
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=7007)).unreachable_at is None
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=7007)).unreachable_at is None

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.citizen import flows
 from conversation.staff import handling
 from desk.outbox import OutboxMessage
@@ -149,7 +150,7 @@ async def test_a_held_question_in_a_language_we_lack_has_two_language_buttons(st
 async def test_the_final_reply_and_the_rating_question_reach_such_a_citizen_in_both_languages(store, desk):
     await take(store, desk, inbound(JAPANESE, 1), "inquiry", language="ja")
     async with store.unit_of_work() as session:
-        session.add(Staff(telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED))
+        session.add(Staff(organisation_id=FIRST_ORGANISATION, telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED))
     async with store.unit_of_work() as session:
         ticket = await session.get(Ticket, 1)
         staff = await session.get(Staff, 1002)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.anonymous import receipts
 from conversation.citizen import anonymous
 from desk import audit
@@ -29,7 +30,7 @@ NOW = RECEIVED + timedelta(days=3)
 CHAT, OTHER_CHAT = 7_654_321, 1_234_999
 MARKER, OTHER_MARKER, ANON_MARKER = "ZEBRA-7731", "OTTER-4410", "HERON-5520"
 USERNAME, NAME, FILE_ID = "zebra_user", "Zebra Person", "FILEREF-ZEBRA-99"
-AGENT = Staff(telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED)
+AGENT = Staff(organisation_id=FIRST_ORGANISATION, telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED)
 PERIOD = Period(date(2026, 11, 1), date(2026, 12, 31), "days")
 
 
@@ -49,7 +50,7 @@ async def take(store, desk, message: flows.Inbound, intent="inquiry", certain=Tr
 async def staff_does(store, desk, use_case, ticket_id: int, **arguments) -> handling.Handled:
     async with store.unit_of_work() as session:
         if await session.get(Staff, AGENT.telegram_id) is None:
-            session.add(Staff(telegram_id=AGENT.telegram_id, name=AGENT.name, role=AGENT.role, added_at=RECEIVED))
+            session.add(Staff(organisation_id=FIRST_ORGANISATION, telegram_id=AGENT.telegram_id, name=AGENT.name, role=AGENT.role, added_at=RECEIVED))
             await session.flush()
         staff = await session.get(Staff, AGENT.telegram_id)
         ticket = await session.get(Ticket, ticket_id)
@@ -66,10 +67,10 @@ async def seed(store, desk) -> None:
     await take(store, desk, inbound(CHAT, 4, f"{MARKER} something else entirely"), certain=False)
     await take(store, desk, inbound(OTHER_CHAT, 5, f"{OTHER_MARKER} opening hours?"))
     async with store.unit_of_work() as session:
-        await citizens.choose(session=session, chat_id=CHAT, language="en", now=RECEIVED)
-        citizen = await service.get_citizen(session=session, chat_id=CHAT)
+        await citizens.choose(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, language="en", now=RECEIVED)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)
         citizen.username, citizen.display_name = USERNAME, NAME
-        anon = await lifecycle.create(session=session, citizen=None, category="complaint", language="en",
+        anon = await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=None, category="complaint", language="en",
                                       text=f"{ANON_MARKER} the guard", received_at=RECEIVED,
                                       due_at=desk.charter.due_at("complaint", RECEIVED))
         anon.anonymous = True
@@ -85,7 +86,7 @@ async def seed(store, desk) -> None:
 
 async def tickets_of(store, chat_id: int) -> list[Ticket]:
     async with store.unit_of_work() as session:
-        citizen = await service.get_citizen(session=session, chat_id=chat_id)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=chat_id)
         query = select(Ticket).where(Ticket.citizen_id == citizen.id).order_by(Ticket.id)
         return list((await session.scalars(query)).all())
 
@@ -116,7 +117,7 @@ def totals(report) -> list[tuple]:
 
 async def report_totals(store, charter) -> list[tuple]:
     async with store.unit_of_work() as session:
-        return totals(await build_report(session=session, charter=charter, period=PERIOD, now=NOW))
+        return totals(await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter, period=PERIOD, now=NOW))
 
 
 async def ask(store, desk, message_id=50) -> flows.Answer:
@@ -213,7 +214,7 @@ async def test_after_forget_a_new_message_is_a_new_citizen_with_a_new_ticket(sto
     answer = await take(store, desk, inbound(CHAT, 60, "Hello again, a new question about benefits"))
     assert answer.ticket_number == "I-1005"
     async with store.unit_of_work() as session:
-        citizen = await service.get_citizen(session=session, chat_id=CHAT)
+        citizen = await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)
         assert [t.id for t in await service.open_tickets(session=session, citizen_id=citizen.id)] == [5]
 
 
@@ -251,7 +252,7 @@ async def test_mydata_holds_what_we_keep_and_not_notes_anonymous_or_others(store
 
 async def sealed_anonymous(store, desk, sealer_chat: int = 4242) -> int:
     async with store.unit_of_work() as session:
-        ticket = await lifecycle.create(session=session, citizen=None, category="complaint", language="en",
+        ticket = await lifecycle.create(organisation_id=FIRST_ORGANISATION, session=session, citizen=None, category="complaint", language="en",
                                         text="anonymous words", received_at=RECEIVED,
                                         due_at=desk.charter.due_at("complaint", RECEIVED))
         ticket.anonymous = True

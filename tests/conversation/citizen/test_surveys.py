@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.anonymous import receipts
 from conversation.citizen import surveys
 from conversation.buttons import stored
@@ -116,7 +117,7 @@ async def test_nothing_is_asked_when_the_charter_does_not_survey(store, desk):
 async def test_a_citizen_who_blocked_the_bot_is_not_asked(store, desk):
     ticket_id = await new_ticket(store)
     async with store.unit_of_work() as session:
-        (await service.get_citizen(session=session, chat_id=CHAT)).unreachable_at = ANSWERED
+        (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT)).unreachable_at = ANSWERED
     assert await ask(store, desk, ticket_id) is None
 
 
@@ -260,7 +261,7 @@ async def test_the_comment_message_is_recorded_so_a_redelivery_opens_nothing(sto
     await take(store, desk, message("Fine.", 11))
     async with store.unit_of_work() as session:
         again = await service.record_inbound(
-            session=session, chat_id=CHAT, message_id=11, received_at=ANSWERED
+            organisation_id=FIRST_ORGANISATION, session=session, chat_id=CHAT, message_id=11, received_at=ANSWERED
         )
     assert again is None
 

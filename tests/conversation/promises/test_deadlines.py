@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.promises import deadlines
 from desk.outbox import OutboxMessage
 from infra.database import Store
@@ -193,7 +194,7 @@ async def test_an_unreachable_or_anonymous_citizen_gets_no_interim(store, desk):
     blocked = await open_ticket(store, desk)
     anonymous = await open_ticket(store, desk, chat_id=701, anonymous=True)
     async with store.unit_of_work() as session:
-        (await service.get_citizen(session=session, chat_id=CITIZEN_CHAT)).unreachable_at = RECEIVED
+        (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=CITIZEN_CHAT)).unreachable_at = RECEIVED
     now = desk.charter.due_at("inquiry", RECEIVED) + timedelta(minutes=1)
     assert await run(deadlines.handle_breaches, store, desk, now) == 2
     rows = await outbox_rows(store)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.promises import notices
 from desk import outbox
 from infra.encrypted import chat_hash_of
@@ -50,8 +51,8 @@ async def test_a_citizen_who_blocked_the_bot_becomes_unreachable_and_staff_are_t
     await failed(store, key="interim:1", chat_id=700, delivery=blocked, ticket_id=ticket_id)
     await report(store, desk)
     async with store.unit_of_work() as session:
-        assert (await service.get_citizen(session=session, chat_id=700)).unreachable_at == NOW
-        assert (await service.get_ticket(session=session, ticket_id=ticket_id)).status == "open"
+        assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=700)).unreachable_at == NOW
+        assert (await service.get_ticket(session=session, organisation_id=FIRST_ORGANISATION, ticket_id=ticket_id)).status == "open"
     [text] = await staff_chat_texts(store)
     assert "I-1001" in text and "700" not in text  # the ticket, never the chat: anonymity holds
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.buttons import CardAction, decode
 from conversation.staff import digests
 from conversation.staff.cards import category_name, enqueue_staff_card
@@ -110,7 +111,7 @@ async def test_a_digest_in_the_staff_chats_language(store, desk):
 
 
 async def test_pressing_a_number_under_a_digest_shows_the_ticket_in_full(store, desk):
-    await seed_registry(store, desk.charter, now=RECEIVED)
+    await seed_registry(store, desk.charter, organisation_id=FIRST_ORGANISATION, now=RECEIVED)
     (ticket_id,) = await open_with_cards(store, desk, 1, text="The heating in flat 12 is broken")
     outcome = await run(store, desk, AGENT, "show", str(ticket_id), button=True)
     assert "The heating in flat 12 is broken" in said(outcome)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import audit
 from desk.outbox import OutboxMessage
 from desk.staff.errors import ActionError
@@ -18,7 +19,7 @@ from tests.conftest import at
 
 RECEIVED = at("2026-11-23T10:15:00+09:00")  # Monday morning in Seoul
 NOW = at("2026-11-24T11:00:00+09:00")
-AGENT = Staff(telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED)
+AGENT = Staff(organisation_id=FIRST_ORGANISATION, telegram_id=1002, name="이상담", role="agent", added_at=RECEIVED)
 
 
 async def open_ticket(store, desk, *, category="inquiry", language="en", anonymous=False, chat_id=700) -> int:
@@ -26,7 +27,7 @@ async def open_ticket(store, desk, *, category="inquiry", language="en", anonymo
         ticket = await factories.ticket(session, desk.charter, received_at=RECEIVED, category=category,
                                         chat_id=None if anonymous else chat_id, language=language)
         if await session.get(Staff, AGENT.telegram_id) is None:
-            session.add(Staff(telegram_id=AGENT.telegram_id, name=AGENT.name, role=AGENT.role, added_at=RECEIVED))
+            session.add(Staff(organisation_id=FIRST_ORGANISATION, telegram_id=AGENT.telegram_id, name=AGENT.name, role=AGENT.role, added_at=RECEIVED))
         return ticket.id
 
 
@@ -168,7 +169,7 @@ async def test_close_with_a_note_sends_nothing_and_says_it_was_unanswered(store,
 async def test_assign_and_note(store, desk):
     ticket_id = await open_ticket(store, desk)
     async with store.unit_of_work() as session:
-        session.add(Staff(telegram_id=1001, name="김담당", role="officer", added_at=RECEIVED))
+        session.add(Staff(organisation_id=FIRST_ORGANISATION, telegram_id=1001, name="김담당", role="officer", added_at=RECEIVED))
     async with store.unit_of_work() as session:
         officer = await session.get(Staff, 1001)
         ticket = await session.get(Ticket, ticket_id)
@@ -244,7 +245,7 @@ async def test_an_anonymous_or_unreachable_citizen_gets_no_rating_question_in_th
     await act(store, handling.staff_reply, anonymous, desk, text="Looked into it.")
     blocked = await open_ticket(store, desk, chat_id=701)
     async with store.unit_of_work() as session:
-        (await service.get_citizen(session=session, chat_id=701)).unreachable_at = NOW
+        (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=701)).unreachable_at = NOW
     await act(store, handling.staff_reply, blocked, desk, text="Room 3.")
     assert await rows(store, OutboxMessage, OutboxMessage.key.startswith("survey:")) == []
 

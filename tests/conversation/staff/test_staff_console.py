@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk import audit
 from conversation.staff import console
 from desk.staff.access import ANONYMOUS_ADMIN_ID, Actor
@@ -27,7 +28,7 @@ _message_ids = itertools.count(1)
 
 @pytest.fixture
 async def desk_with_staff(store, desk):
-    await seed_registry(store, desk.charter, now=RECEIVED)
+    await seed_registry(store, desk.charter, organisation_id=FIRST_ORGANISATION, now=RECEIVED)
     return desk
 
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.staff import console
 from conversation.staff.turn import Request
 from desk.staff.access import Actor
@@ -35,10 +36,10 @@ EXAMPLES = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 
 @pytest.fixture
 async def staffed(store, desk):
-    await seed_registry(store, desk.charter, now=RECEIVED)
+    await seed_registry(store, desk.charter, organisation_id=FIRST_ORGANISATION, now=RECEIVED)
     async with store.unit_of_work() as session:
         # An admin, so that /staff add and remove reach their arguments.
-        await members.add(session=session, telegram_id=ADMIN.user_id, name=ADMIN.name, role="admin", by=1001,
+        await members.add(session=session, organisation_id=FIRST_ORGANISATION, telegram_id=ADMIN.user_id, name=ADMIN.name, role="admin", by=1001,
                           now=RECEIVED)
         await factories.ticket(session, desk.charter, received_at=RECEIVED, chat_id=700)
     return desk

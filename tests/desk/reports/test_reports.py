@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from desk.organisations.models import FIRST_ORGANISATION
 from conversation.reports.chart import render_png
 from conversation.reports.csv_file import render_csv
 from desk.reports.period import parse_period
@@ -18,7 +19,7 @@ from tests.desk.reports.test_reports_seed import AS_OF, seed_history
 
 async def report_of(store, charter, period: str, as_of=AS_OF):
     async with store.unit_of_work() as session:
-        return await build_report(session=session, charter=charter, period=parse_period(period), now=as_of)
+        return await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter, period=parse_period(period), now=as_of)
 
 
 def numbers(figures) -> dict:
@@ -169,7 +170,7 @@ async def test_months_follow_the_charters_timezone(store, charter):
             moment = at(received)
             session.add(
                 Ticket(
-                    category="inquiry",
+                    organisation_id=FIRST_ORGANISATION, category="inquiry",
                     status="open",
                     language="en",
                     text="x",

@@ -7,6 +7,7 @@ chat ids, ticket texts, a comment, interim reasons) so the public outputs can be
 
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.reports.facts import ESCALATION_KIND, INTERIM_KIND
 from desk.surveys import Rating
 from desk.tickets.models import Citizen, Ticket, TicketEntry
@@ -72,7 +73,7 @@ async def seed_history(store) -> dict[str, int]:
     ids: dict[str, int] = {}
     async with store.unit_of_work() as session:
         citizen = Citizen(
-            chat_id=777001,
+            organisation_id=FIRST_ORGANISATION, chat_id=777001,
             language="ko",
             display_name="Kim Secret",
             username="kimsecret",
@@ -81,7 +82,7 @@ async def seed_history(store) -> dict[str, int]:
         session.add(citizen)
         for number, (category, received, due, answered, breached, appointment) in TICKETS.items():
             ticket = Ticket(
-                category=category,
+                organisation_id=FIRST_ORGANISATION, category=category,
                 status="answered" if answered else "open",
                 citizen=None if number in ANONYMOUS else citizen,
                 anonymous=number in ANONYMOUS,

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets import lifecycle, service
 from desk.tickets.enums import Category, TicketStatus
 from desk.tickets.lifecycle import Refusal, Transition, TransitionError
@@ -17,9 +18,9 @@ AGENT = 1002
 
 
 async def opened(session, charter, category=Category.INQUIRY, **extra) -> Ticket:
-    citizen = await service.upsert_citizen(session=session, chat_id=700, language="en", now=RECEIVED)
+    citizen = await service.upsert_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=700, language="en", now=RECEIVED)
     return await lifecycle.open_ticket(
-        session=session, charter=charter, citizen=citizen, category=category, language="en", text="Where?",
+        organisation_id=FIRST_ORGANISATION, session=session, charter=charter, citizen=citizen, category=category, language="en", text="Where?",
         received_at=RECEIVED, **extra,
     )
 
@@ -76,7 +77,7 @@ async def test_open_promises_what_the_charter_says_from_the_receipt(store, chart
 async def test_open_an_anonymous_complaint_and_a_linked_one(store, charter):
     async with store.unit_of_work() as session:
         anonymous = await lifecycle.open_ticket(
-            session=session, charter=charter, citizen=None, category=Category.COMPLAINT, language="ko",
+            organisation_id=FIRST_ORGANISATION, session=session, charter=charter, citizen=None, category=Category.COMPLAINT, language="ko",
             text="rude", received_at=RECEIVED, anonymous=True,
         )
         linked = await opened(session, charter, category=Category.NON_RESPONSE_COMPLAINT, parent_id=anonymous.id)

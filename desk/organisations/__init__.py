@@ -1,0 +1,1 @@
+"""Organisations: each facility a deployment serves, with its own charter file."""

@@ -1,0 +1,145 @@
+"""Two organisations in one database: each staff command, button and report of one, tried against the other's
+tickets, is refused as a mistyped number is (existence not revealed), audited, and changes nothing."""
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from conversation.citizen.flows import Desk
+from conversation.staff import console
+from conversation.staff.turn import Request
+from desk import audit
+from desk.charter.model import load_charter
+from desk.organisations import service as organisations
+from desk.organisations.models import FIRST_ORGANISATION
+from desk.outbox import OutboxMessage
+from desk.staff.access import Actor
+from desk.staff.startup import seed_registry
+from desk.tickets.models import Ticket, TicketEntry
+from tests import factories
+from tests.conftest import ROOT, at
+
+RECEIVED = at("2026-11-23T10:15:00+09:00")
+NOW = at("2026-11-24T11:00:00+09:00")
+OFFICER = Actor(1001, "김담당", "kim", "en")  # organisation 1's officer (charter.yml)
+HUNGARIAN_ADMIN = Actor(5002, "Elnök", "elnok", "en")  # organisation 2's admin (charters/csagyi.yml)
+TYPO = "I-9999"
+_ids = itertools.count(1)
+
+# (command, text after the number) typed by staff; each names a ticket first.
+TYPED = [
+    ("show", ""), ("reply", " Here is the answer."), ("interim", " We are still checking."), ("close", ""),
+    ("assign", " @kim"), ("note", " called back"), ("confirm", " 2026-12-01 10:00"), ("decline", ""),
+    ("reopen", ""), ("category", " complaint"), ("audit", ""),
+]
+# Buttons under a card carry the ticket's id (and, for category, a letter).
+PRESSED = [("take", ""), ("reply", ""), ("interim", ""), ("close", ""), ("category", " C"), ("show", "")]
+
+
+@pytest.fixture
+async def two(store, desk, texts):
+    """Organisation 1 (charter.yml) and organisation 2 (csagyi.yml), each with its staff and one ticket."""
+    hungarian = load_charter(ROOT / "charters" / "csagyi.yml")
+    async with store.unit_of_work() as session:
+        second = await organisations.add(session=session, slug="csagyi", name=hungarian.organisation.name,
+                                         charter_file=str(ROOT / "charters" / "csagyi.yml"), now=RECEIVED)
+    other = Desk(charter=hungarian, texts=texts, organisation_id=second.id)
+    await seed_registry(store, desk.charter, organisation_id=FIRST_ORGANISATION, now=RECEIVED)
+    await seed_registry(store, hungarian, organisation_id=second.id, now=RECEIVED)
+    async with store.unit_of_work() as session:
+        ours = await factories.ticket(session, desk.charter, received_at=RECEIVED, chat_id=700, text="Ours")
+        theirs = await factories.ticket(session, hungarian, received_at=RECEIVED, chat_id=700, text="Theirs",
+                                        language="hu", organisation_id=second.id)
+    return desk, other, ours.id, theirs.id
+
+
+async def run(store, desk, actor: Actor, command: str, text: str, *, button: bool = False,
+              replied_text: str | None = None) -> console.Outcome:
+    n = next(_ids)
+    request = Request(command=command, chat_id=desk.charter.staff_chat_id, text=text, key=f"x:{n}",
+                      message_id=None if button else 10_000 + n, button=button, replied_text=replied_text,
+                      in_group=True)
+    async with store.unit_of_work() as session:
+        return await console.handle(session=session, desk=desk, actor=actor, request=request, now=NOW)
+
+
+def answer(outcome: console.Outcome) -> str:
+    """What staff are told: the chat's text, or the button's toast."""
+    return outcome.toast or "\n".join(m.text for m in outcome.outgoing)
+
+
+async def snapshot(store, ticket_id: int) -> tuple:
+    """Everything a command could change about a ticket: its row, its history, the messages about it."""
+    async with store.unit_of_work() as session:
+        row = await session.get(Ticket, ticket_id)
+        columns = tuple(getattr(row, c.key) for c in Ticket.__table__.columns)
+        entries = await session.scalar(select(func.count()).where(TicketEntry.ticket_id == ticket_id))
+        sent = await session.scalar(select(func.count()).where(OutboxMessage.ticket_id == ticket_id))
+        return columns, entries, sent
+
+
+async def refused_elsewhere(store, organisation_id: int) -> int:
+    async with store.unit_of_work() as session:
+        query = select(func.count()).where(
+            audit.AuditEntry.organisation_id == organisation_id, audit.AuditEntry.outcome == audit.REFUSED,
+            audit.AuditEntry.detail == "another organisation's ticket",
+        )
+        return await session.scalar(query)
+
+
+async def test_each_staff_command_and_button_on_another_organisations_ticket_is_refused_as_a_typo(store, two):
+    desk, other, ours, theirs = two
+    async with store.unit_of_work() as session:
+        theirs_number = (await session.get(Ticket, theirs)).number
+    before = await snapshot(store, theirs)
+    attempts = 0
+    for command, rest in TYPED:
+        tried = answer(await run(store, desk, OFFICER, command, theirs_number + rest))
+        typo = answer(await run(store, desk, OFFICER, command, TYPO + rest))
+        assert tried == typo.replace(TYPO, theirs_number), command
+        assert "9999" in typo, command  # the typo's answer is "no such ticket", naming what was typed
+        attempts += 1
+    for command, rest in PRESSED:
+        tried = answer(await run(store, desk, OFFICER, command, f"{theirs}{rest}", button=True))
+        typo = answer(await run(store, desk, OFFICER, command, f"9999{rest}", button=True))
+        assert tried == typo.replace("9999", str(theirs)), command
+        attempts += 1
+    # A reply to a card naming their ticket (a forged or pasted card) drafts nothing.
+    tried = answer(await run(store, desk, OFFICER, "draft", "Our answer", replied_text=f"{theirs_number} Theirs"))
+    typo = answer(await run(store, desk, OFFICER, "draft", "Our answer", replied_text=f"{TYPO} Theirs"))
+    assert tried == typo.replace(TYPO, theirs_number)
+    attempts += 1
+
+    assert await snapshot(store, theirs) == before
+    assert await refused_elsewhere(store, FIRST_ORGANISATION) == attempts
+    assert await refused_elsewhere(store, other.organisation_id) == 0
+    # The typos were not audited as attempts on another organisation's ticket, and our own ticket still works.
+    shown = answer(await run(store, desk, OFFICER, "show", f"I-{1000 + ours}"))
+    assert "Ours" in shown and "Theirs" not in shown
+
+
+async def test_another_organisations_staff_are_strangers_here(store, two):
+    desk, other, ours, theirs = two
+    before = await snapshot(store, ours)
+    refused = await run(store, desk, HUNGARIAN_ADMIN, "show", f"I-{1000 + ours}")
+    assert not refused.accepted and "Ours" not in answer(refused)
+    assert await snapshot(store, ours) == before
+    async with store.unit_of_work() as session:
+        assert await audit.count(session, outcome=audit.REFUSED) == 1
+        [row] = (await session.scalars(select(audit.AuditEntry))).all()
+    assert (row.organisation_id, row.detail, row.actor_id) == (FIRST_ORGANISATION, "not staff", None)
+    # At their own desk they are admins.
+    assert (await run(store, other, HUNGARIAN_ADMIN, "show", f"I-{1000 + theirs}")).accepted
+
+
+async def test_queue_and_report_of_each_organisation_hold_only_its_own_tickets(store, two):
+    desk, other, ours, theirs = two
+    queue = answer(await run(store, desk, OFFICER, "queue", ""))
+    assert f"I-{1000 + ours}" in queue and f"I-{1000 + theirs}" not in queue
+    their_queue = answer(await run(store, other, HUNGARIAN_ADMIN, "queue", ""))
+    assert f"I-{1000 + theirs}" in their_queue and f"I-{1000 + ours}" not in their_queue
+    for who, where in ((OFFICER, desk), (HUNGARIAN_ADMIN, other)):
+        report = await run(store, where, who, "report", "2026-11")
+        assert report.accepted
+        assert "All requests: 1 received" in answer(report), answer(report)
