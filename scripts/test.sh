@@ -16,7 +16,13 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's ${missing[*]} for the page tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get update -qq
+    # One at a time: a package apt cannot place (npm beside a Node.js from elsewhere: "held broken packages")
+    # must not keep the others out; the tests that need a missing one fail and say so.
+    for package in "${missing[@]}"; do
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null \
+        || echo "apt-get could not install $package: the tests that need it will fail" >&2
+    done
   else
     echo "${missing[*]} missing and cannot be installed here (not root): page tests will fail" >&2
   fi
