@@ -1,12 +1,13 @@
 """A web visitor's message, button press or shortcut, through the same conversation flows as Telegram's."""
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation import replies
+from conversation import arguments, replies
 from conversation.arguments import MAX_ID
 from conversation.buttons import AddComment, ConfirmForget, DeclineSeal, Rate, SealChannel, decode
 from conversation.citizen import anonymous, flows, forget, mydata, surveys, written
@@ -21,6 +22,9 @@ from web.visitors import WebVisitor
 
 # The panel's shortcuts, as the Telegram commands they stand for.
 COMMANDS = ("status", "anonymous", "forget")  # and "mydata", which answers with a file (web/app.py)
+# The same commands typed into the panel as a Telegram user would ("/status I-1042", "/forget").
+TYPED_COMMAND = re.compile(r"/(?P<name>status|anonymous|forget)(?:@\w+)?(?:\s+(?P<argument>.*))?", re.I | re.S)
+CODE_KINDS = (arguments.StatusKind.CODE, arguments.StatusKind.BAD_CODE)
 NO_TICKET = 0
 
 
@@ -35,8 +39,12 @@ class Written:
 
 
 async def take_message(deps: WebDeps, visitor: WebVisitor, message: Written) -> flows.Answer:
-    """A survey comment, an anonymous complaint we wait for, or intake (as on Telegram: conversation/citizen/
-    written.py); then the answer is delivered."""
+    """A command typed as on Telegram ("/status I-1042"), a survey comment, an anonymous complaint we wait for,
+    or intake (as on Telegram: conversation/citizen/written.py); then the answer is delivered."""
+    typed = TYPED_COMMAND.fullmatch(message.text.strip())
+    if typed is not None:
+        return await command(deps, visitor, name=typed["name"].lower(), message_id=message.message_id,
+                             language_hint=message.language_hint, argument=typed["argument"] or "", echo=message.text)
     inbound = _inbound(visitor, message)
     understanding = await understand(deps.classifier, deps.desk, inbound)
     anonymous_key = anonymous.chat_key(deps.sealer, inbound.chat_id) if deps.sealer else None
@@ -99,15 +107,19 @@ async def press(deps: WebDeps, visitor: WebVisitor, *, press_id: str, data: str,
     return answer
 
 
-async def command(deps: WebDeps, visitor: WebVisitor, *, name: str, message_id: int, language_hint: str | None
-                  ) -> flows.Answer:
-    """A shortcut of the panel: "status", "anonymous" or "forget", as the Telegram command of that name."""
+async def command(deps: WebDeps, visitor: WebVisitor, *, name: str, message_id: int, language_hint: str | None,
+                  argument: str = "", echo: str | None = None) -> flows.Answer:
+    """A shortcut of the panel, or the command typed (`echo`, shown as the visitor's line): "status" (with a
+    ticket number or a receipt code as its argument), "anonymous" or "forget", as the Telegram command."""
     now = deps.clock()
-    inbound = _inbound(visitor, Written(message_id=message_id, text=f"/{name}", language_hint=language_hint,
+    inbound = _inbound(visitor, Written(message_id=message_id, text=echo or f"/{name}", language_hint=language_hint,
                                         received_at=now))
     async with deps.store.unit_of_work() as session:
-        if name == "status":
-            answer = await flows.show_status(session=session, desk=deps.desk, inbound=inbound, argument="", now=now)
+        if name == "status" and arguments.status_argument(argument).kind in CODE_KINDS:
+            answer = await _status_by_code(session, deps, visitor, inbound, argument)
+        elif name == "status":
+            answer = await flows.show_status(session=session, desk=deps.desk, inbound=inbound, argument=argument,
+                                             now=now)
         elif name == "forget":
             answer = await forget.ask(session=session, desk=deps.desk, inbound=inbound, now=now)
         else:
@@ -115,8 +127,23 @@ async def command(deps: WebDeps, visitor: WebVisitor, *, name: str, message_id: 
             answer = await anonymous.explain(session=session, desk=deps.desk, sealer=deps.sealer,
                                              chat_id=visitor.chat_id, message_id=message_id, received_at=now,
                                              language=language, now=now)
+        if echo is not None and not answer.duplicate:
+            await feed.add(session=session, visitor_id=visitor.id, author="visitor", text=echo, now=now)
     await deliver(deps, visitor, answer)
     return answer
+
+
+async def _status_by_code(session: AsyncSession, deps: WebDeps, visitor: WebVisitor, inbound: flows.Inbound,
+                          argument: str) -> flows.Answer:
+    """/status CODE typed: an anonymous complaint's answer by its receipt code, as on Telegram."""
+    now = deps.clock()
+    if receipts.parse_code(argument) is None:
+        return await flows.answer_command(session=session, desk=deps.desk, inbound=inbound,
+                                          response="utter_code_format", now=now)
+    language = await _language(session, deps, visitor, "", None, inbound.telegram_language)
+    return await anonymous.status_by_code(session=session, desk=deps.desk, sealer=deps.sealer, chat_id=visitor.chat_id,
+                                          message_id=inbound.message_id, code_text=argument,
+                                          received_at=inbound.received_at, language=language, now=now)
 
 
 async def export(deps: WebDeps, visitor: WebVisitor, *, message_id: int, language_hint: str | None

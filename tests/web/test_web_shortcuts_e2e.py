@@ -123,3 +123,30 @@ async def test_mydata_hands_the_visitors_data_to_the_browser_and_keeps_no_copy(l
         kept = [line.text for line in await session.scalars(select(FeedMessage))]
         outbox = [row.text for row in await session.scalars(select(OutboxMessage))]
     assert not any(text.lstrip().startswith("{") for text in kept + outbox)  # the file itself went nowhere else
+
+
+async def test_status_typed_as_on_telegram_answers_in_the_visitors_language(live, client):
+    visitor = await new_visitor(client)
+    typed = {"id": 1, "text": "/status I-990002", "lang": "ko"}
+    for _ in range(2):  # a retried post under the same id is answered once
+        assert (await client.post("/web/messages", json=typed, headers=visitor)).status_code == 202
+    lines = await feed_of(client, visitor)
+    assert [(line["author"], line["text"]) for line in lines] == [
+        ("visitor", "/status I-990002"), ("desk", "I-990002 민원을 찾을 수 없습니다. 접수번호를 확인해 주세요."),
+    ]
+
+    await write(client, visitor, INQUIRY_EN, message_id=2)
+    await client.post("/web/messages", json={"id": 3, "text": "/STATUS i-1001", "lang": "en"}, headers=visitor)
+    assert "I-1001" in (await feed_of(client, visitor))[-1]["text"]
+    # A malformed receipt code is told the code's format, not taken as words.
+    await client.post("/web/messages", json={"id": 4, "text": "/status 1234 5678", "lang": "en"}, headers=visitor)
+    last = (await feed_of(client, visitor))[-1]["text"]
+    assert "16 digits" in last
+
+
+async def test_words_that_merely_start_with_a_slash_command_name_are_intake(live, client):
+    visitor = await new_visitor(client)
+    await write(client, visitor, "/statusquo of my housing benefit application, please?")
+    lines = await feed_of(client, visitor)
+    assert lines[0]["text"].startswith("/statusquo")
+    assert not any("no open tickets" in line["text"] for line in lines)  # not the /status overview
