@@ -31,7 +31,7 @@ from charterdesk.errors import StartupError
 from charterdesk.http_server import HttpServer
 from charterdesk.monitoring import build_monitoring_app
 from charterdesk.settings import Settings
-from charterdesk.webhook import WebhookServer
+from charterdesk.webhook import WebhookServer, build_public_app
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
             jobs.start()
             stack.push_async_callback(jobs.stop)
         if settings.metrics_port is not None and not (bot and settings.webhook_url):
-            await start_monitoring(components, stack)
+            await start_monitoring(components, stack, with_web_chat=bot)
         log.info("running: bot=%s scheduler=%s", bot, scheduler)
         await stop.wait()
         log.info("stopping")
@@ -101,10 +101,12 @@ async def start_intake(components: Components, application, stack: contextlib.As
     return receiving
 
 
-async def start_monitoring(components: Components, stack: contextlib.AsyncExitStack) -> None:
-    """/healthz and /metrics on WEBHOOK_LISTEN:CHARTERDESK_METRICS_PORT (the webhook server has its own)."""
+async def start_monitoring(components: Components, stack: contextlib.AsyncExitStack, *, with_web_chat: bool) -> None:
+    """/healthz and /metrics on WEBHOOK_LISTEN:CHARTERDESK_METRICS_PORT (the webhook server has its own); a polling
+    bot serves its public pages and the web chat there too, as the webhook server does."""
     settings = components.settings
-    server = HttpServer(build_monitoring_app(components), host=settings.webhook_listen, port=settings.metrics_port)
+    app = build_public_app(components) if with_web_chat else build_monitoring_app(components)
+    server = HttpServer(app, host=settings.webhook_listen, port=settings.metrics_port)
     try:
         url = await server.start()
     except OSError as exc:

@@ -7,7 +7,7 @@ updates before the rest of the process stops.
 import logging
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
 from bot.intake import IntakeWorker
 from bot.webhook import Receiver, WebhookError, register, webhook_secret
@@ -21,14 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def build_webhook_app(components: Components, receiver: Receiver) -> Starlette:
-    """The webhook server's app: the receiver, /healthz, /metrics and the public compliance page."""
-    return Starlette(
-        routes=[
-            receiver.route(components.settings.webhook_url),
-            *monitoring_routes(components),
-            Mount("/", app=build_web_app(components)),
-        ]
-    )
+    """The webhook server's app: the receiver, /healthz, /metrics, the public compliance page and the web chat."""
+    return build_public_app(components, receiver.route(components.settings.webhook_url))
+
+
+def build_public_app(components: Components, *routes: BaseRoute) -> Starlette:
+    """/healthz, /metrics, the compliance page and the web chat, after `routes` (a polling bot serves it as is)."""
+    return Starlette(routes=[*routes, *monitoring_routes(components), Mount("/", app=build_web_app(components))])
 
 
 class WebhookServer:

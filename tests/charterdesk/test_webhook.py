@@ -278,3 +278,35 @@ async def test_a_scheduler_alone_serves_health_and_metrics_when_asked(sandbox, d
     assert health.status_code == 200
     assert figures[("charterdesk_outbox_backlog", ())] == 0 and figures[("charterdesk_database_up", ())] == 1
     assert telegram.status_code == 404  # no bot here: nothing takes updates
+
+
+async def test_a_polling_bot_serves_the_web_chat_beside_health_and_metrics(sandbox, database_url, data_keys):
+    port = free_port()
+    settings = webhook_settings(sandbox, database_url, data_keys.path, free_port()).model_copy(
+        update={"webhook_url": None, "metrics_port": port}
+    )
+    components = await assemble(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(components, bot=True, scheduler=False, stop=stop))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            for _ in range(300):
+                try:
+                    health = await http.get("/healthz")
+                    break
+                except httpx.ConnectError:
+                    assert not running.done(), running.exception()
+                    await asyncio.sleep(0.1)
+            visitor = await http.post("/web/visitors")
+            headers = {"Authorization": f"Bearer {visitor.json()['token']}"}
+            written = await http.post("/web/messages", headers=headers, json={
+                "id": 1, "text": "What documents do I need for the housing benefit?", "lang": "en"})
+            widget = await http.get("/widget.js")
+    finally:
+        stop.set()
+        await running
+        await components.close()
+    assert health.status_code == 200
+    assert visitor.status_code == 201
+    assert written.status_code == 202 and written.json()["ticket"] == "I-1001"
+    assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
