@@ -1,6 +1,7 @@
 """Webhook mode in process: the sandbox pushes to the real server; forged requests are refused and write nothing."""
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -252,14 +253,16 @@ def test_a_webhook_url_telegram_cannot_use_stops_start_up(tmp_path):
     assert "WEBHOOK_URL must be an https:// URL" in result.stderr
 
 
-async def test_a_scheduler_alone_serves_health_and_metrics_when_asked(sandbox, database_url, data_keys):
+@contextlib.asynccontextmanager
+async def serving_without_webhook(sandbox, database_url, data_keys, *, bot: bool, scheduler: bool):
+    """`serve` with CHARTERDESK_METRICS_PORT and no WEBHOOK_URL; yields a client once /healthz answers, and its answer."""
     port = free_port()
     settings = webhook_settings(sandbox, database_url, data_keys.path, free_port()).model_copy(
         update={"webhook_url": None, "metrics_port": port}
     )
     components = await assemble(settings)
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(components, bot=False, scheduler=True, stop=stop))
+    running = asyncio.create_task(serve(components, bot=bot, scheduler=scheduler, stop=stop))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             for _ in range(300):
@@ -269,43 +272,29 @@ async def test_a_scheduler_alone_serves_health_and_metrics_when_asked(sandbox, d
                 except httpx.ConnectError:
                     assert not running.done(), running.exception()
                     await asyncio.sleep(0.1)
-            figures = scrape((await http.get("/metrics")).text)
-            telegram = await http.post("/telegram", json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
+            yield http, health
     finally:
         stop.set()
         await running
         await components.close()
+
+
+async def test_a_scheduler_alone_serves_health_and_metrics_when_asked(sandbox, database_url, data_keys):
+    async with serving_without_webhook(sandbox, database_url, data_keys, bot=False, scheduler=True) as (http, health):
+        figures = scrape((await http.get("/metrics")).text)
+        telegram = await http.post("/telegram", json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
     assert health.status_code == 200
     assert figures[("charterdesk_outbox_backlog", ())] == 0 and figures[("charterdesk_database_up", ())] == 1
     assert telegram.status_code == 404  # no bot here: nothing takes updates
 
 
 async def test_a_polling_bot_serves_the_web_chat_beside_health_and_metrics(sandbox, database_url, data_keys):
-    port = free_port()
-    settings = webhook_settings(sandbox, database_url, data_keys.path, free_port()).model_copy(
-        update={"webhook_url": None, "metrics_port": port}
-    )
-    components = await assemble(settings)
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(components, bot=True, scheduler=False, stop=stop))
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            for _ in range(300):
-                try:
-                    health = await http.get("/healthz")
-                    break
-                except httpx.ConnectError:
-                    assert not running.done(), running.exception()
-                    await asyncio.sleep(0.1)
-            visitor = await http.post("/web/visitors")
-            headers = {"Authorization": f"Bearer {visitor.json()['token']}"}
-            written = await http.post("/web/messages", headers=headers, json={
-                "id": 1, "text": "What documents do I need for the housing benefit?", "lang": "en"})
-            widget = await http.get("/widget.js")
-    finally:
-        stop.set()
-        await running
-        await components.close()
+    async with serving_without_webhook(sandbox, database_url, data_keys, bot=True, scheduler=False) as (http, health):
+        visitor = await http.post("/web/visitors")
+        headers = {"Authorization": f"Bearer {visitor.json()['token']}"}
+        written = await http.post("/web/messages", headers=headers, json={
+            "id": 1, "text": "What documents do I need for the housing benefit?", "lang": "en"})
+        widget = await http.get("/widget.js")
     assert health.status_code == 200
     assert visitor.status_code == 201
     assert written.status_code == 202 and written.json()["ticket"] == "I-1001"
