@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.charter.model import Charter
+from desk.tickets.lifecycle import settle_promises
 from desk.surveys import Rating
 from desk.tickets.entries import ESCALATION
 from desk.tickets.models import Ticket, TicketEntry, format_number
@@ -77,6 +78,7 @@ async def load_facts(
     *, session: AsyncSession, organisation_id: int, charter: Charter, start: datetime, end: datetime
 ) -> list[TicketFacts]:
     """Facts of every ticket of the organisation received in [start, end), oldest first."""
+    await settle_promises(session=session, charters={organisation_id: charter})
     # Entries and ratings carry no organisation: they are joined to their tickets, filtered here.
     received = (
         (Ticket.organisation_id == organisation_id)
@@ -85,7 +87,8 @@ async def load_facts(
     )
     tickets = (
         await session.execute(
-            select(Ticket.id, Ticket.category, Ticket.received_at, Ticket.answered_at, Ticket.breached_at)
+            select(Ticket.id, Ticket.category, Ticket.received_at, Ticket.promised_at, Ticket.answered_at,
+                   Ticket.breached_at)
             .where(received)
             .order_by(Ticket.received_at, Ticket.id)
         )
@@ -113,8 +116,9 @@ async def load_facts(
 
 
 def _facts(charter: Charter, row, extras: _Extras) -> TicketFacts:
-    # due_at moves when staff send an interim with a new date; the promise kept or broken is the first one.
-    promised_by = charter.due_at(row.category, row.received_at)
+    # due_at moves when staff send an interim with a new date; the promise kept or broken is the first one,
+    # stored when the ticket opened (lifecycle.settle_promises fills it in for older rows before this reads).
+    promised_by = row.promised_at
     number = format_number(row.category, row.id)
     return TicketFacts(
         number=number,

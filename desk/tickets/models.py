@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.organisations.models import organisation_column
@@ -63,6 +64,10 @@ class Ticket(Base):
     language: Mapped[str] = mapped_column(String(8))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The first promise (its category's clock from receipt), which an interim's later date does not move: what
+    # reports judge. None only on rows older than migration 0015 whose first promise was not stored anywhere
+    # (desk/reports/promises.py settles them from the charter).
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When staff are reminded (charter's remind_staff_before), fixed when the ticket opens.
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(EncryptedText("tickets.text"))
@@ -94,6 +99,9 @@ class Ticket(Base):
         # One organisation's reports and exports: tickets received in a period.
         Index("ix_tickets_organisation_id_received_at", "organisation_id", "received_at"),
         Index("ix_tickets_status_due_at", "status", "due_at"),
+        # Rows whose first promise is still to be worked out from the charter (only ever pre-0015 rows).
+        Index("ix_tickets_organisation_id_unsettled_promise", "organisation_id",
+              sqlite_where=sql("promised_at IS NULL"), postgresql_where=sql("promised_at IS NULL")),
         Index("ix_tickets_status_remind_at", "status", "remind_at"),
         Index("ix_tickets_citizen_id_status", "citizen_id", "status"),
         # The appointment sweep: appointments in the next day or so not yet reminded of.
