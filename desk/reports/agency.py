@@ -9,10 +9,13 @@ few ratings for an interval (fewer than two) is shown with its n and is never ca
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.charter.model import CATEGORIES, Charter
+from desk.charter.model import CATEGORIES, Charter, load_charter
+from desk.organisations import service as organisations
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.reports.cohorts import count_cohorts
 from desk.reports.counts import Counts, total
 from desk.reports.period import Period
@@ -110,3 +113,16 @@ def _side(slug: str, name: str, cells: dict[tuple[date, str], Counts], months: l
         by_clock={c: total(v for (_, category), v in cells.items() if category == c) for c in CATEGORIES},
         months=tuple((m, total(v for (month, _), v in cells.items() if month == m)) for m in months),
     )
+
+
+async def facilities_of(*, session: AsyncSession, deployment_charter: Charter) -> list[Facility]:
+    """Every organisation of the deployment (disabled ones too: their period still has figures), each with its
+    charter; organisation 1 runs by the deployment's own. A bad charter file raises CharterError, naming it."""
+    found = []
+    for row in await organisations.listed(session=session):
+        if row.id == FIRST_ORGANISATION or not row.charter_file:
+            charter = deployment_charter
+        else:
+            charter = load_charter(Path(row.charter_file))
+        found.append(Facility(row.id, row.slug, row.name or charter.organisation.name, charter))
+    return found

@@ -2,7 +2,14 @@
 
 from datetime import date
 
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
 import pytest
+from markupsafe import escape
+
+from conversation.reports.agency_page import render_agency_page
+from conversation.texts import Texts
 
 from desk.reports.agency import build_agency_report
 from desk.reports.period import parse_period
@@ -66,3 +73,75 @@ async def test_a_period_with_no_tickets_is_empty(store):
     report = await agency_report(store, period="2025-11")
     assert report.empty and report.behind == ()
     assert all(side.whole.satisfaction is None for side in report.facilities)
+
+
+@pytest.mark.parametrize("language", ["ko", "en", "hu"])
+async def test_the_text_names_every_facility_and_who_falls_behind(store, language):
+    from conversation.reports.agency_text import render_agency_text
+    from conversation.texts import Texts
+    from zoneinfo import ZoneInfo
+
+    report = await agency_report(store)
+    text = render_agency_text(report, Texts.load(), language, agency="Agency", timezone=ZoneInfo("Asia/Seoul"))
+    for name in ("main", "안심", "CSAGYI"):
+        assert name in text
+    lines = text.splitlines()
+    behind = [line for line in lines if line.startswith("• ")]
+    assert len(behind) == 1 and "안심" in behind[0]
+    assert "{" not in text  # every placeholder filled
+    if language == "en":
+        assert "satisfaction index 93.75 (95% CI 73.86–100.0, n = 4)" in text
+        assert "100.0 (n = 1: too few ratings for an interval)" in text
+        assert "Agency-wide: 12 received, 5/11 answered on time" in text
+
+
+
+class Cells(HTMLParser):
+    """(table scope, facility, clock, figure) -> text of each data-figure cell of the agency page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str, str, str], str] = {}
+        self._row = ("", "", "")
+        self._open = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._row = (attrs.get("data-scope", ""), "", "")
+        elif tag == "tr":
+            self._row = (self._row[0], attrs.get("data-facility", ""), attrs.get("data-clock", ""))
+        if tag == "td" and "data-figure" in attrs:
+            self._open = (*self._row, attrs["data-figure"])
+            self.cells[self._open] = ""
+
+    def handle_data(self, data):
+        if self._open:
+            self.cells[self._open] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self._open = None
+
+
+@pytest.mark.parametrize("language", ["ko", "en", "hu"])
+async def test_the_page_shows_each_facility_who_falls_behind_and_the_method(store, language):
+    report = await agency_report(store)
+    texts = Texts.load()
+    page = render_agency_page(report, texts, language, agency="Agency", timezone=ZoneInfo("Asia/Seoul"))
+    parser = Cells()
+    parser.feed(page)
+    cells = {key: " ".join(value.split()) for key, value in parser.cells.items()}
+    assert cells[("period", "", "", "received")] == "12"  # agency-wide
+    assert cells[("period", "main", "", "received")] == "5"
+    assert cells[("period", "main", "inquiry", "received")] == "5"
+    assert cells[("period", "ansim", "", "behind")] == texts.render("utter_report_agency_behind_mark", language)
+    assert cells[("period", "csagyi", "", "behind")] == "" and cells[("period", "main", "", "behind")] == ""
+    assert cells[("2026-10", "csagyi", "", "received")] == "1"  # Budapest's October
+    assert cells[("2026-11", "", "", "received")] == "9"
+    assert str(escape(texts.render("utter_report_agency_page_method", language))) in page
+    # Figures only: nothing anyone wrote (the interim reasons, the escalation's text) nor a ticket's text.
+    body = page.split("<body>")[1]
+    for written in ("waiting", "still", ">officer<", ">?<", "I-", "C-"):
+        assert written not in body
+    assert "{" not in page.split("</style>")[1]
