@@ -35,8 +35,13 @@ def report(
     as_of: Annotated[
         str, typer.Option(help="judge the figures as of this ISO 8601 moment (default: now)")
     ] = "",
+    agency: Annotated[
+        bool, typer.Option("--agency", help="every organisation side by side (text, csv or html), figures only")
+    ] = False,
 ) -> None:
-    """Figures of the tickets received in PERIOD (DATABASE_URL, CHARTER_FILE), per clock and per month."""
+    """Figures of the tickets received in PERIOD (DATABASE_URL, CHARTER_FILE), per clock and per month.
+
+    With --agency: every organisation of the deployment side by side, each judged by its own charter."""
     from desk.reports.period import PeriodError, parse_period
 
     try:
@@ -44,9 +49,11 @@ def report(
     except PeriodError as error:
         _fail(EXIT_BAD_ARGUMENT, f"--period {error}")
     moment = _parse_as_of(as_of) if as_of else datetime.now(UTC)
+    if agency and format is Format.png:
+        _fail(EXIT_BAD_ARGUMENT, "the agency report has no chart: --format text, csv or html")
     if format is Format.png and output is None and sys.stdout.isatty():
         _fail(EXIT_BAD_ARGUMENT, "a PNG is not for the terminal: add --output FILE")
-    data = asyncio.run(_render(chosen, format, lang, moment))
+    data = asyncio.run(_render(chosen, format, lang, moment, agency=agency))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -57,13 +64,14 @@ def report(
             _fail(EXIT_FAILED, f"cannot write {output}: {error.strerror or error}")
 
 
-async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
+async def _render(period, format: Format, lang: str, now: datetime, *, agency: bool = False) -> bytes:
     from pydantic import ValidationError
 
     from infra.keyring import Keyring, KeyringError
     from desk.charter.model import CharterError, load_charter
     from charterdesk.settings import Settings
     from desk.organisations.models import FIRST_ORGANISATION
+    from desk.reports.agency import build_agency_report, facilities_of
     from desk.reports.report import build_report
     from infra.database import Store, StoreError
     from conversation.texts import Texts, TextsError
@@ -92,14 +100,34 @@ async def _render(period, format: Format, lang: str, now: datetime) -> bytes:
     try:
         await store.migrate()
         async with store.unit_of_work() as session:
-            # CHARTER_FILE's figures: organisation 1's (charterdesk/assembly.py adopt_charter).
-            report = await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter,
-                                        period=period, now=now)
-    except (StoreError, KeyringError) as error:
+            if agency:
+                # Every organisation, each by its own charter; the agency is CHARTER_FILE's body.
+                facilities = await facilities_of(session=session, deployment_charter=charter)
+                report = await build_agency_report(session=session, facilities=facilities, period=period, now=now)
+            else:
+                # CHARTER_FILE's figures: organisation 1's (charterdesk/assembly.py adopt_charter).
+                report = await build_report(session=session, organisation_id=FIRST_ORGANISATION, charter=charter,
+                                            period=period, now=now)
+    except (StoreError, KeyringError, CharterError) as error:
         _fail(EXIT_FAILED, str(error))
     finally:
         await store.dispose()
+    if agency:
+        return _encode_agency(report, texts, language, format, charter)
     return _encode(report, texts, language, format)
+
+
+def _encode_agency(report, texts, language: str, format: Format, charter) -> bytes:
+    from conversation.reports.agency_csv import render_agency_csv
+    from conversation.reports.agency_page import render_agency_page
+    from conversation.reports.agency_text import render_agency_text
+
+    agency, zone = charter.organisation.name, charter.timezone
+    if format is Format.csv:
+        return render_agency_csv(report)
+    if format is Format.html:
+        return render_agency_page(report, texts, language, agency=agency, timezone=zone).encode()
+    return (render_agency_text(report, texts, language, agency=agency, timezone=zone) + "\n").encode()
 
 
 def _encode(report, texts, language: str, format: Format) -> bytes:

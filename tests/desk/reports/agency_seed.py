@@ -36,10 +36,10 @@ def _ticket(organisation_id, category, received, promised, answered=None, breach
 async def seed_agency(store) -> list[Facility]:
     """The three facilities and their tickets; returns them in the order the agency lists them."""
     async with store.unit_of_work() as session:
-        ansim = await organisations.add(session=session, slug="ansim", name="안심", charter_file="charters/ansim.yml",
+        ansim = await organisations.add(session=session, slug="ansim", name="안심", charter_file=str(ROOT / "charters/ansim.yml"),
                                         now=AS_OF)
         csagyi = await organisations.add(session=session, slug="csagyi", name="CSAGYI",
-                                         charter_file="charters/csagyi.yml", now=AS_OF)
+                                         charter_file=str(ROOT / "charters/csagyi.yml"), now=AS_OF)
         main = [
             _ticket(FIRST_ORGANISATION, "inquiry", "2026-11-02T10:00:00+09:00", "2026-11-10T18:00:00+09:00",
                     "2026-11-03T10:00:00+09:00"),
