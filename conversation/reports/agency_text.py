@@ -10,8 +10,9 @@ from conversation.texts import Texts
 
 
 def render_agency_text(report: AgencyReport, texts: Texts, language: str, *, agency: str, timezone: ZoneInfo,
-                       clauses: bool = True) -> str:
-    """Title, scope, the agency-wide line, each facility (with its clauses), who falls behind, the monthly trend."""
+                       clauses: bool = True, facilities: bool = True) -> str:
+    """Title, scope, the agency-wide line, each facility (with its clauses; neither when `facilities` is False:
+    a chat message cannot hold a thousand), who falls behind, the monthly trend."""
     words = Words(texts, language, timezone)
     period = report.period.label(language)
     lines = [
@@ -21,7 +22,9 @@ def render_agency_text(report: AgencyReport, texts: Texts, language: str, *, age
     if report.empty:
         return "\n".join([*lines, words("no_tickets")])
     lines.append(agency_words.facility_line(words, words("agency_whole"), report.agency.whole))
-    for side in report.facilities:
+    if not facilities:
+        lines.append(words("agency_in_csv", count=words.count(len(report.facilities))))
+    for side in report.facilities if facilities else ():
         lines.append(agency_words.facility_line(words, side.name, side.whole))
         if clauses:
             lines += [_clause(words, category, side.by_clock[category]) for category in CATEGORIES

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk import audit, outbox
 from infra.encrypted import chat_hash_of
-from conversation.staff import commands, digests, members, presses, recategorise, reports, views
+from conversation.staff import agency, commands, digests, members, presses, recategorise, reports, views
 from desk.staff import service
-from desk.staff.access import Actor, may, member_language
+from desk.staff.access import AGENCY, Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
 from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word, ticket_id_of
@@ -55,6 +55,7 @@ COMMANDS: dict[str, Spec] = {
     "category": Spec("agent", recategorise.command),
     "audit": Spec("officer", views.audit_view),
     "report": Spec("officer", reports.report),
+    "agency": Spec(AGENCY, agency.agency),  # the parent body's agency officers only (docs/organisations.md)
     "staff": Spec("agent", members.staff),  # add/remove check for admin themselves
     # Not typed: a reply to a card in the staff chat.
     "draft": Spec("agent", presses.draft),
@@ -130,7 +131,9 @@ async def _refuse(
     elif staff is None:
         response, reason = "utter_staff_refused", "not staff"
     else:
-        response, reason = "utter_staff_needs_role", f"needs {needed}"
+        # The agency role is not a rank above the others: say who may, not "or higher".
+        response = "utter_report_agency_refused" if needed == AGENCY else "utter_staff_needs_role"
+        reason = f"needs {needed}"
     who = _who(actor, staff, request)
     quiet = request.in_group and not request.button and await audit.refused_since(
         session, **who, since=now - REFUSAL_QUIET

@@ -27,7 +27,7 @@ from desk.charter.yaml_lines import YamlProblem, load_with_lines
 __all__ = ["CATEGORIES", "ROLES", "Charter", "CharterError", "Clock", "load_charter"]
 
 CATEGORIES: tuple[Category, ...] = tuple(Category)
-Role = Literal["agent", "officer", "admin"]
+Role = Literal["agent", "officer", "admin", "agency"]
 ROLES: tuple[str, ...] = get_args(Role)
 
 

@@ -10,7 +10,10 @@ CHANNEL_BOT_ID = 136817688
 TELEGRAM_SERVICE_ID = 777000
 NEVER_STAFF = frozenset({ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID, TELEGRAM_SERVICE_ID})
 
-ROLE_RANK = {"agent": 1, "officer": 2, "admin": 3}
+# An agency officer (of the parent body that runs the deployment) is an officer in its own organisation's
+# desk, and besides may see every facility side by side (/agency), which no other role may, whatever its rank.
+AGENCY = "agency"
+ROLE_RANK = {"agent": 1, "officer": 2, AGENCY: 2, "admin": 3}
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,10 @@ class Actor:
 
 
 def may(role: str, needed: str) -> bool:
-    """Whether a member with `role` may do what needs `needed` (agent < officer < admin)."""
+    """Whether a member with `role` may do what needs `needed` (agent < officer = agency < admin; what needs
+    agency, only agency)."""
+    if needed == AGENCY:
+        return role == AGENCY
     return ROLE_RANK.get(role, 0) >= ROLE_RANK[needed]
 
 
