@@ -1,4 +1,5 @@
-"""The public web pages: GET /compliance (HTML) and /compliance/chart.png, for the demo and webhook mode.
+"""The public web pages: GET /compliance (HTML), /compliance/chart.png and /agency (every facility side by side,
+HTML), for the demo and webhook mode.
 
 `build_web_app(components)` is mounted as is by any server (the demo's, the webhook server's);
 `start_web` serves it alone. Query parameters: `period` (default: this year so far, local) and
@@ -20,7 +21,10 @@ from starlette.routing import Route
 from charterdesk.assembly import Components, utc_now, web_deps
 from charterdesk.http_server import HttpServer
 from conversation.reports.chart import render_png
+from conversation.reports.agency_page import render_agency_page
 from conversation.reports.page import render_page
+from desk.charter.model import CharterError
+from desk.reports.agency import build_agency_report, facilities_of
 from desk.reports.period import Period, PeriodError, parse_period
 from desk.reports.report import Report, build_report
 from web import app as web_chat
@@ -38,6 +42,7 @@ def build_web_app(components: Components, *, clock: Callable[[], datetime] = utc
         routes=[
             Route("/compliance", compliance_page, methods=["GET"]),
             Route("/compliance/chart.png", compliance_chart, methods=["GET"]),
+            Route("/agency", agency_page, methods=["GET"]),
             *web_chat.routes(),
         ],
         exception_handlers={HTTPException: _plain_error},
@@ -55,6 +60,14 @@ async def compliance_page(request: Request) -> Response:
     language = page_language(request)
     period = _period_or_400(request, language)
     html = await _cached(request, ("page", period.text, language), lambda: _page(request, period, language))
+    return Response(html, media_type="text/html; charset=utf-8", headers=_headers(language))
+
+
+async def agency_page(request: Request) -> Response:
+    """Every facility of the deployment side by side, figures only, with the method of the satisfaction index."""
+    language = page_language(request)
+    period = _period_or_400(request, language)
+    html = await _cached(request, ("agency", period.text, language), lambda: _agency(request, period, language))
     return Response(html, media_type="text/html; charset=utf-8", headers=_headers(language))
 
 
@@ -138,6 +151,23 @@ async def _page(request: Request, period: Period, language: str) -> bytes:
         (code, "?" + urlencode({"period": period.text, "lang": code})) for code in _languages(components)
     ]
     return render_page(report, components.desk.texts, language, chart_png=png, language_links=links).encode()
+
+
+async def _agency(request: Request, period: Period, language: str) -> bytes:
+    components = request.app.state.components
+    charter = components.charter
+    try:
+        async with components.store.unit_of_work() as session:
+            facilities = await facilities_of(session=session, deployment_charter=charter)
+            report = await build_agency_report(session=session, facilities=facilities, period=period,
+                                               now=request.app.state.clock())
+    except CharterError:
+        # Logged for the operator by `charterdesk org check`; the reader is told the page cannot be made now.
+        text = components.desk.texts.render("utter_report_agency_unavailable", language)
+        raise HTTPException(503, detail=text, headers={"Content-Language": language}) from None
+    links = [(code, "?" + urlencode({"period": period.text, "lang": code})) for code in _languages(components)]
+    return render_agency_page(report, components.desk.texts, language, agency=charter.organisation.name,
+                              timezone=charter.timezone, language_links=links).encode()
 
 
 async def _chart(request: Request, period: Period, language: str) -> bytes:

@@ -21,6 +21,8 @@ RECEIVED = at("2026-11-23T10:15:00+09:00")
 NOW = at("2026-11-24T11:00:00+09:00")
 STAFF_CHAT = -1001234567890
 ADMIN = Actor(1003, "Ada", "ada", "en")
+# /agency is the agency officer's alone (an admin is refused): it is tried as one.
+AGENCY_OFFICER = Actor(1009, "Agnes", "agnes", "en")
 _ids = itertools.count(1)
 
 # Integers of any size, as staff might type them: 23 digits, 5,000 digits, negative, zero.
@@ -41,6 +43,8 @@ async def staffed(store, desk):
         # An admin, so that /staff add and remove reach their arguments.
         await members.add(session=session, organisation_id=FIRST_ORGANISATION, telegram_id=ADMIN.user_id, name=ADMIN.name, role="admin", by=1001,
                           now=RECEIVED)
+        await members.add(session=session, organisation_id=FIRST_ORGANISATION, telegram_id=AGENCY_OFFICER.user_id,
+                          name=AGENCY_OFFICER.name, role="agency", by=1001, now=RECEIVED)
         await factories.ticket(session, desk.charter, received_at=RECEIVED, chat_id=700)
     return desk
 
@@ -50,7 +54,8 @@ async def _answered(store, desk, command: str, text: str, *, button: bool) -> co
     request = Request(command=command, chat_id=STAFF_CHAT, key=f"prop:{number}", text=text,
                       message_id=None if button else number, button=button, in_group=True)
     async with store.unit_of_work() as session:
-        return await console.handle(session=session, desk=desk, actor=ADMIN, request=request, now=NOW)
+        actor = AGENCY_OFFICER if command == "agency" else ADMIN
+        return await console.handle(session=session, desk=desk, actor=actor, request=request, now=NOW)
 
 
 @pytest.mark.parametrize("command", console.TYPED_COMMANDS)
