@@ -8,7 +8,7 @@ both SQLite and PostgreSQL compute without a timezone database, and every query 
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, select
@@ -29,8 +29,8 @@ async def count_cohorts(
     """Counts per (organisation, month, category) of the tickets these organisations (all in `zone`) received
     in `period` (local days in `zone`), judged as of `as_of`."""
     months = period.months()
-    # Where each month after the first starts, in UTC; the period's own start and end bound the rest.
-    bounds = [max(period.start(zone), datetime.combine(m, datetime.min.time(), tzinfo=zone)) for m in months[1:]]
+    # Local midnight opening each month after the first; the period's own start and end bound the rest.
+    bounds = [datetime.combine(m, time(), tzinfo=zone) for m in months[1:]]
     month = (
         case(*[(Ticket.received_at < bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
         if bounds else literal(0)
