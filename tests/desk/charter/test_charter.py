@@ -187,7 +187,7 @@ BAD = [
     ("weekday_twice.yml", 8, "office_hours.wed", 'wed is already given by "mon-fri"'),
     ("unknown_country.yml", 9, "holidays.country", '"XX" is not a country'),
     ("unknown_timezone.yml", 4, "organisation.timezone", '"Asia/Seol" is not a timezone'),
-    ("unknown_role.yml", 24, "staff[1].role", '"boss" is not allowed (expected agent, officer or admin)'),
+    ("unknown_role.yml", 24, "staff[1].role", '"boss" is not allowed (expected agent, officer, admin or agency)'),
     ("bad_extra_date.yml", 10, "holidays.extra[1]", '"2026-02-30" is not a date'),
     ("extra_not_a_date.yml", 10, "holidays.extra[0]", '"next friday" is not a date'),
     ("unknown_category.yml", 18, "clocks.non_response", 'unknown category "non_response"'),
