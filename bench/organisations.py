@@ -212,7 +212,8 @@ async def measure(store: Store, organisations: int, rounds: int, texts: Texts) -
         single.append(await timed(one_report))
     median = statistics.median
     return {"organisations": organisations, "sweep_busy": median(busy), "sweep_idle": median(idle),
-            "sweep_all": median(all_idle), "due_anywhere": median(anywhere), "due_probed": median(probed), "claim": median(claim),
+            "sweep_all": median(all_idle), "due_anywhere": median(anywhere), "due_probed": median(probed),
+            "claim": median(claim),
             "agency": median(agency), "single_report": median(single)}
 
 

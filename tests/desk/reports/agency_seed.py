@@ -2,8 +2,8 @@
 
 - main (charter.yml, Seoul): five inquiries. Three in November answered on time (one on the promised moment
   itself), rated 5, 5, 5; one received in October, answered after its first promise (an interim before it,
-  one after it, an escalation), rated 4; one received in December and not yet due. Ratings 5, 5, 5, 4 → points 100, 100, 100, 75: index 93.75, sd 12.5, n 4,
-  t(0.975, 3) = 3.1824 → interval 73.86–100.
+  one after it, an escalation), rated 4; one received in December and not yet due. Ratings 5, 5, 5, 4
+  → points 100, 100, 100, 75: index 93.75, sd 12.5, n 4, t(0.975, 3) = 3.1824 → interval 73.86–100.
 - ansim (Seoul): six complaints, one on time and five late, rated 1, 1, 2, 1, 2, 1 → points 0, 0, 25, 0, 25, 0:
   index 8.33, sd 12.91, n 6, t(0.975, 5) = 2.5706 → interval 0–21.89. Falls behind on satisfaction.
 - csagyi (Budapest): one inquiry, received 23:30 on 31 October local time (1 November in Seoul), answered on
