@@ -33,6 +33,7 @@ from desk.charter.model import load_charter
 from infra.database import Store
 from conversation.texts import Texts
 from conversation.citizen.flows import Desk
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets.models import Citizen, Ticket
 from scheduler import sweeps
 
@@ -84,7 +85,10 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
     async with store.unit_of_work() as session:
         await session.execute(
             insert(Citizen),
-            [{"chat_id": 500_000 + n, "language": "ko", "created_at": NOW} for n in range(CITIZENS)],
+            [
+                {"organisation_id": FIRST_ORGANISATION, "chat_id": 500_000 + n, "language": "ko", "created_at": NOW}
+                for n in range(CITIZENS)
+            ],
         )
     task = progress.add_task(f"{dialect}: {open_tickets:,} open tickets", total=open_tickets)
     for start in range(0, open_tickets, CHUNK):
@@ -92,14 +96,16 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
         i = series(dialect, start, stop).c.i
         due = minutes_after(dialect, NOW, 60 + i % 43_000)
         rows = select(
-            literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False), literal("ko"),
+            literal(FIRST_ORGANISATION), literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False),
+            literal("ko"),
             minutes_after(dialect, NOW, -60), due, minutes_after(dialect, NOW, 30 + i % 43_000),
             # Inserted by the database, so encrypted here, once: every ticket carries the same ciphertext.
             literal(store.keyring.encrypt("?", purpose="tickets.text")),
             # Every tenth ticket has an appointment later this month: the appointment sweep's haystack.
             case((i % 10 == 0, minutes_after(dialect, NOW, 2_000 + i % 40_000)), else_=None),
         )
-        columns = ["category", "status", "citizen_id", "anonymous", "language", "received_at", "due_at",
+        columns = ["organisation_id", "category", "status", "citizen_id", "anonymous", "language", "received_at",
+                   "due_at",
                    "remind_at", "text", "appointment_at"]
         async with store.unit_of_work() as session:
             await session.execute(insert(Ticket).from_select(columns, rows))
@@ -115,7 +121,8 @@ async def add_due(store: Store, round_: int) -> None:
         await session.execute(
             insert(Ticket),
             [
-                {"category": "inquiry", "status": "open", "citizen_id": 1 + n, "language": "ko",
+                {"organisation_id": FIRST_ORGANISATION, "category": "inquiry", "status": "open",
+                 "citizen_id": 1 + n, "language": "ko",
                  "received_at": NOW - timedelta(days=9), "due_at": NOW - timedelta(minutes=5 + round_),
                  "remind_at": NOW - timedelta(days=1), "text": "?", "anonymous": False}
                 for n in range(DUE)
