@@ -17,12 +17,16 @@ from bot import citizen, citizen_anonymous, citizen_privacy, citizen_support, ke
 from bot.config import BotConfig
 from bot.deps import KEY, BotDeps
 from bot.errors import on_error
+from bot.http_client import BotApiRequest
 from bot.ordering import PerChatOrder
 from bot.transport import TelegramTransport
 from desk.delivery import Deliverer
 from infra import logs
 from infra.group_commit import GroupCommit
 from nlu import dates
+
+# PTB's default for an Application's request (ApplicationBuilder.connection_pool_size).
+BOT_API_CONNECTIONS = 256
 
 
 def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest | None = None) -> Application:
@@ -42,6 +46,10 @@ def build_application(config: BotConfig, deps: BotDeps, *, request: BaseRequest 
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # PTB's own client (as many connections as its default, 256), without a getpeername() per idle
+        # connection on every call (bot/http_client.py).
+        builder = builder.request(BotApiRequest(connection_pool_size=BOT_API_CONNECTIONS))
     application = builder.build()
     deps.transport = TelegramTransport(application.bot)
     deps.deliverer = Deliverer(

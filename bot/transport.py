@@ -8,7 +8,6 @@ from datetime import timedelta
 import httpx
 from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -20,6 +19,7 @@ from telegram.error import (
 )
 
 from bot import keyboards, metrics
+from bot.http_client import BotApiRequest
 from bot.config import BotConfig
 from desk.outbox import Delivery, Outgoing
 
@@ -82,7 +82,7 @@ async def own_transport(config: BotConfig, *, connections: int) -> AsyncIterator
 
     `connections`: as many as requests may be under way at once, so none waits for one after its mark."""
     bot = ExtBot(
-        config.token, base_url=config.api_url, request=HTTPXRequest(connection_pool_size=connections),
+        config.token, base_url=config.api_url, request=BotApiRequest(connection_pool_size=connections),
         rate_limiter=AIORateLimiter(overall_max_rate=config.overall_rate, max_retries=0),
     )
     async with bot:

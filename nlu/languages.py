@@ -48,9 +48,16 @@ def _detector():
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
+# lingua loads a language's models when a text first needs them, not when the detector is built: the first
+# Latin-script text loaded those of every Latin-script language (~250 ms, ~26 MB) inside a citizen's handler,
+# in the middle of the first burst (py-spy, docs/benchmarks.md). Every charter's languages include a Latin one.
+WARM_UP_TEXTS = ("I would like to book an appointment", "Szeretnék időpontot foglalni, köszönöm")
+
+
 def warm_up() -> None:
-    """Load lingua's models now (~1 s) rather than on the first message."""
-    _detector()
+    """Load lingua's models for Latin-script text now (~0.3 s) rather than on the first message."""
+    for text in WARM_UP_TEXTS:
+        guesses(text)
 
 
 def guesses(text: str) -> list[Guess]:

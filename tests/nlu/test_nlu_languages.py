@@ -85,3 +85,22 @@ def test_guesses_are_iso_codes_from_the_detected_set_most_likely_first():
 
 def test_text_lingua_cannot_encode_is_read_not_refused():
     assert isinstance(languages.guesses("\ud800 lone surrogate, then English words"), list)
+
+
+@pytest.mark.parametrize("text", ["ok", "szia", "hello there", "köszönöm szépen"])
+def test_latin_text_too_short_for_lingua_to_count_is_not_given_to_it(classifier, text, monkeypatch):
+    expected = classifier.classify_sync(text).language
+
+    def refuse(_text):
+        raise AssertionError("lingua asked about text whose answer cannot count")
+
+    monkeypatch.setattr(languages, "guesses", refuse)
+    assert classifier.classify_sync(text).language == expected
+
+
+def test_latin_text_long_enough_still_asks_lingua(classifier, monkeypatch):
+    asked = []
+    real = languages.guesses
+    monkeypatch.setattr(languages, "guesses", lambda text: asked.append(text) or real(text))
+    assert classifier.classify_sync("Ich möchte bitte einen Termin für nächste Woche vereinbaren").language == "de"
+    assert asked
