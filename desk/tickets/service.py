@@ -97,6 +97,13 @@ async def get_ticket(*, session: AsyncSession, organisation_id: int, ticket_id: 
     return ticket if ticket is not None and ticket.organisation_id == organisation_id else None
 
 
+async def get_ticket_by_number(*, session: AsyncSession, organisation_id: int, serial: int) -> Ticket | None:
+    """The organisation's ticket a typed number names (I-1042 -> serial 1042); None if it has none."""
+    return await session.scalar(
+        select(Ticket).where(Ticket.organisation_id == organisation_id, Ticket.serial == serial)
+    )
+
+
 async def held_elsewhere(*, session: AsyncSession, organisation_id: int, ticket_id: int) -> bool:
     """Whether the ticket of this id exists but is another organisation's (a refusal to audit, not a typo)."""
     ticket = await session.get(Ticket, ticket_id)
