@@ -11,7 +11,7 @@ from charterdesk import rotation
 from desk import outbox
 from desk.organisations import service as organisations
 from desk.organisations.models import FIRST_ORGANISATION
-from desk.tickets import lifecycle
+from desk.tickets import lifecycle, service
 from desk.tickets.enums import Category
 from desk.tickets.models import Ticket
 from infra import keyring
@@ -118,6 +118,13 @@ async def test_a_row_written_for_one_organisation_cannot_be_read_in_anothers(sto
     with pytest.raises(KeyringError, match="belongs to another organisation"):
         async with store.unit_of_work(organisation_id=second) as session:
             await session.get(Ticket, ours)
+    # Scoped lookups never load the other's row, so they answer "none" rather than fail on its key.
+    async with store.unit_of_work() as session:
+        assert await service.get_ticket(session=session, organisation_id=FIRST_ORGANISATION, ticket_id=theirs) is None
+        assert await service.held_elsewhere(session=session, organisation_id=FIRST_ORGANISATION, ticket_id=theirs)
+        both_first = await service.get_ticket_by_number(session=session, organisation_id=FIRST_ORGANISATION,
+                                                        serial=1001)  # each organisation has an I-1001
+        assert (both_first.id, both_first.text) == (ours, "our citizen's question")
     # A query over both (an export that forgot its filter) fails whole instead of showing the other's row.
     with pytest.raises(KeyringError):
         async with store.unit_of_work() as session:
