@@ -148,3 +148,30 @@ async def test_queue_and_report_of_each_organisation_hold_only_its_own_tickets(s
         report = await run(store, where, who, "report", "2026-11")
         assert report.accepted
         assert f"All requests: {received} received" in answer(report), answer(report)
+
+
+async def test_a_citizens_status_by_number_reads_their_own_organisations_ticket(store, two):
+    """The same chat wrote to both: /status I-1001 at each desk is that desk's ticket; I-1002 exists only at
+    organisation 2, so organisation 1 answers it as not theirs."""
+    from conversation.citizen import flows
+    from conversation.citizen.flows import Inbound
+
+    desk, other, ours, theirs = two
+
+    async def status(where, argument: str, message_id: int) -> str:
+        inbound = Inbound(chat_id=700, message_id=message_id, text=f"/status {argument}", received_at=NOW,
+                          telegram_language="en")
+        async with store.unit_of_work() as session:
+            answer = await flows.show_status(session=session, desk=where, inbound=inbound, argument=argument, now=NOW)
+        return "\n".join(m.text for m in answer.outgoing)
+
+    # Both received at once, promised by different charters: each desk shows its own ticket's promise.
+    mine, their_first = await status(desk, "I-1001", 3), await status(other, "I-1001", 6)
+    ours_due = desk.moment(desk.charter.due_at("inquiry", RECEIVED), "en")
+    their_due = other.moment(other.charter.due_at("inquiry", RECEIVED), "hu")  # that citizen writes Hungarian
+    assert ours_due != their_due
+    assert ours_due in mine and their_due not in mine
+    assert their_due in their_first and ours_due not in their_first
+    assert await status(desk, "I-1002", 4) == desk.texts.render("utter_status_not_yours", "en", number="I-1002")
+    there = await status(other, "I-1002", 5)
+    assert there.startswith("I-1002 · "), there
