@@ -81,9 +81,9 @@ async def fill(store: Store, organisations: int, tickets: int, progress: Progres
     # Ticket i: organisation 1 + i % K, received i/tickets of a year ago; every 50th open, due in the next 30 days.
     # Answered ones: one in ten late (breached), the rest after a day. Promise: 7 days after receipt.
     insert = text("""
-        INSERT INTO tickets (organisation_id, category, status, anonymous, language, received_at, due_at, promised_at,
-                             remind_at, text, answered_at, breached_at, interim_at)
-        SELECT 1 + i % :k, (ARRAY['inquiry','complaint','non_response_complaint','appointment_request'])[1 + i % 4],
+        INSERT INTO tickets (organisation_id, number, category, status, anonymous, language, received_at, due_at,
+                             promised_at, remind_at, text, answered_at, breached_at, interim_at)
+        SELECT 1 + i % :k, 1001 + i / :k, (ARRAY['inquiry','complaint','non_response_complaint','appointment_request'])[1 + i % 4],
                CASE WHEN i % 50 = 0 THEN 'open' ELSE 'answered' END, false, 'ko', r,
                CASE WHEN i % 50 = 0 THEN CAST(:now AS timestamptz) + make_interval(mins => 60 + (i % 43000)) ELSE r + interval '7 days' END,
                CASE WHEN i % 50 = 0 THEN CAST(:now AS timestamptz) + make_interval(mins => 60 + (i % 43000)) ELSE r + interval '7 days' END,
@@ -102,6 +102,10 @@ async def fill(store: Store, organisations: int, tickets: int, progress: Progres
         progress.update(task, advance=stop - start)
     steps = progress.add_task(f"{organisations:,} organisations: entries, ratings, outbox", total=4)
     async with store.engine.begin() as connection:
+        # Each organisation's next ticket number follows its highest (desk/tickets/numbers.py counts from there).
+        await connection.execute(text(
+            "UPDATE organisations SET next_ticket_number = 1 + COALESCE("
+            "(SELECT max(number) FROM tickets WHERE tickets.organisation_id = organisations.id), 1000)"))
         await connection.execute(text(
             "INSERT INTO ticket_entries (ticket_id, kind, text, created_at) "
             "SELECT id, 'interim', :t, interim_at FROM tickets WHERE interim_at IS NOT NULL"), {"t": ciphertext})
@@ -132,10 +136,14 @@ async def add_due(store: Store, organisation_id: int, round_: int) -> None:
     """DUE open tickets of one organisation already past their due moment, for one sweep to find."""
     async with store.engine.begin() as connection:
         await connection.execute(text("""
-            INSERT INTO tickets (organisation_id, category, status, anonymous, language, received_at, due_at,
+            WITH taken AS (
+                UPDATE organisations SET next_ticket_number = next_ticket_number + :n WHERE id = :org
+                RETURNING next_ticket_number - :n AS first
+            )
+            INSERT INTO tickets (organisation_id, number, category, status, anonymous, language, received_at, due_at,
                                  promised_at, remind_at, text)
-            SELECT :org, 'inquiry', 'open', false, 'ko', :received, :due, :due, :remind, :t
-            FROM generate_series(1, :n)
+            SELECT :org, taken.first + g - 1, 'inquiry', 'open', false, 'ko', :received, :due, :due, :remind, :t
+            FROM taken, generate_series(1, :n) AS g
         """), {"org": organisation_id, "received": NOW - timedelta(days=9),
                "due": NOW - timedelta(minutes=5 + round_), "remind": NOW - timedelta(days=1), "n": DUE,
                "t": store.keyring.encrypt("?", purpose="tickets.text")})

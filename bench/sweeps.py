@@ -39,6 +39,8 @@ from scheduler import sweeps
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = 100
+# Ticket numbers of the due tickets each round adds: past any filled ticket's (1001 + its index).
+AFTER_FILL = 100_000_000
 CITIZENS = 1000
 CHUNK = 50_000
 ROUNDS = 3
@@ -96,7 +98,7 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
         i = series(dialect, start, stop).c.i
         due = minutes_after(dialect, NOW, 60 + i % 43_000)
         rows = select(
-            literal(FIRST_ORGANISATION), literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False),
+            literal(FIRST_ORGANISATION), 1001 + i, literal("inquiry"), literal("open"), 1 + i % CITIZENS, literal(False),
             literal("ko"),
             minutes_after(dialect, NOW, -60), due, minutes_after(dialect, NOW, 30 + i % 43_000),
             # Inserted by the database, so encrypted here, once: every ticket carries the same ciphertext.
@@ -104,7 +106,7 @@ async def fill(store: Store, open_tickets: int, progress: Progress) -> None:
             # Every tenth ticket has an appointment later this month: the appointment sweep's haystack.
             case((i % 10 == 0, minutes_after(dialect, NOW, 2_000 + i % 40_000)), else_=None),
         )
-        columns = ["organisation_id", "category", "status", "citizen_id", "anonymous", "language", "received_at",
+        columns = ["organisation_id", "number", "category", "status", "citizen_id", "anonymous", "language", "received_at",
                    "due_at",
                    "remind_at", "text", "appointment_at"]
         async with store.unit_of_work() as session:
@@ -121,8 +123,8 @@ async def add_due(store: Store, round_: int) -> None:
         await session.execute(
             insert(Ticket),
             [
-                {"organisation_id": FIRST_ORGANISATION, "category": "inquiry", "status": "open",
-                 "citizen_id": 1 + n, "language": "ko",
+                {"organisation_id": FIRST_ORGANISATION, "number": AFTER_FILL + round_ * DUE + n,
+                 "category": "inquiry", "status": "open", "citizen_id": 1 + n, "language": "ko",
                  "received_at": NOW - timedelta(days=9), "due_at": NOW - timedelta(minutes=5 + round_),
                  "remind_at": NOW - timedelta(days=1), "text": "?", "anonymous": False}
                 for n in range(DUE)

@@ -61,7 +61,7 @@ class IntakeUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # The update's JSON, encrypted; None once handled (it holds the message text and the sender's identity).
-    payload: Mapped[str | None] = mapped_column(EncryptedText("intake_updates.payload"))
+    payload: Mapped[str | None] = mapped_column(EncryptedText("intake_updates.payload", transport=True))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The chat's lookup hash, for keeping a chat's updates in order across replicas; None for chatless updates.

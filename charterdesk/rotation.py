@@ -1,4 +1,9 @@
-"""Key rotation: re-encrypt every encrypted column under the current data key, in batches.
+"""Key rotation: re-encrypt every encrypted column under the current data keys, in batches.
+
+Each organisation has data keys of its own (infra/keyring.py): a value is re-encrypted under the current
+key of the organisation whose key encrypted it (a ciphertext's key id names it), so rotating one
+organisation's key touches none of another's values. A plaintext value, from before encryption existed,
+is the first organisation's (no other organisation existed then).
 
 The columns are found in the schema (every column of an Encrypted* type), so a table added later is
 rotated without a change here. Each batch is its own transaction, and a row already under the
@@ -9,7 +14,7 @@ current key is left alone, so an interrupted run is resumed by running it again.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce, update
+from sqlalchemy import Column, Table, Text, and_, bindparam, func, select, type_coerce, update
 
 from infra import keyring
 from infra.encrypted import Encrypted, EncryptedInt
@@ -48,7 +53,7 @@ async def pending(store: Store, *, ring: keyring.Keyring) -> int:
     async with store.unit_of_work() as session:
         for table, column in encrypted_columns():
             raw = type_coerce(column, Text)
-            query = select(func.count()).select_from(table).where(raw.is_not(None), ~raw.startswith(_current(ring)))
+            query = select(func.count()).select_from(table).where(raw.is_not(None), _not_current(raw, ring))
             total += (await session.execute(query)).scalar_one()
     return total
 
@@ -64,7 +69,7 @@ async def reencrypt(store: Store, *, ring: keyring.Keyring, batch: int = BATCH,
         raw = type_coerce(column, Text)
         last = None
         while True:
-            query = select(key, raw).where(raw.is_not(None), ~raw.startswith(_current(ring))).order_by(key).limit(batch)
+            query = select(key, raw).where(raw.is_not(None), _not_current(raw, ring)).order_by(key).limit(batch)
             if last is not None:
                 query = query.where(key > last)
             async with store.unit_of_work() as session:
@@ -73,11 +78,14 @@ async def reencrypt(store: Store, *, ring: keyring.Keyring, batch: int = BATCH,
                     break
                 changes = []
                 for row_key, value in rows:
-                    was_plain = keyring.key_id_of(value) is None
-                    plain = value if was_plain else ring.decrypt(value, purpose=column.type.purpose)
+                    kid = keyring.key_id_of(value)
+                    was_plain = kid is None
+                    owner = keyring.FIRST_ORGANISATION if was_plain else _owner(ring, kid)
+                    plain = value if was_plain else ring.decrypt(value, purpose=column.type.purpose, organisation=owner)
                     if was_plain and isinstance(column.type, EncryptedInt):
                         plain = str(int(plain))
-                    changes.append({"row_key": row_key, "value": ring.encrypt(plain, purpose=column.type.purpose)})
+                    changes.append({"row_key": row_key,
+                                    "value": ring.encrypt(plain, purpose=column.type.purpose, organisation=owner)})
                     counter = result.encrypted if was_plain else result.reencrypted
                     counter[name] += 1
                 statement = (
@@ -122,10 +130,17 @@ async def check_readable(store: Store, *, ring: keyring.Keyring) -> None:
             value = await session.scalar(select(raw).where(raw.startswith(keyring.PREFIX)).limit(1))
             if value is not None:
                 try:
-                    ring.decrypt(value, purpose=column.type.purpose)
+                    ring.decrypt(value, purpose=column.type.purpose, organisation=_owner(ring, keyring.key_id_of(value)))
                 except KeyringError as error:
                     raise KeyringError(f"{ring.path or 'the key file'} cannot read this database: {error}") from None
 
 
-def _current(ring: keyring.Keyring) -> str:
-    return f"{keyring.PREFIX}{ring.current_id}:"
+def _not_current(raw, ring: keyring.Keyring):
+    """Values under none of the organisations' current keys (or in plaintext)."""
+    return and_(*(~raw.startswith(f"{keyring.PREFIX}{kid}:") for kid in sorted(ring.current_ids)))
+
+
+def _owner(ring: keyring.Keyring, kid: int | None) -> int:
+    """The organisation of a key id; a key the file does not hold is looked for as the first's (and not found)."""
+    owner = ring.owner_of(kid) if kid is not None else None
+    return keyring.FIRST_ORGANISATION if owner is None else owner

@@ -12,14 +12,14 @@ from enum import Enum
 
 from desk.anonymous import receipts
 from desk.tickets.enums import Category
-from desk.tickets.models import CATEGORY_LETTERS, NUMBER_OFFSET, parse_number
+from desk.tickets.models import CATEGORY_LETTERS, FIRST_NUMBER, parse_number
 
 # Ids are Integer columns: a larger number can name no row, and would overflow a PostgreSQL query.
 MAX_ID = 2**31 - 1
 # Telegram user and chat ids have at most 52 significant bits (Bot API, "User.id").
 MAX_TELEGRAM_ID = 2**52
-# The highest ticket number a ticket can have.
-MAX_TICKET_NUMBER = MAX_ID + NUMBER_OFFSET
+# The highest ticket number a ticket can have (tickets.number is an Integer column too).
+MAX_TICKET_NUMBER = MAX_ID
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 # "I-1042", "i 1042", "I1042", "i–1042": how people type a ticket number.
@@ -56,9 +56,10 @@ def telegram_id(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class TicketNumber:
-    """A typed ticket number: the ticket id it names, and its letter if one was typed ('1042' has none)."""
+    """A typed ticket number: its serial (1042; a ticket of the organisation it is typed in, if any), and its
+    letter if one was typed ('1042' has none)."""
 
-    ticket_id: int
+    serial: int
     category: Category | None = None
 
 
@@ -69,12 +70,12 @@ def ticket_number(text: str) -> TicketNumber | None:
     if lettered:
         # The lettered form as the desk writes it ('I-1042'), read by the desk's own parser.
         parsed = parse_number(f"{lettered[1]}-{lettered[2].lstrip('0') or '0'}")
-        if parsed is None or parsed[1] > MAX_ID:
+        if parsed is None or parsed[1] > MAX_TICKET_NUMBER:
             return None
-        category, ticket_id = parsed
-        return TicketNumber(ticket_id, category)
-    number = bounded_int(text, low=NUMBER_OFFSET + 1, high=MAX_TICKET_NUMBER)
-    return None if number is None else TicketNumber(number - NUMBER_OFFSET)
+        category, serial = parsed
+        return TicketNumber(serial, category)
+    number = bounded_int(text, low=FIRST_NUMBER, high=MAX_TICKET_NUMBER)
+    return None if number is None else TicketNumber(number)
 
 
 class StatusKind(Enum):

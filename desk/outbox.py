@@ -49,9 +49,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     # Encrypted; "which rows go to this chat" asks chat_hash.
-    chat_id: Mapped[int] = mapped_column(EncryptedInt("outbox.chat_id"))
+    chat_id: Mapped[int] = mapped_column(EncryptedInt("outbox.chat_id", transport=True))
     chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
-    text: Mapped[str] = mapped_column(EncryptedText("outbox.text"))
+    text: Mapped[str] = mapped_column(EncryptedText("outbox.text", transport=True))
     # Buttons as rows of {"text", "data"} (conversation/buttons.py); rows queued before that kept the
     # Bot API's own object, which the transport still reads.
     reply_markup: Mapped[list | dict | None] = mapped_column(JSON)

@@ -74,11 +74,12 @@ class Store:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(self, *, organisation_id: int | None = None) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: commits on exit, rolls back if the block raises.
 
-        Chat ids hashed inside the block (encrypted.chat_hash_of) are hashed with this store's keys."""
-        with encrypted.bound(self._keyring):
+        Chat ids hashed inside the block (encrypted.chat_hash_of) are hashed with this store's keys; its
+        encrypted columns use `organisation_id`'s data keys (None: the organisation already served here)."""
+        with encrypted.bound(self._keyring), encrypted.serving(organisation_id):
             async with self._sessions() as session, session.begin():
                 yield session
 

@@ -7,6 +7,12 @@ in a `chat_hash` column instead (see `chat_hash_of`).
 There is no process-wide keyring: each Store attaches its own to its engine (`attach`), and the
 column types find it through the dialect SQLAlchemy hands them, which is the engine's own. Code that
 only holds a chat id (`chat_hash_of`) uses the keyring the running unit of work bound (`bound`).
+
+Each organisation's rows are encrypted with its own data key: the organisation a unit of work serves is bound
+with `serving` (Store.unit_of_work(organisation_id=...) does it; unbound, it is the first organisation, the
+deployment's own), and a value of another organisation's key is refused on the way out. Transport state
+(outbox, intake, web chat: rows that reach a chat and carry no organisation) is `transport=True`: encrypted
+with the first organisation's keys wherever it was written, read by the one dispatcher of every organisation.
 """
 
 import operator
@@ -20,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
-from infra.keyring import Keyring, KeyringError
+from infra.keyring import FIRST_ORGANISATION, Keyring, KeyringError
 
 # A chat-hash column: hex HMAC-SHA256.
 CHAT_HASH_LENGTH = 64
@@ -30,6 +36,7 @@ _REFUSED = {operator.eq, operator.ne, operators.in_op, operators.not_in_op, oper
 # Every engine has a dialect object of its own, and it is what SQLAlchemy passes to a column type.
 _by_dialect: "WeakKeyDictionary[Dialect, Keyring]" = WeakKeyDictionary()
 _bound: ContextVar[Keyring | None] = ContextVar("charterdesk_keyring", default=None)
+_serving: ContextVar[int] = ContextVar("charterdesk_organisation", default=FIRST_ORGANISATION)
 
 
 def attach(dialect: Dialect, ring: Keyring | None) -> None:
@@ -58,6 +65,25 @@ def bound(ring: Keyring | None) -> Iterator[None]:
         _bound.reset(token)
 
 
+@contextmanager
+def serving(organisation_id: int | None) -> Iterator[None]:
+    """Within the block (and the tasks it starts), encrypted columns use `organisation_id`'s data keys (None:
+    leave the organisation already bound, or the first)."""
+    if organisation_id is None:
+        yield
+        return
+    token = _serving.set(organisation_id)
+    try:
+        yield
+    finally:
+        _serving.reset(token)
+
+
+def served() -> int:
+    """The organisation whose data keys encrypted columns use here."""
+    return _serving.get()
+
+
 class Encrypted(TypeDecorator):
     """A column stored AES-GCM encrypted, bound to its table and column; see EncryptedText, EncryptedInt."""
 
@@ -70,20 +96,26 @@ class Encrypted(TypeDecorator):
                 raise TypeError("an encrypted column cannot be compared in SQL; compare its chat_hash column")
             return super().operate(op, *other, **kwargs)
 
-    def __init__(self, purpose: str) -> None:
+    def __init__(self, purpose: str, *, transport: bool = False) -> None:
         super().__init__()
         # The table and column, bound to each ciphertext: a value moved to another column does not decrypt.
         self.purpose = purpose
+        self.transport = transport
+
+    def organisation(self) -> int:
+        """Whose data keys this column uses now."""
+        return FIRST_ORGANISATION if self.transport else _serving.get()
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return keyring_of(dialect).encrypt(self._to_text(value), purpose=self.purpose)
+        return keyring_of(dialect).encrypt(self._to_text(value), purpose=self.purpose, organisation=self.organisation())
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return self._from_text(keyring_of(dialect).decrypt(value, purpose=self.purpose))
+        ring = keyring_of(dialect)
+        return self._from_text(ring.decrypt(value, purpose=self.purpose, organisation=self.organisation()))
 
     def _to_text(self, value) -> str:
         return value

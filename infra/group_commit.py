@@ -15,6 +15,9 @@ group instead of one per unit), and each such unit is called as `unit(session, w
 its item)`. A step must be safe to run again too (it runs in each transaction its units run in). A
 `finish` runs once at the end of the transaction, before the commit, over the results of its units (one
 INSERT for what they all deferred), and gives back the results their callers get.
+
+A group holds units of one organisation: the one each caller served when it called (infra/encrypted.py
+`serving`), whose data keys the shared transaction then encrypts and decrypts with.
 """
 
 import asyncio
@@ -25,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infra import encrypted
 from infra.database import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ class _Waiting:
     step: Step | None = None
     item: Any = None
     finish: Finish | None = None
+    organisation: int = encrypted.FIRST_ORGANISATION
 
 
 class GroupCommit:
@@ -72,7 +77,7 @@ class GroupCommit:
         With a `step`: `unit(session, step's value for item)`, the step run once for the group; with a
         `finish`, the result is what the finish (run once for the group) made of it."""
         future = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(unit, future, step, item, finish))
+        self._waiting.append(_Waiting(unit, future, step, item, finish, encrypted.served()))
         if len(self._runners) < self.parallel:
             runner = asyncio.create_task(self._run_waiting(), name="group commit")
             self._runners.add(runner)
@@ -83,7 +88,9 @@ class GroupCommit:
         group: list[_Waiting] = []
         try:
             while self._waiting:
-                group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+                group = [w for w in self._waiting if w.organisation == self._waiting[0].organisation][: self.max_group]
+                taken = {id(waiting) for waiting in group}
+                self._waiting = [waiting for waiting in self._waiting if id(waiting) not in taken]
                 group = [waiting for waiting in group if not waiting.future.cancelled()]
                 if group and not await self._run_group(group):
                     for single in group:
@@ -99,7 +106,7 @@ class GroupCommit:
         """One transaction for the group; False (futures untouched) if a unit of a larger group failed."""
         results = []
         try:
-            async with self.store.unit_of_work() as session:
+            async with self.store.unit_of_work(organisation_id=group[0].organisation) as session:
                 prepared = await _run_steps(session, group)
                 for waiting in group:
                     if waiting.step is None:

@@ -4,7 +4,15 @@ The file holds one key per line, `<name> <base64 of 32 bytes>`, mode 0600:
   anon  seals the anonymous push channel (infra/sealing.py) - a key of its own, never used for data;
   hash  makes the keyed hashes (HMAC) that stand in for chat ids in lookups; never rotated, because
         rotating it would mean recomputing every lookup column at once;
-  1, 2, ...  data keys; the highest number is current, older ones still decrypt until retired.
+  1, 2, ...  the first organisation's data keys (and the deployment's: see below); the highest number is
+        current, older ones still decrypt until retired;
+  o<N>.<id>  a data key of organisation N (`o2.5`: key 5, organisation 2's). Key ids are unique in the file,
+        whatever organisation holds them, so a ciphertext's key id names its organisation too.
+A value is encrypted with the current key of the organisation the unit of work serves (infra/encrypted.py
+`serving`), and decrypts only there: a value of another organisation's key is refused (KeyringError,
+logged), never returned. Transport state (outbox, intake, web chat), which no staff member reads, uses the
+unnumbered-organisation keys, 1, 2, ..., wherever it was written. A file with no `o<N>.` keys is a
+deployment from before organisations had keys of their own, and works unchanged.
 A file from before rotation existed (one bare base64 line) is read as the `anon` key and given the
 others on first use, so sealed channels and keyed hashes made with it keep working.
 
@@ -30,6 +38,8 @@ log = logging.getLogger(__name__)
 KEY_BYTES = 32
 NONCE_BYTES = 12
 ANON, HASH = "anon", "hash"
+# The organisation whose data keys are the bare numbers (desk/organisations/models.py FIRST_ORGANISATION).
+FIRST_ORGANISATION = 1
 PREFIX = "cd1:"
 _HEADER = (
     "# Charterdesk data keys: keep secret, keep a backup; without them the data cannot be read.\n"
@@ -49,14 +59,47 @@ class Keyring:
         for name, key in keys.items():
             if len(key) != KEY_BYTES:
                 raise KeyringError(f"{path or 'key file'}: key {name!r} has {len(key)} bytes, not {KEY_BYTES}")
-        data = sorted(int(name) for name in keys if name.isdigit())
-        if not data or HASH not in keys:
+        try:
+            owners = data_key_owners(keys)
+        except ValueError as exc:
+            raise KeyringError(f"{path or 'key file'}: {exc}") from None
+        if FIRST_ORGANISATION not in owners.values() or HASH not in keys:
             raise KeyringError(f"{path or 'key file'}: needs a 'hash' key and at least one numbered data key")
         self.path = path
         self.keys = dict(keys)
-        self.current_id = data[-1]
-        self._ciphers = {kid: AESGCM(keys[str(kid)]) for kid in data}
+        self._owners = owners
+        self._ciphers = {kid: AESGCM(keys[name]) for name, kid in _data_names(keys).items()}
         self._hash_key = keys[HASH]
+
+    @property
+    def current_id(self) -> int:
+        """The first organisation's current data key (also the transport state's)."""
+        return self.current_for(FIRST_ORGANISATION)
+
+    def current_for(self, organisation_id: int) -> int:
+        """The organisation's current data key; KeyringError if it has none."""
+        held = [kid for kid, owner in self._owners.items() if owner == organisation_id]
+        if not held and self.path is not None and self.path.exists():
+            # An organisation added (`charterdesk org add`) since this process read the file.
+            self._read_again()
+            held = [kid for kid, owner in self._owners.items() if owner == organisation_id]
+        if not held:
+            raise KeyringError(
+                f"{self.path or 'the key file'} holds no data key of organisation {organisation_id}: "
+                "`charterdesk keys rotate --org SLUG` adds one"
+            )
+        return max(held)
+
+    @property
+    def current_ids(self) -> set[int]:
+        """Every organisation's current data key."""
+        return {self.current_for(owner) for owner in set(self._owners.values())}
+
+    def owner_of(self, kid: int) -> int | None:
+        """The organisation a data key belongs to; None if the file does not hold it."""
+        if kid not in self._owners:
+            self._reload(kid, missing_ok=True)
+        return self._owners.get(kid)
 
     @classmethod
     def from_file(cls, path: Path | str, *, create: bool = True) -> "Keyring":
@@ -69,17 +112,27 @@ class Keyring:
         """Ids of the data keys held, oldest first."""
         return sorted(self._ciphers)
 
-    def encrypt(self, plaintext: str, *, purpose: str) -> str:
-        """`plaintext` encrypted under the current data key, bound to `purpose`."""
-        kid = self.current_id
+    def encrypt(self, plaintext: str, *, purpose: str, organisation: int = FIRST_ORGANISATION) -> str:
+        """`plaintext` encrypted under the organisation's current data key, bound to `purpose`."""
+        kid = self.current_for(organisation)
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = self._ciphers[kid].encrypt(nonce, plaintext.encode(), f"{purpose}|{kid}".encode())
         return f"{PREFIX}{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
-    def decrypt(self, ciphertext: str, *, purpose: str) -> str:
-        """The plaintext of a value from encrypt(); KeyringError if it is not one, or was altered."""
+    def decrypt(self, ciphertext: str, *, purpose: str, organisation: int = FIRST_ORGANISATION) -> str:
+        """The plaintext of a value from encrypt() for `organisation`; KeyringError if it is not one, was
+        altered, or was encrypted with another organisation's key."""
         kid, blob = parse(ciphertext)
         cipher = self._ciphers.get(kid) or self._reload(kid)
+        owner = self._owners[kid]
+        if owner != organisation:
+            # Never the plaintext: this is one organisation's unit of work meeting another's citizen.
+            log.warning("refused to decrypt a value of %s: its data key %s is organisation %s's, not %s's",
+                        purpose, kid, owner, organisation)
+            raise KeyringError(
+                f"a value of {purpose} belongs to another organisation (data key {kid}): not readable by "
+                f"organisation {organisation}"
+            )
         try:
             return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], f"{purpose}|{kid}".encode()).decode()
         except (InvalidTag, ValueError) as exc:
@@ -93,13 +146,27 @@ class Keyring:
         # One-shot HMAC (OpenSSL in one call): on the path of every inbound message and lookup.
         return hmac.digest(self._hash_key, b"chat-id:%d" % int(chat_id), hashlib.sha256).hex()
 
-    def _reload(self, kid: int) -> AESGCM:
+    def _read_again(self) -> None:
+        """Take in the data keys added to the file since it was read (none is dropped: a retired key's
+        values were re-encrypted first)."""
+        keys = load_keys(self.path, create=False)
+        try:
+            owners = data_key_owners(keys)
+        except ValueError as exc:
+            raise KeyringError(f"{self.path}: {exc}") from None
+        for name, kid in _data_names(keys).items():
+            if kid not in self._ciphers:
+                self._ciphers[kid] = AESGCM(keys[name])
+                self._owners[kid] = owners[kid]
+
+    def _reload(self, kid: int, *, missing_ok: bool = False) -> AESGCM | None:
         # A key added by `keys rotate` in another process: read the file again rather than fail.
         if self.path is not None and self.path.exists():
-            keys = load_keys(self.path, create=False)
-            if str(kid) in keys:
-                self._ciphers[kid] = AESGCM(keys[str(kid)])
+            self._read_again()
+            if kid in self._ciphers:
                 return self._ciphers[kid]
+        if missing_ok:
+            return None
         raise KeyringError(
             f"a value was encrypted with data key {kid}, which {self.path or 'the key file'} does not hold: "
             "wrong CHARTERDESK_KEY_FILE, or the key was removed too early"
@@ -118,6 +185,31 @@ def parse(ciphertext: str) -> tuple[int, bytes]:
     except (ValueError, binascii.Error) as exc:
         raise KeyringError("a stored encrypted value is damaged (not a Charterdesk ciphertext)") from exc
     return int(kid), blob
+
+
+def data_key_name(kid: int, organisation: int) -> str:
+    """How the key file names data key `kid` of `organisation` ('5', or 'o2.5')."""
+    return str(kid) if organisation == FIRST_ORGANISATION else f"o{organisation}.{kid}"
+
+
+def _data_names(keys: dict[str, bytes]) -> dict[str, int]:
+    """Data key name -> key id ('5' -> 5, 'o2.7' -> 7); other names (anon, hash, unknown) left out."""
+    names = {}
+    for name in keys:
+        number = name.partition(".")[2] if name.startswith("o") else name
+        if number.isdigit() and (name.isdigit() or name[1:].partition(".")[0].isdigit()):
+            names[name] = int(number)
+    return names
+
+
+def data_key_owners(keys: dict[str, bytes]) -> dict[int, int]:
+    """Data key id -> its organisation; ValueError if two keys share an id."""
+    owners: dict[int, int] = {}
+    for name, kid in _data_names(keys).items():
+        if kid in owners:
+            raise ValueError(f"data key id {kid} appears twice")
+        owners[kid] = FIRST_ORGANISATION if name.isdigit() else int(name[1:].partition(".")[0])
+    return owners
 
 
 def key_id_of(ciphertext: str) -> int | None:
@@ -146,30 +238,31 @@ def load_keys(path: Path, *, create: bool = True) -> dict[str, bytes]:
     if HASH not in keys or not any(name.isdigit() for name in keys):
         keys.setdefault(HASH, secrets.token_bytes(KEY_BYTES))
         if not any(name.isdigit() for name in keys):
-            keys["1"] = secrets.token_bytes(KEY_BYTES)
+            keys[str(max(_data_names(keys).values(), default=0) + 1)] = secrets.token_bytes(KEY_BYTES)
         write_keys(path, keys)
         log.info("%s: added the lookup and data keys", path)
     return keys
 
 
-def add_data_key(path: Path) -> int:
-    """Append a fresh data key to the file; it becomes current. Returns its id."""
+def add_data_key(path: Path, *, organisation: int = FIRST_ORGANISATION) -> int:
+    """Append a fresh data key of `organisation` to the file; it becomes that organisation's current key.
+    Returns its id (one more than any key id in the file, whoever holds it)."""
     keys = load_keys(path, create=False)
-    kid = max((int(name) for name in keys if name.isdigit()), default=0) + 1
-    keys[str(kid)] = secrets.token_bytes(KEY_BYTES)
+    kid = max(_data_names(keys).values(), default=0) + 1
+    keys[data_key_name(kid, organisation)] = secrets.token_bytes(KEY_BYTES)
     write_keys(path, keys)
     return kid
 
 
 def remove_data_key(path: Path, kid: int) -> None:
-    """Drop an old data key from the file (never the current one)."""
+    """Drop an old data key from the file (never an organisation's current one)."""
     keys = load_keys(path, create=False)
-    data = sorted(int(name) for name in keys if name.isdigit())
-    if kid not in data:
+    owners = data_key_owners(keys)
+    if kid not in owners:
         raise KeyringError(f"{path} holds no data key {kid}")
-    if kid == data[-1]:
-        raise KeyringError(f"data key {kid} is the current key; rotate first")
-    del keys[str(kid)]
+    if kid == max(k for k, owner in owners.items() if owner == owners[kid]):
+        raise KeyringError(f"data key {kid} is the current key of organisation {owners[kid]}; rotate first")
+    del keys[data_key_name(kid, owners[kid])]
     write_keys(path, keys)
 
 
@@ -236,5 +329,6 @@ def _parse_file(text: str) -> dict[str, bytes]:
 def _render(keys: dict[str, bytes]) -> str:
     order = [name for name in (ANON, HASH) if name in keys]
     order += sorted((name for name in keys if name.isdigit()), key=int)
+    order += sorted(_data_names({n: k for n, k in keys.items() if n not in order}), key=_data_names(keys).get)
     order += sorted(name for name in keys if name not in order)
     return _HEADER + "".join(f"{name} {base64.b64encode(keys[name]).decode()}\n" for name in order)

@@ -187,17 +187,18 @@ async def lookup(deps: WebDeps, visitor: WebVisitor, *, number: str, code: str, 
     parsed = parse_number(number)
     if parsed is None:
         return None
-    category, ticket_id = parsed
+    category, serial = parsed
     now = deps.clock()
     async with deps.store.unit_of_work() as session:
         language = await _language(session, deps, visitor, "", None, language_hint)
         ticket = (
-            await service.get_ticket(
-                session=session, organisation_id=deps.desk.organisation_id, ticket_id=ticket_id
+            await service.get_ticket_by_number(
+                session=session, organisation_id=deps.desk.organisation_id, serial=serial
             )
-            if ticket_id <= MAX_ID
+            if serial <= MAX_ID
             else None
         )
+        ticket_id = ticket.id if ticket is not None else NO_TICKET
         if ticket is None or not await corrections.names_ticket(session=session, ticket=ticket, category=category):
             ticket_id = NO_TICKET  # a number naming no ticket: any code is wrong for it (and counted as such)
         answer = await anonymous.status_by_code(
@@ -221,12 +222,15 @@ async def deliver(deps: WebDeps, visitor: WebVisitor, answer: flows.Answer) -> N
 async def _with_code(session: AsyncSession, deps: WebDeps, visitor: WebVisitor, answer: flows.Answer) -> flows.Answer:
     """A ticket just opened from the web gets a code, shown once, to read its answer on another device."""
     parsed = parse_number(answer.ticket_number) if answer.ticket_number else None
-    if parsed is None or await receipts.for_ticket(session=session, ticket_id=parsed[1]) is not None:
+    ticket = await service.get_ticket_by_number(
+        session=session, organisation_id=deps.desk.organisation_id, serial=parsed[1]
+    ) if parsed is not None else None
+    if ticket is None or await receipts.for_ticket(session=session, ticket_id=ticket.id) is not None:
         return answer
-    _, code = await receipts.issue(session=session, ticket_id=parsed[1])
+    _, code = await receipts.issue(session=session, ticket_id=ticket.id)
     text = deps.desk.render("utter_ticket_code_web", answer.language or deps.desk.charter.languages[0],
                             number=answer.ticket_number, code=receipts.display(code))
-    rows = await replies.enqueue_text(session, key=f"webcode:{parsed[1]}", chat_id=visitor.chat_id, text=text,
+    rows = await replies.enqueue_text(session, key=f"webcode:{ticket.id}", chat_id=visitor.chat_id, text=text,
                                       now=deps.clock())
     return dataclasses.replace(answer, outgoing=[*answer.outgoing, *rows])
 

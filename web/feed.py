@@ -28,7 +28,7 @@ class FeedMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visitor_id: Mapped[int] = mapped_column(ForeignKey("web_visitors.id", ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(8))  # visitor | desk
-    text: Mapped[str] = mapped_column(EncryptedText("web_feed.text"))
+    text: Mapped[str] = mapped_column(EncryptedText("web_feed.text", transport=True))
     # Neutral buttons as the outbox keeps them: rows of {"text", "data"} (conversation/buttons.py).
     buttons: Mapped[list | None] = mapped_column(JSON)
     # The outbox row this line delivered, at most one line per row: a web row whose send was marked but never

@@ -27,7 +27,7 @@ class WebVisitor(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Where to say that an answer is waiting, if the visitor asked for that (web/mail.py); encrypted.
-    email: Mapped[str | None] = mapped_column(EncryptedText("web_visitors.email"))
+    email: Mapped[str | None] = mapped_column(EncryptedText("web_visitors.email", transport=True))
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

@@ -87,7 +87,8 @@ def confusion_table(counts) -> Table:
 def _number(row) -> str:
     from desk.tickets.models import format_number
 
-    return f"{format_number(row.from_category, row.ticket_id)} -> {format_number(row.to_category, row.ticket_id)}"
+    serial = row.ticket.serial
+    return f"{format_number(row.from_category, serial)} -> {format_number(row.to_category, serial)}"
 
 
 async def _read(recent: int):

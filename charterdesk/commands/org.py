@@ -47,6 +47,19 @@ def add(
 
     added = _in_database(insert)
     typer.echo(f'added organisation {added.id} "{added.slug}": {added.name} ({added.charter_file})')
+    _add_data_key(added.id, added.slug)
+
+
+def _add_data_key(organisation_id: int, slug: str) -> None:
+    """The new organisation's own data key, so its citizens' data is readable by it alone."""
+    from infra.keyring import KeyringError, add_data_key
+
+    key_file = _settings().key_file
+    try:
+        kid = add_data_key(key_file, organisation=organisation_id)
+    except KeyringError as error:
+        _fail(EXIT_FAILED, f"{error}; the organisation is added: `charterdesk keys rotate --org {slug}` gives it its key")
+    typer.echo(f"added data key {kid} of organisation {organisation_id} to {key_file}")
 
 
 @app.command(name="list")

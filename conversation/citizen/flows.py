@@ -86,8 +86,8 @@ async def show_status(*, session: AsyncSession, desk: Desk, inbound: Inbound, ar
     number = read.ticket
     # A bare number ('1001') is looked for among the citizen's own tickets, whatever its letter.
     ticket = (
-        await service.get_ticket(
-            session=session, organisation_id=desk.organisation_id, ticket_id=number.ticket_id
+        await service.get_ticket_by_number(
+            session=session, organisation_id=desk.organisation_id, serial=number.serial
         )
         if number
         else None

@@ -318,13 +318,14 @@ async def _referenced(turn: Turn, inbound: Inbound, tickets: list[Ticket]) -> Ti
         )
         if ticket_id in by_id:
             return by_id[ticket_id]
+    by_serial = {ticket.serial: ticket for ticket in tickets}
     for match in _NUMBER.finditer(inbound.text):
         parsed = parse_number(re.sub(r"\s", "", match.group()))
         # A number the ticket had before staff corrected its category still names it.
-        if parsed and parsed[1] in by_id and await corrections.names_ticket(
-            session=turn.session, ticket=by_id[parsed[1]], category=parsed[0]
+        if parsed and parsed[1] in by_serial and await corrections.names_ticket(
+            session=turn.session, ticket=by_serial[parsed[1]], category=parsed[0]
         ):
-            return by_id[parsed[1]]
+            return by_serial[parsed[1]]
     return None
 
 

@@ -18,7 +18,7 @@ from desk.staff import service
 from desk.staff.access import AGENCY, Actor, may, member_language
 from desk.staff.errors import ActionError, NeedsRole
 from desk.staff.models import Staff
-from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word, ticket_id_of
+from conversation.staff.turn import FileOut, Reply, Request, StaffTurn, first_word
 from conversation import arguments, replies
 from desk.tickets import service as tickets
 from conversation.citizen.flows import Desk
@@ -140,7 +140,7 @@ async def _refuse(
     )
     await audit.record(
         session, organisation_id=desk.organisation_id, action=request.command, outcome=audit.REFUSED,
-        actor_role=staff.role if staff else None, ticket_id=_ticket_hint(request),
+        actor_role=staff.role if staff else None, ticket_id=await _ticket_hint(session, desk, request),
         detail=reason + (", not answered again" if quiet else ""), now=now, **who,
     )
     role = desk.texts.render(f"utter_staff_role_{needed}", language)
@@ -166,9 +166,10 @@ async def _answer(session, request: Request, reply: Reply, now: datetime, *, sta
 async def _audit_if_elsewhere(
     session, desk: Desk, actor: Actor, staff: Staff, request: Request, now: datetime
 ) -> None:
-    """A ticket "not found" because it is another organisation's: answered as a typo is (so its existence is not
-    revealed), but written to this organisation's audit log as a refused attempt."""
-    ticket_id = _ticket_hint(request)
+    """A button naming another organisation's ticket (a forged or pasted card): answered as a typo is (so its
+    existence is not revealed), but written to this organisation's audit log as a refused attempt. A typed
+    number cannot reach another organisation's ticket: it is looked for among this organisation's numbers."""
+    ticket_id = _pressed_id(request) if request.button else None
     if ticket_id is None or not await tickets.held_elsewhere(
         session=session, organisation_id=desk.organisation_id, ticket_id=ticket_id
     ):
@@ -194,16 +195,27 @@ def _who(actor: Actor, staff: Staff | None, request: Request) -> dict:
     return {"actor_id": None, "actor_hash": chat_hash_of(actor.user_id), "chat_id": None if private else request.chat_id}
 
 
-def _ticket_hint(request: Request) -> int | None:
-    """The ticket an attempt was about, as far as the request says, so /audit N shows attempts on N."""
+def _pressed_id(request: Request) -> int | None:
+    """The ticket id a card's button carries (buttons name tickets by id, typed commands by number)."""
+    if request.command not in ("take", "reply", "interim", "close", "category", "show"):
+        return None
+    return arguments.record_id(first_word(request.text)[0])
+
+
+async def _ticket_hint(session: AsyncSession, desk: Desk, request: Request) -> int | None:
+    """The ticket an attempt was about, as far as the request says, so /audit N shows attempts on N. A typed
+    number names a ticket of this organisation only (each counts its own from 1001)."""
+    if request.button:
+        return _pressed_id(request)
     if request.command == "draft":
         found = presses.NUMBER.search(request.replied_text or "")
-        return ticket_id_of(found.group(0)) if found else None
-    if request.button:
-        ids = (
-            first_word(request.text)[0]
-            if request.command in ("take", "reply", "interim", "close", "category", "show")
-            else ""
-        )
-        return arguments.record_id(ids)
-    return ticket_id_of(first_word(request.text)[0])
+        token = found.group(0) if found else ""
+    else:
+        token = first_word(request.text)[0]
+    number = arguments.ticket_number(token)
+    if number is None:
+        return None
+    ticket = await tickets.get_ticket_by_number(
+        session=session, organisation_id=desk.organisation_id, serial=number.serial
+    )
+    return ticket.id if ticket is not None else None

@@ -83,12 +83,6 @@ def first_word(text: str) -> tuple[str, str]:
     return first, rest.strip()
 
 
-def ticket_id_of(token: str) -> int | None:
-    """The ticket id a typed number refers to ('I-1042' or plain '1042'); None if it is not one."""
-    number = arguments.ticket_number(token)
-    return number.ticket_id if number else None
-
-
 async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
     """The ticket a typed number names (also by the letter of a category it had before staff changed
     it), or an ActionError: usage if missing, unknown if not found."""
@@ -97,8 +91,8 @@ async def find_ticket(turn: StaffTurn, token: str, usage: str) -> Ticket:
     number = arguments.ticket_number(token)
     if number is None:
         raise ActionError("utter_staff_bad_ticket_number", number=token[:40])
-    ticket = await service.get_ticket(
-        session=turn.session, organisation_id=turn.desk.organisation_id, ticket_id=number.ticket_id
+    ticket = await service.get_ticket_by_number(
+        session=turn.session, organisation_id=turn.desk.organisation_id, serial=number.serial
     )
     if ticket is None or (
         number.category is not None

@@ -12,6 +12,8 @@ FIRST_ORGANISATION = 1
 # What migration 0014 names organisation 1 until the app, at start-up, gives it CHARTER_FILE's name and path.
 PLACEHOLDER_SLUG = "main"
 PLACEHOLDER_NAME = ""
+# Every organisation's first ticket is I-1001 (desk/tickets/models.py FIRST_NUMBER).
+FIRST_TICKET_NUMBER = 1001
 
 
 class Organisation(Base):
@@ -27,6 +29,10 @@ class Organisation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A disabled organisation keeps its rows (reports, retention) but takes no new messages.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The number its next ticket gets (desk/tickets/numbers.py takes it and moves it on in one UPDATE).
+    next_ticket_number: Mapped[int] = mapped_column(
+        Integer, default=FIRST_TICKET_NUMBER, server_default=str(FIRST_TICKET_NUMBER)
+    )
 
     @property
     def active(self) -> bool:

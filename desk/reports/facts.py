@@ -87,8 +87,8 @@ async def load_facts(
     )
     tickets = (
         await session.execute(
-            select(Ticket.id, Ticket.category, Ticket.received_at, Ticket.promised_at, Ticket.answered_at,
-                   Ticket.breached_at)
+            select(Ticket.id, Ticket.serial, Ticket.category, Ticket.received_at, Ticket.promised_at,
+                   Ticket.answered_at, Ticket.breached_at)
             .where(received)
             .order_by(Ticket.received_at, Ticket.id)
         )
@@ -119,7 +119,7 @@ def _facts(charter: Charter, row, extras: _Extras) -> TicketFacts:
     # due_at moves when staff send an interim with a new date; the promise kept or broken is the first one,
     # stored when the ticket opened (lifecycle.settle_promises fills it in for older rows before this reads).
     promised_by = row.promised_at
-    number = format_number(row.category, row.id)
+    number = format_number(row.category, row.serial)
     return TicketFacts(
         number=number,
         category=row.category,

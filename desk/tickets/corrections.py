@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from desk.tickets.enums import Category
 from desk.tickets.models import Ticket
@@ -42,6 +42,8 @@ class Correction(Base):
     # The citizen's message as the classifier read it; None once the ticket is erased.
     text: Mapped[str | None] = mapped_column(EncryptedText("ticket_corrections.text"))
     language: Mapped[str | None] = mapped_column(String(8))
+    # Loaded only where asked for (recent), to name the ticket by its number.
+    ticket: Mapped[Ticket] = relationship(lazy="raise")
 
     __table_args__ = (Index("ix_ticket_corrections_ticket_id", "ticket_id"),)
 
@@ -86,8 +88,8 @@ async def confusion(*, session: AsyncSession) -> Counter[tuple[Category, Categor
 
 
 async def recent(*, session: AsyncSession, limit: int) -> list[Correction]:
-    """The latest corrections, newest first."""
-    query = select(Correction).order_by(Correction.corrected_at.desc(), Correction.id.desc()).limit(limit)
+    """The latest corrections, newest first, each with its ticket (for its number)."""
+    query = select(Correction).options(joinedload(Correction.ticket)).order_by(Correction.corrected_at.desc(), Correction.id.desc()).limit(limit)
     return list((await session.scalars(query)).all())
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.charter.model import Charter
-from desk.tickets import entries
+from desk.tickets import entries, numbers
 from desk.tickets.enums import Category, TicketStatus
 from desk.tickets.models import Citizen, Ticket, TicketEntry
 
@@ -119,13 +119,14 @@ async def create(
     anonymous: bool = False, parent_id: int | None = None,
 ) -> Ticket:
     """Open a ticket whose promise is already worked out (open_ticket works it out from the charter)."""
+    serial = await numbers.allocate(session=session, organisation_id=organisation_id)
     ticket = Ticket(
-        organisation_id=organisation_id, citizen=citizen, category=Category(category), status=TicketStatus.OPEN,
-        language=language, text=text, received_at=received_at, due_at=due_at, promised_at=due_at,
-        remind_at=remind_at, anonymous=anonymous, parent_id=parent_id,
+        organisation_id=organisation_id, serial=serial, citizen=citizen, category=Category(category),
+        status=TicketStatus.OPEN, language=language, text=text, received_at=received_at, due_at=due_at,
+        promised_at=due_at, remind_at=remind_at, anonymous=anonymous, parent_id=parent_id,
     )
     session.add(ticket)
-    await session.flush()  # its number is known once this returns
+    await session.flush()  # its id is known once this returns
     return ticket
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desk.organisations.models import organisation_column
+from desk.organisations.models import FIRST_TICKET_NUMBER, organisation_column
 from desk.tickets.enums import Category, TicketStatus
 from infra.columns import Base, StrEnumText, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_type
@@ -17,8 +17,9 @@ CATEGORY_LETTERS = {
     Category.NON_RESPONSE_COMPLAINT: "N",
     Category.APPOINTMENT_REQUEST: "A",
 }
-# Ticket numbers start at 1001 so the first ticket reads I-1001, not I-1.
+# Each organisation's ticket numbers start at 1001, so its first ticket reads I-1001, not I-1.
 NUMBER_OFFSET = 1000
+FIRST_NUMBER = FIRST_TICKET_NUMBER
 
 
 class Citizen(Base):
@@ -56,6 +57,10 @@ class Ticket(Base):
     # The lifecycle columns (category, status, the promise and its moments) are written only by
     # desk/tickets/lifecycle.py; tests/desk/tickets/test_lifecycle_writers.py keeps it so.
     category: Mapped[Category] = mapped_column(StrEnumText(Category, 32))
+    # The number people type after the letter (I-1042): counted per organisation from 1001
+    # (desk/tickets/numbers.py), so a facility's numbers stay short however many share the database.
+    # Tickets opened before migration 0016 keep the number they were told: their id + 1000.
+    serial: Mapped[int] = mapped_column("number", Integer)
     # open -> answered (final reply sent) -> closed; reopen goes back to open.
     status: Mapped[TicketStatus] = mapped_column(StrEnumText(TicketStatus, 16), default=TicketStatus.OPEN)
     # None for an anonymous ticket: nothing links it to the sender.
@@ -95,6 +100,8 @@ class Ticket(Base):
     # (each row names its own), whose cost would not grow with their number: the scale work of issue 20.
     __table_args__ = (
         # One organisation's queue (open tickets, soonest due first) and its breach sweep.
+        # A typed number finds its ticket within the organisation; no two of its tickets share one.
+        Index("ix_tickets_organisation_id_number", "organisation_id", "number", unique=True),
         Index("ix_tickets_organisation_id_status_due_at", "organisation_id", "status", "due_at"),
         # One organisation's reports and exports: tickets received in a period.
         Index("ix_tickets_organisation_id_received_at", "organisation_id", "received_at"),
@@ -115,7 +122,7 @@ class Ticket(Base):
     @property
     def number(self) -> str:
         """The number a person types: category letter and a number, e.g. I-1042."""
-        return format_number(self.category, self.id)
+        return format_number(self.category, self.serial)
 
 
 class InboundMessage(Base):
@@ -157,17 +164,18 @@ class TicketEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def format_number(category: str, ticket_id: int) -> str:
-    """Ticket number shown to people for a ticket id."""
-    return f"{CATEGORY_LETTERS[category]}-{ticket_id + NUMBER_OFFSET}"
+def format_number(category: str, serial: int) -> str:
+    """Ticket number shown to people: the category's letter and the ticket's serial (Ticket.serial)."""
+    return f"{CATEGORY_LETTERS[category]}-{serial}"
 
 
 def parse_number(number: str) -> tuple[Category, int] | None:
-    """(category, ticket id) for a typed number like 'i-1042', or None if it is not one."""
+    """(category, serial) for a typed number like 'i-1042', or None if it is not one. The serial names a
+    ticket only within an organisation (desk/tickets/service.py get_ticket_by_number)."""
     letter, _, digits = number.strip().upper().partition("-")
     categories = {v: k for k, v in CATEGORY_LETTERS.items()}
     # ASCII digits only ('²' passes isdigit but not int), and never thousands of them (int() refuses those).
     if letter not in categories or not (digits.isascii() and digits.isdigit()) or len(digits) > 19 \
             or int(digits) <= NUMBER_OFFSET:
         return None
-    return categories[letter], int(digits) - NUMBER_OFFSET
+    return categories[letter], int(digits)

@@ -93,14 +93,21 @@ async def settle_citizen(
 
 async def get_ticket(*, session: AsyncSession, organisation_id: int, ticket_id: int) -> Ticket | None:
     """The organisation's ticket of this id; None if there is none, or it is another organisation's."""
-    ticket = await session.get(Ticket, ticket_id)
-    return ticket if ticket is not None and ticket.organisation_id == organisation_id else None
+    # Filtered in SQL: another organisation's row is never loaded, so never decrypted (its key is not ours).
+    return await session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.organisation_id == organisation_id))
+
+
+async def get_ticket_by_number(*, session: AsyncSession, organisation_id: int, serial: int) -> Ticket | None:
+    """The organisation's ticket a typed number names (I-1042 -> serial 1042); None if it has none."""
+    return await session.scalar(
+        select(Ticket).where(Ticket.organisation_id == organisation_id, Ticket.serial == serial)
+    )
 
 
 async def held_elsewhere(*, session: AsyncSession, organisation_id: int, ticket_id: int) -> bool:
     """Whether the ticket of this id exists but is another organisation's (a refusal to audit, not a typo)."""
-    ticket = await session.get(Ticket, ticket_id)
-    return ticket is not None and ticket.organisation_id != organisation_id
+    owner = await session.scalar(select(Ticket.organisation_id).where(Ticket.id == ticket_id))
+    return owner is not None and owner != organisation_id
 
 
 # session.info key: citizen id -> open tickets this transaction has just read (desk/chat_state.py).

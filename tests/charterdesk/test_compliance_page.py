@@ -213,7 +213,7 @@ async def test_the_page_is_kept_for_a_few_minutes(site, store, clock):
             received = at("2026-11-27T10:00:00+09:00")
             session.add(
                 Ticket(
-                    organisation_id=FIRST_ORGANISATION, category="inquiry",
+                    organisation_id=FIRST_ORGANISATION, serial=9001, category="inquiry",
                     status="open",
                     language="en",
                     text="x",

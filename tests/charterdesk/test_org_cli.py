@@ -10,6 +10,7 @@ import sys
 from sqlalchemy import select
 
 from desk.organisations.models import Organisation
+from infra.keyring import Keyring
 from tests.conftest import ROOT
 
 HUNGARIAN = ROOT / "charters" / "csagyi.yml"
@@ -42,6 +43,11 @@ async def test_add_list_check_and_disable(store, database_url, data_keys):
     assert added.returncode == 0, added.stderr
     assert 'added organisation 2 "csagyi": Család, Gyermek, Ifjúság Közhasznú Egyesület' in added.stdout
     assert await organisations(store) == [(1, "main", "", True), (2, "csagyi", str(HUNGARIAN), True)]
+    # Its own data key, beside organisation 1's, which stays as it was.
+    assert "added data key 2 of organisation 2" in added.stdout
+    ring = Keyring.from_file(data_keys.path, create=False)
+    assert (ring.current_for(1), ring.current_for(2)) == (1, 2)
+    assert ring.keys["1"] == data_keys.keys["1"] and "o2.2" in ring.keys
 
     listed = await run_org("list", **where)
     assert listed.returncode == 0, listed.stderr

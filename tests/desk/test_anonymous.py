@@ -39,7 +39,7 @@ def test_codes_have_16_digits_and_are_read_as_typed():
 async def test_a_code_is_found_through_its_bucket_only(store):
     async with store.unit_of_work() as session:
         for number in (1, 2):
-            session.add(Ticket(organisation_id=FIRST_ORGANISATION, category="complaint", language="en", text="x", received_at=RECEIVED,
+            session.add(Ticket(organisation_id=FIRST_ORGANISATION, serial=1000 + number, category="complaint", language="en", text="x", received_at=RECEIVED,
                                due_at=RECEIVED, anonymous=True))
         await session.flush()
         receipt, code = await receipts.issue(session=session, ticket_id=1)

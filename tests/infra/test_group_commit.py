@@ -136,3 +136,29 @@ async def test_a_finish_runs_once_before_the_commit_and_gives_the_callers_their_
     assert results[3] == 700 and len(set(results[:3])) == 1
     async with store.unit_of_work() as session:
         assert (await service.get_citizen(organisation_id=FIRST_ORGANISATION, session=session, chat_id=700)).id == results[0]
+
+
+async def test_a_group_holds_one_organisations_units_and_uses_its_keys(store: Store, data_keys):
+    from sqlalchemy import text
+
+    from desk.organisations import service as organisations
+    from infra import encrypted, keyring
+
+    async with store.unit_of_work() as session:
+        second = (await organisations.add(session=session, slug="second", name="", charter_file="x", now=NOW)).id
+    keyring.add_data_key(data_keys.path, organisation=second)
+    commits = GroupCommit(store, parallel=1)
+
+    async def unit_in(organisation_id: int, chat_id: int):
+        async def unit(session):
+            citizen = await service.upsert_citizen(organisation_id=organisation_id, session=session, chat_id=chat_id,
+                                                   language="en", now=NOW)
+            return citizen.id
+        with encrypted.serving(organisation_id):  # as the caller serving that organisation would be
+            return await commits.run(unit)
+
+    await asyncio.gather(*(unit_in(FIRST_ORGANISATION if n % 2 else second, 400 + n) for n in range(8)))
+    assert (commits.units, commits.transactions) == (8, 2)  # arriving mixed, run as one group per organisation
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT organisation_id, chat_id FROM citizens"))).all()
+    assert {(owner, keyring.key_id_of(value)) for owner, value in rows} == {(FIRST_ORGANISATION, 1), (second, 2)}

@@ -1,5 +1,6 @@
-"""Two organisations in one database: each staff command, button and report of one, tried against the other's
-tickets, is refused as a mistyped number is (existence not revealed), audited, and changes nothing."""
+"""Two organisations in one database: each counts its ticket numbers from I-1001. A number typed at one desk names
+only that desk's ticket: another organisation's number is answered as a mistyped one is (existence not revealed)
+and changes nothing; a button naming another organisation's ticket is refused the same way, and audited."""
 
 import itertools
 
@@ -39,7 +40,8 @@ PRESSED = [("take", ""), ("reply", ""), ("interim", ""), ("close", ""), ("catego
 
 @pytest.fixture
 async def two(store, desk, texts):
-    """Organisation 1 (charter.yml) and organisation 2 (csagyi.yml), each with its staff and one ticket."""
+    """Organisation 1 (charter.yml) with one ticket (I-1001) and organisation 2 (csagyi.yml) with two (I-1001
+    and I-1002), each with its staff; the ids of organisation 1's ticket and organisation 2's second."""
     hungarian = load_charter(ROOT / "charters" / "csagyi.yml")
     async with store.unit_of_work() as session:
         second = await organisations.add(session=session, slug="csagyi", name=hungarian.organisation.name,
@@ -49,8 +51,11 @@ async def two(store, desk, texts):
     await seed_registry(store, hungarian, organisation_id=second.id, now=RECEIVED)
     async with store.unit_of_work() as session:
         ours = await factories.ticket(session, desk.charter, received_at=RECEIVED, chat_id=700, text="Ours")
+        await factories.ticket(session, hungarian, received_at=RECEIVED, chat_id=700, text="Their first",
+                               language="hu", organisation_id=second.id)
         theirs = await factories.ticket(session, hungarian, received_at=RECEIVED, chat_id=700, text="Theirs",
                                         language="hu", organisation_id=second.id)
+    assert (ours.number, theirs.number) == ("I-1001", "I-1002")
     return desk, other, ours.id, theirs.id
 
 
@@ -90,16 +95,14 @@ async def refused_elsewhere(store, organisation_id: int) -> int:
 
 async def test_each_staff_command_and_button_on_another_organisations_ticket_is_refused_as_a_typo(store, two):
     desk, other, ours, theirs = two
-    async with store.unit_of_work() as session:
-        theirs_number = (await session.get(Ticket, theirs)).number
+    theirs_number = "I-1002"  # organisation 2 has it; organisation 1 has no I-1002
     before = await snapshot(store, theirs)
-    attempts = 0
     for command, rest in TYPED:
         tried = answer(await run(store, desk, OFFICER, command, theirs_number + rest))
         typo = answer(await run(store, desk, OFFICER, command, TYPO + rest))
         assert tried == typo.replace(TYPO, theirs_number), command
         assert "9999" in typo, command  # the typo's answer is "no such ticket", naming what was typed
-        attempts += 1
+    attempts = 0
     for command, rest in PRESSED:
         tried = answer(await run(store, desk, OFFICER, command, f"{theirs}{rest}", button=True))
         typo = answer(await run(store, desk, OFFICER, command, f"9999{rest}", button=True))
@@ -109,20 +112,22 @@ async def test_each_staff_command_and_button_on_another_organisations_ticket_is_
     tried = answer(await run(store, desk, OFFICER, "draft", "Our answer", replied_text=f"{theirs_number} Theirs"))
     typo = answer(await run(store, desk, OFFICER, "draft", "Our answer", replied_text=f"{TYPO} Theirs"))
     assert tried == typo.replace(TYPO, theirs_number)
-    attempts += 1
 
     assert await snapshot(store, theirs) == before
     assert await refused_elsewhere(store, FIRST_ORGANISATION) == attempts
     assert await refused_elsewhere(store, other.organisation_id) == 0
-    # The typos were not audited as attempts on another organisation's ticket, and our own ticket still works.
-    shown = answer(await run(store, desk, OFFICER, "show", f"I-{1000 + ours}"))
-    assert "Ours" in shown and "Theirs" not in shown
+    # Typed numbers were not audited as attempts on another organisation's ticket (they name none), and our own
+    # I-1001 is ours at our desk, theirs at theirs.
+    shown = answer(await run(store, desk, OFFICER, "show", "I-1001"))
+    assert "Ours" in shown and "Their" not in shown
+    their_shown = answer(await run(store, other, HUNGARIAN_ADMIN, "show", "I-1001"))
+    assert "Their first" in their_shown and "Ours" not in their_shown
 
 
 async def test_another_organisations_staff_are_strangers_here(store, two):
     desk, other, ours, theirs = two
     before = await snapshot(store, ours)
-    refused = await run(store, desk, HUNGARIAN_ADMIN, "show", f"I-{1000 + ours}")
+    refused = await run(store, desk, HUNGARIAN_ADMIN, "show", "I-1001")
     assert not refused.accepted and "Ours" not in answer(refused)
     assert await snapshot(store, ours) == before
     async with store.unit_of_work() as session:
@@ -130,16 +135,43 @@ async def test_another_organisations_staff_are_strangers_here(store, two):
         [row] = (await session.scalars(select(audit.AuditEntry))).all()
     assert (row.organisation_id, row.detail, row.actor_id) == (FIRST_ORGANISATION, "not staff", None)
     # At their own desk they are admins.
-    assert (await run(store, other, HUNGARIAN_ADMIN, "show", f"I-{1000 + theirs}")).accepted
+    assert (await run(store, other, HUNGARIAN_ADMIN, "show", "I-1002")).accepted
 
 
 async def test_queue_and_report_of_each_organisation_hold_only_its_own_tickets(store, two):
     desk, other, ours, theirs = two
     queue = answer(await run(store, desk, OFFICER, "queue", ""))
-    assert f"I-{1000 + ours}" in queue and f"I-{1000 + theirs}" not in queue
+    assert "I-1001" in queue and "I-1002" not in queue
     their_queue = answer(await run(store, other, HUNGARIAN_ADMIN, "queue", ""))
-    assert f"I-{1000 + theirs}" in their_queue and f"I-{1000 + ours}" not in their_queue
-    for who, where in ((OFFICER, desk), (HUNGARIAN_ADMIN, other)):
+    assert "I-1001" in their_queue and "I-1002" in their_queue
+    for who, where, received in ((OFFICER, desk, 1), (HUNGARIAN_ADMIN, other, 2)):
         report = await run(store, where, who, "report", "2026-11")
         assert report.accepted
-        assert "All requests: 1 received" in answer(report), answer(report)
+        assert f"All requests: {received} received" in answer(report), answer(report)
+
+
+async def test_a_citizens_status_by_number_reads_their_own_organisations_ticket(store, two):
+    """The same chat wrote to both: /status I-1001 at each desk is that desk's ticket; I-1002 exists only at
+    organisation 2, so organisation 1 answers it as not theirs."""
+    from conversation.citizen import flows
+    from conversation.citizen.flows import Inbound
+
+    desk, other, ours, theirs = two
+
+    async def status(where, argument: str, message_id: int) -> str:
+        inbound = Inbound(chat_id=700, message_id=message_id, text=f"/status {argument}", received_at=NOW,
+                          telegram_language="en")
+        async with store.unit_of_work() as session:
+            answer = await flows.show_status(session=session, desk=where, inbound=inbound, argument=argument, now=NOW)
+        return "\n".join(m.text for m in answer.outgoing)
+
+    # Both received at once, promised by different charters: each desk shows its own ticket's promise.
+    mine, their_first = await status(desk, "I-1001", 3), await status(other, "I-1001", 6)
+    ours_due = desk.moment(desk.charter.due_at("inquiry", RECEIVED), "en")
+    their_due = other.moment(other.charter.due_at("inquiry", RECEIVED), "hu")  # that citizen writes Hungarian
+    assert ours_due != their_due
+    assert ours_due in mine and their_due not in mine
+    assert their_due in their_first and ours_due not in their_first
+    assert await status(desk, "I-1002", 4) == desk.texts.render("utter_status_not_yours", "en", number="I-1002")
+    there = await status(other, "I-1002", 5)
+    assert there.startswith("I-1002 · "), there

@@ -166,11 +166,11 @@ async def test_a_ticket_not_yet_due_turns_late_once_its_promise_passes(store, ch
 
 async def test_months_follow_the_charters_timezone(store, charter):
     async with store.unit_of_work() as session:
-        for received in ("2026-10-31T23:59:00+09:00", "2026-11-01T00:00:00+09:00"):
+        for serial, received in enumerate(("2026-10-31T23:59:00+09:00", "2026-11-01T00:00:00+09:00"), start=1001):
             moment = at(received)
             session.add(
                 Ticket(
-                    organisation_id=FIRST_ORGANISATION, category="inquiry",
+                    organisation_id=FIRST_ORGANISATION, serial=serial, category="inquiry",
                     status="open",
                     language="en",
                     text="x",

@@ -82,7 +82,7 @@ async def seed_history(store) -> dict[str, int]:
         session.add(citizen)
         for number, (category, received, due, answered, breached, appointment) in TICKETS.items():
             ticket = Ticket(
-                organisation_id=FIRST_ORGANISATION, category=category,
+                organisation_id=FIRST_ORGANISATION, serial=int(number[2:]), category=category,
                 status="answered" if answered else "open",
                 citizen=None if number in ANONYMOUS else citizen,
                 anonymous=number in ANONYMOUS,

@@ -28,7 +28,7 @@ async def opened(session, charter, category=Category.INQUIRY, **extra) -> Ticket
 def in_memory(status: TicketStatus, charter, **columns) -> Ticket:
     """A ticket row not stored anywhere: enough for the transitions that write no history."""
     due = charter.due_at(Category.INQUIRY, RECEIVED)
-    return Ticket(id=1, category=Category.INQUIRY, status=status, language="en", text="?", received_at=RECEIVED,
+    return Ticket(id=1, serial=1001, category=Category.INQUIRY, status=status, language="en", text="?", received_at=RECEIVED,
                   due_at=due, **columns)
 
 
