@@ -123,7 +123,7 @@ async def add_due(store: Store, round_: int) -> None:
         await session.execute(
             insert(Ticket),
             [
-                {"organisation_id": FIRST_ORGANISATION, "number": AFTER_FILL + round_ * DUE + n,
+                {"organisation_id": FIRST_ORGANISATION, "serial": AFTER_FILL + round_ * DUE + n,
                  "category": "inquiry", "status": "open", "citizen_id": 1 + n, "language": "ko",
                  "received_at": NOW - timedelta(days=9), "due_at": NOW - timedelta(minutes=5 + round_),
                  "remind_at": NOW - timedelta(days=1), "text": "?", "anonymous": False}
