@@ -12,6 +12,7 @@ Agency-wide: 12 received, 5 on time, 6 late, 1 pending; 11 ratings, points 525 â
 """
 
 from datetime import timedelta
+from itertools import count
 
 from desk.organisations import service as organisations
 from desk.organisations.models import FIRST_ORGANISATION
@@ -22,12 +23,14 @@ from desk.tickets.models import Ticket, TicketEntry
 from tests.conftest import ROOT, at
 
 AS_OF = at("2026-12-20T10:00:00+09:00")
+# Ticket numbers: unique across the three facilities, so within each (the agency view never shows them).
+_SERIALS = count(1001)
 
 
 def _ticket(organisation_id, category, received, promised, answered=None, breached=None):
     received, promised = at(received), at(promised)
     return Ticket(
-        organisation_id=organisation_id, category=category, status="answered" if answered else "open",
+        organisation_id=organisation_id, serial=next(_SERIALS), category=category, status="answered" if answered else "open",
         language="en", text="?", received_at=received, due_at=promised, promised_at=promised,
         answered_at=at(answered) if answered else None, breached_at=at(breached) if breached else None,
     )
