@@ -46,6 +46,7 @@ async def report_failed_sends(*, session: AsyncSession, desk: Desk, now: datetim
         if text is not None:
             await outbox.enqueue(
                 session,
+                organisation_id=desk.organisation_id,
                 key=f"{NOTICE_KEY}{row.status}:{row.id}",
                 chat_id=desk.charter.staff_chat_id,
                 text=text,
