@@ -90,8 +90,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _read_per_organisation(self) -> "Settings":
         # Names that depend on the organisations in the database cannot be fields: collected by prefix.
-        if self.organisation_tokens or self.organisation_token_files or self.organisation_api_urls:
-            return self  # given explicitly (tests, model_copy)
+        given = {"organisation_tokens", "organisation_token_files", "organisation_api_urls"} & self.model_fields_set
+        if given:
+            return self  # given explicitly (tests)
         dotenv = self.model_config.get("env_file")
         environ = {**(dotenv_values(dotenv) if dotenv and Path(dotenv).is_file() else {}), **os.environ}
         tokens = _per_organisation(environ, TOKEN_PREFIX)
