@@ -47,11 +47,6 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
     receiving = []
     # Organisation id -> the transport of its bot; the dispatcher sends each row through its organisation's.
     transports: dict[int, TelegramTransport] = {}
-    if bot and settings.webhook_url and len(components.tenants) > 1:
-        raise StartupError(
-            "webhook mode serves one organisation's bot: unset WEBHOOK_URL to poll for "
-            f"{len(components.tenants)} organisations ({', '.join(t.slug for t in components.tenants)})"
-        )
     async with contextlib.AsyncExitStack() as stack:
         # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py).
         pacing = send_limiter(settings)
@@ -59,16 +54,19 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
                               lease=timedelta(seconds=settings.lease_seconds))
         await heartbeat.start()
         stack.push_async_callback(heartbeat.stop)
+        bots = []  # (tenant, application, intake worker) of each bot this process runs
         for tenant in components.tenants:
             if bot:
-                transport, intake = await start_bot(components, tenant, pacing, stack)
-                receiving.append(intake)
+                transport, application, worker = await start_bot(components, tenant, pacing, stack)
+                bots.append((tenant, application, worker))
             else:
                 config = bot_config(settings, tenant)  # the scheduler alone still sends as each bot
                 lone_bot = Bot(config.token, base_url=config.api_url)
                 await stack.enter_async_context(lone_bot)
                 transport = TelegramTransport(lone_bot)
             transports[tenant.organisation_id] = transport
+        if bots:
+            receiving = await start_receiving(components, bots, stack)
         if scheduler:
             router = BotRouter(transports)
             dispatcher = build_dispatcher(components, with_web(components, router), pacing)
@@ -88,8 +86,8 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
 
 
 async def start_bot(components: Components, tenant: Tenant, pacing, stack: contextlib.AsyncExitStack):
-    """One organisation's bot: its application (handlers bound to its Desk) and its intake; returns its
-    transport and its receiving end (poller or webhook server)."""
+    """One organisation's bot: its application (handlers bound to its Desk) and its intake worker; returns its
+    transport, application and worker (updates reach the worker once start_receiving has run)."""
     first = tenant.desk is components.desk
     deps = bot_deps(components, pacing.overall_only(), desk=tenant.desk)
     application = build_application(bot_config(components.settings, tenant), deps)
@@ -103,26 +101,29 @@ async def start_bot(components: Components, tenant: Tenant, pacing, stack: conte
     await stack.enter_async_context(application)
     await application.start()
     stack.push_async_callback(application.stop)
-    receiving = await start_intake(components, application, stack, organisation_id=tenant.organisation_id)
-    return deps.transport, receiving
-
-
-async def start_intake(
-    components: Components, application, stack: contextlib.AsyncExitStack, *, organisation_id: int = 1
-):
-    """The intake worker of one organisation's bot, then the webhook server or the poller feeding it; returns
-    the latter."""
     # One lease setting for the intake's claims and the outbox's: a dead replica's both run out together.
     lease = timedelta(seconds=components.settings.lease_seconds)
-    worker = IntakeWorker(application, components.store, clock=utc_now, lease=lease, organisation_id=organisation_id)
+    worker = IntakeWorker(application, components.store, clock=utc_now, lease=lease,
+                          organisation_id=tenant.organisation_id)
     worker.start()  # what an earlier run stored and did not handle comes first
     stack.push_async_callback(worker.stop)
+    return deps.transport, application, worker
+
+
+async def start_receiving(components: Components, bots: list, stack: contextlib.AsyncExitStack) -> list:
+    """What feeds the bots' intake workers: one webhook server with a route per bot (WEBHOOK_URL set), else
+    a poller per bot token; returns them, to be stopped first."""
     if components.settings.webhook_url:
-        receiving = WebhookServer(components, application, worker)
+        (_, application, worker), *others = bots
+        receiving = [WebhookServer(components, application, worker, others=others)]
     else:
-        receiving = DurablePoller(application, components.store, worker, clock=utc_now, timeout=POLL_TIMEOUT_SECONDS)
-    await receiving.start()
-    stack.push_async_callback(receiving.stop)
+        receiving = [
+            DurablePoller(application, components.store, worker, clock=utc_now, timeout=POLL_TIMEOUT_SECONDS)
+            for _, application, worker in bots
+        ]
+    for each in receiving:
+        await each.start()
+        stack.push_async_callback(each.stop)
     return receiving
 
 

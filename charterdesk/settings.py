@@ -15,6 +15,7 @@ DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 # Per-organisation variables: the organisation's slug, upper-cased with "-" as "_", after the prefix.
 TOKEN_PREFIX = "TELEGRAM_BOT_TOKEN_"
 API_URL_PREFIX = "TELEGRAM_API_URL_"
+WEBHOOK_SECRET_PREFIX = "WEBHOOK_SECRET_"
 FILE_SUFFIX = "_FILE"
 _SUFFIX = re.compile(r"[A-Z0-9][A-Z0-9_]*")
 
@@ -86,11 +87,15 @@ class Settings(BaseSettings):
     organisation_token_files: dict[str, Path] = Field(default_factory=dict, exclude=True)
     # TELEGRAM_API_URL_<SUFFIX>: a bot on a Bot API server of its own (self-hosted; the sandbox in tests).
     organisation_api_urls: dict[str, str] = Field(default_factory=dict, exclude=True)
+    # WEBHOOK_SECRET_<SUFFIX>: the secret Telegram sends with the organisation's updates (webhook mode); unset,
+    # one is derived from the key file (charterdesk/webhook.py derived_secret).
+    organisation_webhook_secrets: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
     def _read_per_organisation(self) -> "Settings":
         # Names that depend on the organisations in the database cannot be fields: collected by prefix.
-        given = {"organisation_tokens", "organisation_token_files", "organisation_api_urls"} & self.model_fields_set
+        given = {"organisation_tokens", "organisation_token_files", "organisation_api_urls",
+                 "organisation_webhook_secrets"} & self.model_fields_set
         if given:
             return self  # given explicitly (tests)
         dotenv = self.model_config.get("env_file")
@@ -101,6 +106,7 @@ class Settings(BaseSettings):
         }
         self.organisation_tokens = {s: v for s, v in tokens.items() if not s.endswith(FILE_SUFFIX)}
         self.organisation_api_urls = _per_organisation(environ, API_URL_PREFIX)
+        self.organisation_webhook_secrets = _per_organisation(environ, WEBHOOK_SECRET_PREFIX)
         return self
 
     def bot_token(self, slug: str, *, first: bool = False) -> str:

@@ -1,4 +1,5 @@
-"""Two organisations, two bots, one `charterdesk run` (polling), each bot on a sandbox Bot API of its own.
+"""Two organisations, two bots, one `charterdesk run` (polling, and webhook mode: one server, a path and a secret
+per bot), each bot on a sandbox Bot API of its own.
 
 The Korean centre (charter.yml, organisation 1, TELEGRAM_BOT_TOKEN) and the Hungarian association
 (charters/csagyi.yml, TELEGRAM_BOT_TOKEN_CSAGYI): each citizen is promised their own charter's date in their
@@ -11,7 +12,8 @@ import os
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from charterdesk.assembly import new_desk
 from charterdesk.settings import Settings
@@ -20,10 +22,11 @@ from desk import audit
 from desk.charter.model import load_charter
 from desk.organisations import service as organisations
 from desk.outbox import OutboxMessage
+from bot.inbox import IntakeUpdate
 from desk.tickets.models import Ticket
 from sandbox import Sandbox
 from tests.charterdesk.test_replicas import Process, until
-from tests.charterdesk.test_webhook import free_port
+from tests.charterdesk.test_webhook import SECRET, free_port
 from tests.conftest import ROOT
 
 KOREAN_CHARTER = ROOT / "charter.yml"
@@ -54,7 +57,13 @@ async def staff_says(sandbox, user: int, chat: int, text: str) -> dict:
     return answer
 
 
-async def test_two_organisations_with_two_bots_in_one_run(store, database_url, data_keys, tmp_path):
+async def stored_updates(store) -> int:
+    async with store.unit_of_work() as session:
+        return await session.scalar(select(func.count()).select_from(IntakeUpdate))
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_two_organisations_with_two_bots_in_one_run(store, database_url, data_keys, tmp_path, mode):
     async with store.unit_of_work() as session:
         hungarian_org = await organisations.add(
             session=session, slug="csagyi", name="CSAGYI", charter_file=str(HUNGARIAN_CHARTER), now=datetime.now(UTC)
@@ -80,9 +89,14 @@ async def test_two_organisations_with_two_bots_in_one_run(store, database_url, d
             "TELEGRAM_API_URL": korean.bot_api_url,
             "TELEGRAM_BOT_TOKEN_CSAGYI": hungarian.token,
             "TELEGRAM_API_URL_CSAGYI": hungarian.bot_api_url,
-            "CHARTERDESK_METRICS_PORT": str(port),
             "CHARTERDESK_DISPATCH_INTERVAL": "0.5",
         }
+        if mode == "polling":
+            env["CHARTERDESK_METRICS_PORT"] = str(port)
+        else:
+            # Organisation 1 at WEBHOOK_URL with WEBHOOK_SECRET; csagyi at /telegram/csagyi with a derived secret.
+            env.update({"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_SECRET": SECRET,
+                        "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)})
         run = Process("run", "run", env, tmp_path, port)
         await run.start()
         try:
@@ -141,6 +155,19 @@ async def test_two_organisations_with_two_bots_in_one_run(store, database_url, d
             assert {organisation for organisation, _ in rows} == {1, hungarian_org.id}
             assert len(korean.bot_messages(KOREAN_STAFF_CHAT)) == 2  # the card and the /show answer
             assert len(hungarian.bot_messages(HUNGARIAN_STAFF_CHAT)) == 3  # the card and the two refusals
+
+            if mode == "webhook":
+                # A forged update: organisation 1's secret on csagyi's path, or an unknown slug, stores nothing.
+                before = await stored_updates(store)
+                forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "hi",
+                                                        "chat": {"id": CITIZEN, "type": "private"}}}
+                headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                base = f"http://127.0.0.1:{port}/telegram"
+                assert (await http.post(f"{base}/csagyi", json=forged, headers=headers)).status_code == 403
+                assert (await http.post(f"{base}/nobody", json=forged, headers=headers)).status_code == 404
+                assert (await http.post(f"{base}/main", json=forged,
+                                        headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})).status_code == 403
+                assert await stored_updates(store) == before
         finally:
             if run.alive:
                 run.process.terminate()
