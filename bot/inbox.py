@@ -7,10 +7,10 @@ the bare id is kept a day so a late redelivery is still recognised, then purged.
 
 Any number of bot replicas share the table (bot/intake.py's workers, one per `charterdesk bot`
 process). A replica claims rows with a lease: `claimed_by` names it, `lease_until` says how long the
-claim holds (renewed while handling runs long). A claim is one UPDATE over a SELECT ... FOR UPDATE
-SKIP LOCKED on PostgreSQL, so replicas claiming at the same moment never wait on each other nor take
-the same row; SQLite has one writer at a time, so the same statement without the lock clause is
-enough there. A chat's updates go in order across replicas: a row may be claimed only when every
+claim holds (renewed while handling runs long). A claim is a SELECT ... FOR UPDATE SKIP LOCKED on
+PostgreSQL and an UPDATE of the rows it locked, so replicas claiming at the same moment never wait
+on each other nor take the same row; SQLite has one writer at a time, so the same statements without
+the lock clause are enough there. A chat's updates go in order across replicas: a row may be claimed only when every
 earlier unfinished row of its chat is already the claimant's own under a live lease; a row held by
 another replica, or waiting behind one, stays where it is, so a chat is handled by one replica at a
 time. A crashed replica's rows are free again once its lease runs out. Only the claimant marks a row
@@ -176,13 +176,15 @@ async def claim(
         # PostgreSQL: claimants share the table without waiting on each other; SQLite ignores it.
         .with_for_update(skip_locked=True)
     )
+    # Two statements, the rows locked by the first: as a subquery of the UPDATE, PostgreSQL may run the LIMITed
+    # SKIP LOCKED select more than once (a re-scanned semi-join, chosen with the (organisation, update id) key)
+    # and claim more than `limit`, and rows another claimant must have.
+    ids = list((await session.execute(claimable)).scalars().all())
+    if not ids:
+        return []
     statement = (
         update(table)
-        # Not correlated: the subquery reads the table afresh, not the row being updated.
-        .where(
-            table.c.organisation_id == organisation_id,
-            table.c.update_id.in_(claimable.correlate(None).scalar_subquery()),
-        )
+        .where(table.c.organisation_id == organisation_id, table.c.update_id.in_(ids))
         .values(claimed_by=claimant, lease_until=now + lease)
         .returning(table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at)
     )
