@@ -48,7 +48,8 @@ async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asy
     # Organisation id -> the transport of its bot; the dispatcher sends each row through its organisation's.
     transports: dict[int, TelegramTransport] = {}
     async with contextlib.AsyncExitStack() as stack:
-        # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py).
+        # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py). Several
+        # organisations' bots share it: Telegram's limits are per bot, so each keeps well inside its own.
         pacing = send_limiter(settings)
         heartbeat = Heartbeat(components.store, pacing, name=replica_id(), clock=utc_now,
                               lease=timedelta(seconds=settings.lease_seconds))
