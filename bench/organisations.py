@@ -120,9 +120,9 @@ async def fill(store: Store, organisations: int, tickets: int, progress: Progres
         progress.advance(steps)
         chat = 900_000_001
         await connection.execute(text(
-            "INSERT INTO outbox (key, chat_id, chat_hash, text, ticket_id, status, not_before, attempts, created_at, "
-            "sent_at) SELECT 'sent:' || id, :chat, :hash, :t, id, 'sent', received_at, 1, received_at, received_at "
-            "FROM tickets WHERE id % 10 = 0"),
+            "INSERT INTO outbox (organisation_id, key, chat_id, chat_hash, text, ticket_id, status, not_before, "
+            "attempts, created_at, sent_at) SELECT organisation_id, 'sent:' || id, :chat, :hash, :t, id, 'sent', "
+            "received_at, 1, received_at, received_at FROM tickets WHERE id % 10 = 0"),
             {"chat": store.keyring.encrypt(str(chat), purpose="outbox.chat_id"), "hash": store.keyring.chat_hash(chat),
              "t": store.keyring.encrypt("?", purpose="outbox.text")})
         progress.advance(steps)

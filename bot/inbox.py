@@ -7,10 +7,10 @@ the bare id is kept a day so a late redelivery is still recognised, then purged.
 
 Any number of bot replicas share the table (bot/intake.py's workers, one per `charterdesk bot`
 process). A replica claims rows with a lease: `claimed_by` names it, `lease_until` says how long the
-claim holds (renewed while handling runs long). A claim is one UPDATE over a SELECT ... FOR UPDATE
-SKIP LOCKED on PostgreSQL, so replicas claiming at the same moment never wait on each other nor take
-the same row; SQLite has one writer at a time, so the same statement without the lock clause is
-enough there. A chat's updates go in order across replicas: a row may be claimed only when every
+claim holds (renewed while handling runs long). A claim is a SELECT ... FOR UPDATE SKIP LOCKED on
+PostgreSQL and an UPDATE of the rows it locked, so replicas claiming at the same moment never wait
+on each other nor take the same row; SQLite has one writer at a time, so the same statements without
+the lock clause are enough there. A chat's updates go in order across replicas: a row may be claimed only when every
 earlier unfinished row of its chat is already the claimant's own under a live lease; a row held by
 another replica, or waiting behind one, stays where it is, so a chat is handled by one replica at a
 time. A crashed replica's rows are free again once its lease runs out. Only the claimant marks a row
@@ -34,13 +34,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Index, String, Text, and_, delete, exists, func, or_, select, type_coerce, update
+from sqlalchemy import (
+    BigInteger, ForeignKey, Index, String, Text, and_, delete, exists, func, or_, select, type_coerce, update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedText, chat_hash_of, chat_hash_type
 from infra.keyring import KeyringError
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.outbox import OutboxMessage
 from infra.database import insert_ignoring_conflicts
 
@@ -59,6 +62,8 @@ class IntakeUpdate(Base):
 
     __tablename__ = "intake_updates"
 
+    # Update ids are per bot: the organisation whose bot received it is part of the key.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # The update's JSON, encrypted; None once handled (it holds the message text and the sender's identity).
     payload: Mapped[str | None] = mapped_column(EncryptedText("intake_updates.payload", transport=True))
@@ -97,12 +102,15 @@ class TakenOver:
     old_claim_ended: datetime
 
 
-async def store(session: AsyncSession, updates: Sequence[dict], *, now: datetime) -> int:
-    """Store raw updates (each a dict with an int update_id); returns how many were new."""
+async def store(
+    session: AsyncSession, updates: Sequence[dict], *, now: datetime, organisation_id: int = FIRST_ORGANISATION
+) -> int:
+    """Store raw updates (each a dict with an int update_id) of an organisation's bot; returns how many were new."""
     if not updates:
         return 0
     rows = [
         {
+            "organisation_id": organisation_id,
             "update_id": update["update_id"],
             "payload": json.dumps(update, ensure_ascii=False, separators=(",", ":")),
             "received_at": now,
@@ -110,16 +118,18 @@ async def store(session: AsyncSession, updates: Sequence[dict], *, now: datetime
         }
         for update in updates
     ]
-    statement = insert_ignoring_conflicts(session, IntakeUpdate, ["update_id"]).values(rows)
+    statement = insert_ignoring_conflicts(session, IntakeUpdate, ["organisation_id", "update_id"]).values(rows)
     return len((await session.execute(statement.returning(IntakeUpdate.update_id))).all())
 
 
-async def waiting(session: AsyncSession, *, limit: int, skip: Collection[int] = ()) -> list[Waiting]:
-    """Unhandled updates in update-id order, leaving out those in `skip` (already being handled)."""
+async def waiting(
+    session: AsyncSession, *, limit: int, skip: Collection[int] = (), organisation_id: int = FIRST_ORGANISATION
+) -> list[Waiting]:
+    """An organisation's unhandled updates in update-id order, leaving out those in `skip` (being handled)."""
     # The ciphertext is read as is and opened row by row: one row that does not open must not stop the rest.
     query = (
         select(IntakeUpdate.update_id, type_coerce(IntakeUpdate.payload, Text), IntakeUpdate.received_at)
-        .where(IntakeUpdate.done_at.is_(None))
+        .where(IntakeUpdate.organisation_id == organisation_id, IntakeUpdate.done_at.is_(None))
         .order_by(IntakeUpdate.update_id)
         .limit(limit)
     )
@@ -133,9 +143,11 @@ async def waiting(session: AsyncSession, *, limit: int, skip: Collection[int] = 
 
 
 async def claim(
-    session: AsyncSession, *, claimant: str, limit: int, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession, *, claimant: str, limit: int, now: datetime, lease: timedelta = LEASE,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> list[Waiting]:
-    """Lease up to `limit` unhandled updates to `claimant`, oldest first, each chat's only in order."""
+    """Lease up to `limit` unhandled updates of an organisation's bot to `claimant`, oldest first, each chat's
+    only in order."""
     table = IntakeUpdate.__table__  # Core: one UPDATE ... RETURNING, no ORM identity bookkeeping
     earlier = aliased(IntakeUpdate)
     free = or_(IntakeUpdate.claimed_by.is_(None), IntakeUpdate.lease_until <= now)
@@ -143,6 +155,7 @@ async def claim(
     # gets it. Checked against rows, not locks: two claimants splitting a chat's rows between them (each
     # skipping what the other has locked) each find the other's first row still unfinished and stop there.
     goes_first = exists().where(
+        earlier.organisation_id == IntakeUpdate.organisation_id,
         earlier.chat_hash == IntakeUpdate.chat_hash,
         earlier.update_id < IntakeUpdate.update_id,
         earlier.done_at.is_(None),
@@ -156,16 +169,22 @@ async def claim(
     taken_over = _taken_over_with_answer_unsent(claimant, now)
     claimable = (
         select(IntakeUpdate.update_id)
-        .where(IntakeUpdate.done_at.is_(None), free, ~goes_first, ~taken_over)
+        .where(IntakeUpdate.organisation_id == organisation_id, IntakeUpdate.done_at.is_(None), free, ~goes_first,
+               ~taken_over)
         .order_by(IntakeUpdate.update_id)
         .limit(limit)
         # PostgreSQL: claimants share the table without waiting on each other; SQLite ignores it.
         .with_for_update(skip_locked=True)
     )
+    # Two statements, the rows locked by the first: as a subquery of the UPDATE, PostgreSQL may run the LIMITed
+    # SKIP LOCKED select more than once (a re-scanned semi-join, chosen with the (organisation, update id) key)
+    # and claim more than `limit`, and rows another claimant must have.
+    ids = list((await session.execute(claimable)).scalars().all())
+    if not ids:
+        return []
     statement = (
         update(table)
-        # Not correlated: the subquery reads the table afresh, not the row being updated.
-        .where(table.c.update_id.in_(claimable.correlate(None).scalar_subquery()))
+        .where(table.c.organisation_id == organisation_id, table.c.update_id.in_(ids))
         .values(claimed_by=claimant, lease_until=now + lease)
         .returning(table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at)
     )
@@ -175,13 +194,15 @@ async def claim(
 
 
 async def claim_taken_over(
-    session: AsyncSession, *, claimant: str, limit: int, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession, *, claimant: str, limit: int, now: datetime, lease: timedelta = LEASE,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> list[TakenOver]:
     """Lease to `claimant` the updates `claim` leaves alone because an answer their chat's previous claimant
     wrote is unsent; the caller sends those answers (outbox.take_over_chat) before handling the update."""
     table = IntakeUpdate.__table__
     earlier = aliased(IntakeUpdate)
     goes_first = exists().where(
+        earlier.organisation_id == IntakeUpdate.organisation_id,
         earlier.chat_hash == IntakeUpdate.chat_hash,
         earlier.update_id < IntakeUpdate.update_id,
         earlier.done_at.is_(None),
@@ -190,6 +211,7 @@ async def claim_taken_over(
     candidates = (
         select(IntakeUpdate.update_id, IntakeUpdate.lease_until)
         .where(
+            IntakeUpdate.organisation_id == organisation_id,
             IntakeUpdate.done_at.is_(None),
             IntakeUpdate.lease_until <= now,
             ~goes_first,
@@ -204,7 +226,7 @@ async def claim_taken_over(
         return []
     statement = (
         update(table)
-        .where(table.c.update_id.in_(list(old_claims_ended)))
+        .where(table.c.organisation_id == organisation_id, table.c.update_id.in_(list(old_claims_ended)))
         .values(claimed_by=claimant, lease_until=now + lease)
         .returning(
             table.c.update_id, type_coerce(table.c.payload, Text), table.c.received_at, table.c.chat_hash
@@ -227,6 +249,7 @@ def _taken_over_with_answer_unsent(claimant: str, now: datetime):
         IntakeUpdate.claimed_by.is_not(None),
         IntakeUpdate.claimed_by != claimant,
         exists().where(
+            OutboxMessage.organisation_id == IntakeUpdate.organisation_id,
             OutboxMessage.chat_hash == IntakeUpdate.chat_hash,
             OutboxMessage.status == "pending",
             OutboxMessage.created_at <= IntakeUpdate.lease_until,
@@ -236,7 +259,8 @@ def _taken_over_with_answer_unsent(claimant: str, now: datetime):
 
 
 async def renew(
-    session: AsyncSession, update_ids: Collection[int], *, claimant: str, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession, update_ids: Collection[int], *, claimant: str, now: datetime, lease: timedelta = LEASE,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> set[int]:
     """Extend `claimant`'s lease on these updates; returns those still its own (the others were taken over)."""
     if not update_ids:
@@ -244,21 +268,30 @@ async def renew(
     table = IntakeUpdate.__table__
     statement = (
         update(table)
-        .where(table.c.update_id.in_(list(update_ids)), table.c.claimed_by == claimant, table.c.done_at.is_(None))
+        .where(
+            table.c.organisation_id == organisation_id, table.c.update_id.in_(list(update_ids)),
+            table.c.claimed_by == claimant, table.c.done_at.is_(None),
+        )
         .values(lease_until=now + lease)
         .returning(table.c.update_id)
     )
     return set((await session.execute(statement)).scalars().all())
 
 
-async def release(session: AsyncSession, update_ids: Collection[int], *, claimant: str, now: datetime) -> None:
+async def release(
+    session: AsyncSession, update_ids: Collection[int], *, claimant: str, now: datetime,
+    organisation_id: int = FIRST_ORGANISATION,
+) -> None:
     """Give back claims not handled (a stopping replica), so another replica takes them at once."""
     if update_ids:
         table = IntakeUpdate.__table__
         # The lease ends now; the claimant's name stays, so the taker knows it takes over (see claim).
         await session.execute(
             update(table)
-            .where(table.c.update_id.in_(list(update_ids)), table.c.claimed_by == claimant, table.c.done_at.is_(None))
+            .where(
+                table.c.organisation_id == organisation_id, table.c.update_id.in_(list(update_ids)),
+                table.c.claimed_by == claimant, table.c.done_at.is_(None),
+            )
             .values(lease_until=now)
         )
 
@@ -283,7 +316,8 @@ async def release_all(session: AsyncSession, *, claimants: Collection[str], now:
 
 
 async def mark_done(
-    session: AsyncSession, update_ids: Collection[int], *, now: datetime, claimant: str | None = None
+    session: AsyncSession, update_ids: Collection[int], *, now: datetime, claimant: str | None = None,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> set[int]:
     """Handled: drop the payloads, keep the ids for recognising redeliveries; returns the ids marked.
 
@@ -291,7 +325,9 @@ async def mark_done(
     if not update_ids:
         return set()
     table = IntakeUpdate.__table__  # a Core update: the ORM's session sync would compare the encrypted column
-    statement = update(table).where(table.c.update_id.in_(list(update_ids)), table.c.done_at.is_(None))
+    statement = update(table).where(
+        table.c.organisation_id == organisation_id, table.c.update_id.in_(list(update_ids)), table.c.done_at.is_(None)
+    )
     if claimant is not None:
         statement = statement.where(table.c.claimed_by == claimant)
     # The chat hash goes with the payload: only waiting updates need an order, and /forget leaves no trace.

@@ -32,6 +32,7 @@ from telegram.ext import Application
 from bot import inbox, metrics
 from bot.deps import KEY
 from desk import outbox
+from desk.organisations.models import FIRST_ORGANISATION
 from infra.database import Store
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,11 @@ class IntakeWorker:
         max_in_flight: int = MAX_IN_FLIGHT,
         lease: timedelta = inbox.LEASE,
         claimant: str | None = None,
+        organisation_id: int = FIRST_ORGANISATION,
     ) -> None:
         self.application = application
+        # The organisation whose bot `application` is: it takes that bot's stored updates only.
+        self.organisation_id = organisation_id
         self.store = store
         self.clock = clock
         self.max_in_flight = max_in_flight
@@ -172,9 +176,11 @@ class IntakeWorker:
             finished, self._finished = self._finished, []
             try:
                 async with self.store.unit_of_work() as session:
-                    marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant)
+                    marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant,
+                                                   organisation_id=self.organisation_id)
                     rows = await inbox.claim(
-                        session, claimant=self.claimant, limit=room, now=self.clock(), lease=self.lease
+                        session, claimant=self.claimant, limit=room, now=self.clock(), lease=self.lease,
+                        organisation_id=self.organisation_id,
                     )
             except Exception:
                 self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
@@ -202,7 +208,8 @@ class IntakeWorker:
         self._looked_for_takeovers = now
         async with self.store.unit_of_work() as session:
             rows = await inbox.claim_taken_over(
-                session, claimant=self.claimant, limit=room, now=now, lease=self.lease
+                session, claimant=self.claimant, limit=room, now=now, lease=self.lease,
+                organisation_id=self.organisation_id,
             )
         for row in rows:
             update_id = row.waiting.update_id
@@ -218,7 +225,7 @@ class IntakeWorker:
             async with self.store.unit_of_work() as session:
                 owed = await outbox.take_over_chat(
                     session, chat_hash=row.chat_hash, written_until=row.old_claim_ended, now=self.clock(),
-                    lease=self.lease,
+                    lease=self.lease, organisation_id=self.organisation_id,
                 )
             if owed:
                 log.info("intake: update %s taken over; %d answers its chat was owed go first",
@@ -262,7 +269,8 @@ class IntakeWorker:
         finished, self._finished = self._finished, []
         try:
             async with self.store.unit_of_work() as session:
-                marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant)
+                marked = await inbox.mark_done(session, finished, now=self.clock(), claimant=self.claimant,
+                                               organisation_id=self.organisation_id)
         except Exception:
             self._finished.extend(finished)  # still in flight, so nobody takes them again meanwhile
             raise
@@ -282,7 +290,8 @@ class IntakeWorker:
             return
         held = set(self._in_flight)
         async with self.store.unit_of_work() as session:
-            ours = await inbox.renew(session, held, claimant=self.claimant, now=now, lease=self.lease)
+            ours = await inbox.renew(session, held, claimant=self.claimant, now=now, lease=self.lease,
+                                     organisation_id=self.organisation_id)
         self._renewed_at = now
         lost = held - ours - set(self._finished)
         if lost:
@@ -295,7 +304,8 @@ class IntakeWorker:
             return
         try:
             async with self.store.unit_of_work() as session:
-                await inbox.release(session, unfinished, claimant=self.claimant, now=self.clock())
+                await inbox.release(session, unfinished, claimant=self.claimant, now=self.clock(),
+                                    organisation_id=self.organisation_id)
         except Exception:  # noqa: BLE001 - the lease runs out by itself; stopping goes on
             log.warning("intake: giving back %d unfinished claims failed; they wait out the lease", len(unfinished))
 
@@ -317,10 +327,13 @@ class IntakeWorker:
         self._last_purge = now
 
 
-async def store_updates(store: Store, updates: list[dict], *, source: str, clock: Callable[[], datetime]) -> int:
-    """Store raw updates in one transaction and count them; returns how many were new."""
+async def store_updates(
+    store: Store, updates: list[dict], *, source: str, clock: Callable[[], datetime],
+    organisation_id: int = FIRST_ORGANISATION,
+) -> int:
+    """Store raw updates of an organisation's bot in one transaction and count them; returns how many were new."""
     async with store.unit_of_work() as session:
-        new = await inbox.store(session, updates, now=clock())
+        new = await inbox.store(session, updates, now=clock(), organisation_id=organisation_id)
     metrics.UPDATES_RECEIVED.labels(source).inc(new)
     if len(updates) > new:
         metrics.UPDATES_REPEATED.labels(source).inc(len(updates) - new)
@@ -378,7 +391,8 @@ class DurablePoller:
                 finally:
                     self._waiting_on_telegram = False
                 if updates:
-                    await store_updates(self.store, [u.to_dict() for u in updates], source="polling", clock=self.clock)
+                    await store_updates(self.store, [u.to_dict() for u in updates], source="polling", clock=self.clock,
+                                        organisation_id=self.worker.organisation_id)
                     # Only now may Telegram forget them: the next getUpdates confirms this offset.
                     self._offset = updates[-1].update_id + 1
                     self.worker.keep_parsed(updates)

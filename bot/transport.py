@@ -2,7 +2,7 @@
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
 import httpx
@@ -21,7 +21,7 @@ from telegram.error import (
 from bot import keyboards, metrics
 from bot.http_client import BotApiRequest
 from bot.config import BotConfig
-from desk.outbox import Delivery, Outgoing
+from desk.outbox import Delivery, Outgoing, Transport
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,22 @@ class TelegramTransport:
         except TelegramError as exc:
             return Delivery("undeliverable", reason=str(exc))
         return Delivery("sent", message_id=sent.message_id)
+
+
+class BotRouter:
+    """One Telegram transport for several organisations' bots: each row leaves through its organisation's bot."""
+
+    def __init__(self, by_organisation: Mapping[int, Transport]) -> None:
+        self.by_organisation = dict(by_organisation)
+
+    async def send(self, message: Outgoing) -> Delivery:
+        """Send through the bot of the row's organisation; a row of one this process does not run waits."""
+        transport = self.by_organisation.get(message.organisation_id)
+        if transport is None:
+            # Never another organisation's bot: the citizen would get a stranger's message. Another process
+            # (or this one, once the organisation is enabled again) sends it.
+            return Delivery("retry", reason=f"no bot of organisation {message.organisation_id} in this process")
+        return await transport.send(message)
 
 
 @contextlib.asynccontextmanager

@@ -78,7 +78,8 @@ class Receiver:
         if not isinstance(update, dict) or type(update.get("update_id")) is not int:
             return _refuse("bad_json", 400, "not an update")
         try:
-            await store_updates(self.store, [update], source="webhook", clock=self.clock)
+            await store_updates(self.store, [update], source="webhook", clock=self.clock,
+                                organisation_id=self.worker.organisation_id)
         except Exception:
             # Not stored, so not acknowledged: Telegram delivers it again.
             log.exception("webhook: could not store update %s", update["update_id"])

@@ -6,8 +6,10 @@ channel), the start-up check. processes.py starts and stops what is built here, 
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.config import BotConfig
 from bot.deps import BotDeps
@@ -15,7 +17,7 @@ from bot.ratelimit import Limits, SendLimiter
 from bot.transport import own_transport
 from charterdesk.errors import StartupError
 from charterdesk.rotation import check_readable
-from charterdesk.settings import Settings
+from charterdesk.settings import Settings, TokenError
 from conversation.citizen.flows import Desk
 from conversation.staff import digests
 from conversation.staff.queue_summary import Editor, SummaryKeeper
@@ -25,6 +27,7 @@ from desk.channels import Channel, channel_of
 from desk.charter.model import Charter, CharterError, load_charter
 from desk.delivery import CONCURRENCY, Deliverer, Pacing
 from desk.organisations import service as organisations
+from desk.organisations.models import FIRST_ORGANISATION, Organisation
 from desk.sending_thread import SendingThread
 from desk.staff.startup import seed_registry
 from infra.database import Store, StoreError
@@ -48,9 +51,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Tenant:
+    """One organisation a process runs: its slug and its Desk (its charter, staff chat and organisation id)."""
+
+    slug: str
+    desk: Desk
+
+    @property
+    def organisation_id(self) -> int:
+        return self.desk.organisation_id
+
+
 @dataclass
 class Components:
-    """Charter, texts, database (with its keys), classifier and sealer of one process."""
+    """Charter, texts, database (with its keys), classifier and sealer of one process; `charter` and `desk` are
+    organisation 1's (CHARTER_FILE), `tenants` every active organisation's, organisation 1's first."""
 
     settings: Settings
     charter: Charter
@@ -60,6 +76,11 @@ class Components:
     sealer: Sealer | None = None
     # Wakes the web chat's open streams when the outbox delivers into a visitor's feed in this process.
     web_notifier: Notifier = field(default_factory=Notifier)
+    tenants: list[Tenant] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.tenants:  # built by hand (tests, benchmarks): organisation 1 alone
+            self.tenants = [Tenant("main", self.desk)]
 
     @property
     def keyring(self) -> Keyring | None:
@@ -95,14 +116,51 @@ async def assemble(settings: Settings, *, migrate: bool = True) -> Components:
         await store.dispose()
         raise StartupError(str(exc)) from exc
     organisation_id = await adopt_charter(store, settings, charter)
-    # staff console: the charter's staff may act
+    try:
+        # Every charter is read before anything is written or started: one broken file starts nothing.
+        others = await other_organisations(store)
+    except StartupError:
+        await store.dispose()
+        raise
+    # staff console: each charter's staff may act in their organisation
     await seed_registry(store, charter, organisation_id=organisation_id, now=utc_now())
+    for organisation, other in others:
+        await seed_registry(store, other, organisation_id=organisation.id, now=utc_now())
     classifier = build_classifier(settings, charter)
-    desk = Desk(
+    desk = new_desk(settings, charter, texts, organisation_id)
+    first_slug = await _slug_of(store, organisation_id)
+    tenants = [Tenant(first_slug, desk)] + [
+        Tenant(organisation.slug, new_desk(settings, other, texts, organisation.id)) for organisation, other in others
+    ]
+    return Components(settings, charter, desk, store, classifier, sealer, tenants=tenants)
+
+
+def new_desk(settings: Settings, charter: Charter, texts: Texts, organisation_id: int) -> Desk:
+    """An organisation's Desk: its charter, the shared texts, its own receipt-code guessing budget."""
+    return Desk(
         charter=charter, texts=texts, code_guesses=GuessBudget(limit=settings.code_guesses_per_minute),
         organisation_id=organisation_id,
     )
-    return Components(settings, charter, desk, store, classifier, sealer)
+
+
+async def other_organisations(store: Store) -> list[tuple[Organisation, Charter]]:
+    """Every active organisation besides the first, with its charter; StartupError naming the organisation and
+    the file if one does not load."""
+    async with store.unit_of_work() as session:
+        rows = [row for row in await organisations.listed(session=session)
+                if row.active and row.id != FIRST_ORGANISATION]
+    loaded = []
+    for row in rows:
+        try:
+            loaded.append((row, load_charter(Path(row.charter_file))))
+        except CharterError as exc:
+            raise StartupError(f'organisation "{row.slug}" (id {row.id}): charter file {row.charter_file}: {exc}') from exc
+    return loaded
+
+
+async def _slug_of(store: Store, organisation_id: int) -> str:
+    async with store.unit_of_work() as session:
+        return (await organisations.get_by_id(session=session, organisation_id=organisation_id)).slug
 
 
 async def adopt_charter(store: Store, settings: Settings, charter: Charter) -> int:
@@ -161,18 +219,41 @@ def _corrected(charter: Charter | None) -> EmbeddedClassifier | None:
 # == the bot ==
 
 
-def bot_config(settings: Settings) -> BotConfig:
-    """What the Telegram side needs of the settings (bot/ never reads them itself)."""
-    return BotConfig(
-        token=settings.telegram_bot_token, api_url=settings.telegram_api_url, overall_rate=settings.telegram_overall_rate
-    )
+def bot_config(settings: Settings, tenant: Tenant | None = None) -> BotConfig:
+    """What the Telegram side needs of the settings (bot/ never reads them itself), for organisation 1's bot or
+    `tenant`'s; StartupError if its token file cannot be read."""
+    if tenant is None or tenant.organisation_id == FIRST_ORGANISATION:
+        token, api_url = settings.telegram_bot_token, settings.telegram_api_url
+    else:
+        try:
+            token, api_url = settings.bot_token(tenant.slug), settings.bot_api_url(tenant.slug)
+        except TokenError as exc:
+            raise StartupError(f'organisation "{tenant.slug}": {exc}') from exc
+    return BotConfig(token=token, api_url=api_url, overall_rate=settings.telegram_overall_rate)
 
 
-def bot_deps(components: Components, pacing: Pacing | None = None) -> BotDeps:
-    """What the Telegram handlers share; the transport is set when the application is built. `pacing`:
-    the process's flood limits (send_limiter), so the handlers' answers keep within the bot's share too."""
+def missing_tokens(components: "Components") -> list[str]:
+    """The variables to set for the organisations whose bot has no token (empty when every bot can start)."""
+    from charterdesk.settings import FILE_SUFFIX, TOKEN_PREFIX, env_suffix
+
+    missing = []
+    for tenant in components.tenants:
+        if bot_config(components.settings, tenant).token:
+            continue
+        if tenant.organisation_id == FIRST_ORGANISATION:
+            missing.append("TELEGRAM_BOT_TOKEN")
+        else:
+            name = TOKEN_PREFIX + env_suffix(tenant.slug)
+            missing.append(f'{name} (or {name}{FILE_SUFFIX}) for organisation "{tenant.slug}"')
+    return missing
+
+
+def bot_deps(components: Components, pacing: Pacing | None = None, *, desk: Desk | None = None) -> BotDeps:
+    """What the Telegram handlers of one organisation's bot (`desk`, default organisation 1's) share; the
+    transport is set when the application is built. `pacing`: the process's flood limits (send_limiter), so
+    the handlers' answers keep within the bot's share too."""
     return BotDeps(
-        store=components.store, desk=components.desk, classifier=components.classifier, clock=utc_now,
+        store=components.store, desk=desk or components.desk, classifier=components.classifier, clock=utc_now,
         sealer=components.sealer, pacing=pacing, lease=timedelta(seconds=components.settings.lease_seconds),
     )
 
@@ -188,7 +269,9 @@ def sending_thread(components: Components) -> SendingThread | None:
         lambda: Store(settings.database_url, keyring=components.store.keyring),
         lambda: own_transport(bot_config(settings), connections=CONCURRENCY),
         clock=utc_now, lease=timedelta(seconds=settings.lease_seconds),
-        takes=lambda message: channel_of(message.chat_id) == Channel.TELEGRAM,
+        # Its transport is organisation 1's bot: other organisations' answers are sent by their handlers.
+        takes=lambda message: channel_of(message.chat_id) == Channel.TELEGRAM
+        and message.organisation_id == FIRST_ORGANISATION,
     )
 
 
@@ -248,27 +331,40 @@ def build_dispatcher(components: Components, transport, pacing: SendLimiter | No
     lease = timedelta(seconds=settings.lease_seconds)
     pacing = pacing or send_limiter(settings)
     deliverer = Deliverer(components.store, transport, clock=utc_now, lease=lease, pacing=pacing)
-    folding = digest_folding(components.desk, flood_limits(settings))
+    folding = digest_folding([tenant.desk for tenant in components.tenants], flood_limits(settings))
     return Dispatcher(components.store, deliverer, clock=utc_now, folding=folding)
 
 
-def digest_folding(desk: Desk, limits: Limits):
-    """The dispatcher's folding of the staff chat's waiting cards into digests (issue 18)."""
+def digest_folding(desks: Desk | Sequence[Desk], limits: Limits):
+    """The dispatcher's folding of each organisation's staff chat's waiting cards into digests (issue 18)."""
     above = digests.fold_above(limits.group_per_minute)
+    desks = [desks] if isinstance(desks, Desk) else list(desks)
 
     async def fold(session, now: datetime) -> int:
-        return await digests.fold_waiting(session, desk, now, above=above)
+        folded = 0
+        for desk in desks:
+            folded += await digests.fold_waiting(session, desk, now, above=above)
+        return folded
 
     return fold
 
 
-def build_jobs(components: Components, dispatcher: Dispatcher, editor: Editor | None = None) -> Jobs:
-    """The scheduler's sweeps (not started) at the intervals of the settings; with an `editor`, also the
-    staff chat's live queue summary, paced with the dispatcher's sends."""
+def build_jobs(
+    components: Components, dispatcher: Dispatcher, editor: Editor | None = None,
+    editors: dict[int, Editor] | None = None,
+) -> Jobs:
+    """One scheduler (not started) with every organisation's sweeps at the intervals of the settings; with an
+    editor for an organisation (`editor`: organisation 1's; `editors`: by organisation id), also its staff
+    chat's live queue summary, paced with the dispatcher's sends."""
     settings = components.settings
-    summary = None if editor is None else SummaryKeeper(
-        components.store, components.desk, editor, pacing=dispatcher.deliverer.pacing, clock=utc_now
-    )
+    editors = {**({FIRST_ORGANISATION: editor} if editor is not None else {}), **(editors or {})}
+
+    def summary_of(desk: Desk) -> SummaryKeeper | None:
+        editing = editors.get(desk.organisation_id)
+        return None if editing is None else SummaryKeeper(
+            components.store, desk, editing, pacing=dispatcher.deliverer.pacing, clock=utc_now
+        )
+
     return build_scheduler(
         store=components.store,
         desk=components.desk,
@@ -277,5 +373,7 @@ def build_jobs(components: Components, dispatcher: Dispatcher, editor: Editor | 
         dispatch_interval=settings.dispatch_interval_seconds,
         sweep_interval=settings.sweep_interval_seconds,
         sealer=components.sealer,
-        summary=summary,
+        summary=summary_of(components.desk),
+        others=[(tenant.desk, summary_of(tenant.desk)) for tenant in components.tenants
+                if tenant.desk is not components.desk],
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from charterdesk.assembly import assemble, open_keyring, open_store
+from charterdesk.assembly import assemble, missing_tokens, open_keyring, open_store
 from charterdesk.errors import StartupError
 from charterdesk.processes import demo_settings, serve, stop_on_signals
 from charterdesk.settings import Settings
@@ -39,6 +39,14 @@ async def serve_from_env(*, bot: bool, scheduler: bool) -> None:
     if settings.webhook_url and not settings.webhook_url.startswith(("https://", "http://")):
         raise StartupError(f"WEBHOOK_URL must be an https:// URL Telegram can reach, not {settings.webhook_url!r}")
     components = await assemble(settings)
+    try:
+        missing = missing_tokens(components)
+    except StartupError:
+        await components.close()
+        raise
+    if missing:
+        await components.close()
+        raise StartupError(f"no bot token: set {'; '.join(missing)} (or `charterdesk org disable` the organisation)")
     stop = stop_on_signals()
     watchdog = asyncio.create_task(exit_if_stopping_hangs(stop))
     try:
@@ -84,6 +92,8 @@ async def demo_from_env(*, host: str, port: int) -> None:
         # Run from anywhere: without a charter here or in CHARTER_FILE, the demo keeps the example one.
         settings = settings.model_copy(update={"charter_file": EXAMPLE_CHARTER})
     components = await assemble(settings)
+    # The demo's sandbox has one bot: organisation 1's (other organisations need tokens of their own).
+    components.tenants = components.tenants[:1]
     sandbox = Sandbox()
     url = await sandbox.start(host=host, port=port)
     web_server = None

@@ -15,9 +15,10 @@ from bot.app import build_application
 from bot.edits import TelegramEditor
 from bot.intake import DurablePoller, IntakeWorker, replica_id
 from bot.senders import Heartbeat
-from bot.transport import TelegramTransport
+from bot.transport import BotRouter, TelegramTransport
 from charterdesk.assembly import (
     Components,
+    Tenant,
     bot_config,
     bot_deps,
     build_dispatcher,
@@ -40,64 +41,90 @@ POLL_TIMEOUT_SECONDS = 10
 
 
 async def serve(components: Components, *, bot: bool, scheduler: bool, stop: asyncio.Event) -> None:
-    """Run the bot (webhook if WEBHOOK_URL is set, else polling) and/or the scheduler until `stop` is set."""
+    """Run every organisation's bot (webhook if WEBHOOK_URL is set, else polling) and/or the scheduler until
+    `stop` is set."""
     settings = components.settings
-    receiving = None
+    receiving = []
+    # Organisation id -> the transport of its bot; the dispatcher sends each row through its organisation's.
+    transports: dict[int, TelegramTransport] = {}
     async with contextlib.AsyncExitStack() as stack:
-        # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py).
+        # One pacing for everything this process sends, at its share of the bot's limits (bot/senders.py). Several
+        # organisations' bots share it: Telegram's limits are per bot, so each keeps well inside its own.
         pacing = send_limiter(settings)
         heartbeat = Heartbeat(components.store, pacing, name=replica_id(), clock=utc_now,
                               lease=timedelta(seconds=settings.lease_seconds))
         await heartbeat.start()
         stack.push_async_callback(heartbeat.stop)
-        if bot:
-            deps = bot_deps(components, pacing.overall_only())
-            application = build_application(bot_config(settings), deps)
-            # Staff replies sent from a handler go to web visitors' feeds too, not only to Telegram chats.
-            deps.deliverer.transport = with_web(components, deps.transport)
-            thread = sending_thread(components)
-            if thread is not None:
-                await thread.start()
-                stack.push_async_callback(thread.close)  # after the handlers and the intake have stopped
-                deps.deliverer.thread = thread
-            await stack.enter_async_context(application)
-            await application.start()
-            stack.push_async_callback(application.stop)
-            receiving = await start_intake(components, application, stack)
-            transport = deps.transport
-        else:
-            config = bot_config(settings)  # the scheduler alone still sends as the bot
-            lone_bot = Bot(config.token, base_url=config.api_url)
-            await stack.enter_async_context(lone_bot)
-            transport = TelegramTransport(lone_bot)
+        bots = []  # (tenant, application, intake worker) of each bot this process runs
+        for tenant in components.tenants:
+            if bot:
+                transport, application, worker = await start_bot(components, tenant, pacing, stack)
+                bots.append((tenant, application, worker))
+            else:
+                config = bot_config(settings, tenant)  # the scheduler alone still sends as each bot
+                lone_bot = Bot(config.token, base_url=config.api_url)
+                await stack.enter_async_context(lone_bot)
+                transport = TelegramTransport(lone_bot)
+            transports[tenant.organisation_id] = transport
+        if bots:
+            receiving = await start_receiving(components, bots, stack)
         if scheduler:
-            dispatcher = build_dispatcher(components, with_web(components, transport), pacing)
+            router = BotRouter(transports)
+            dispatcher = build_dispatcher(components, with_web(components, router), pacing)
             stack.push_async_callback(dispatcher.close)
-            jobs = build_jobs(components, dispatcher, editor=TelegramEditor(transport.bot))
+            editors = {organisation: TelegramEditor(transport.bot) for organisation, transport in transports.items()}
+            jobs = build_jobs(components, dispatcher, editors=editors)
             jobs.start()
             stack.push_async_callback(jobs.stop)
         if settings.metrics_port is not None and not (bot and settings.webhook_url):
             await start_monitoring(components, stack, with_web_chat=bot)
-        log.info("running: bot=%s scheduler=%s", bot, scheduler)
+        log.info("running: bot=%s scheduler=%s organisations=%s", bot, scheduler,
+                 ",".join(tenant.slug for tenant in components.tenants))
         await stop.wait()
         log.info("stopping")
-        if receiving is not None:
-            await receiving.stop()  # first of all: take no new updates while the rest winds down
+        for intake in receiving:
+            await intake.stop()  # first of all: take no new updates while the rest winds down
 
 
-async def start_intake(components: Components, application, stack: contextlib.AsyncExitStack):
-    """The intake worker, then the webhook server or the poller feeding it; returns the latter."""
+async def start_bot(components: Components, tenant: Tenant, pacing, stack: contextlib.AsyncExitStack):
+    """One organisation's bot: its application (handlers bound to its Desk) and its intake worker; returns its
+    transport, application and worker (updates reach the worker once start_receiving has run)."""
+    first = tenant.desk is components.desk
+    deps = bot_deps(components, pacing.overall_only(), desk=tenant.desk)
+    application = build_application(bot_config(components.settings, tenant), deps)
+    # Staff replies sent from a handler go to web visitors' feeds too, not only to Telegram chats.
+    deps.deliverer.transport = with_web(components, deps.transport)
+    thread = sending_thread(components) if first else None  # its transport is organisation 1's bot
+    if thread is not None:
+        await thread.start()
+        stack.push_async_callback(thread.close)  # after the handlers and the intake have stopped
+        deps.deliverer.thread = thread
+    await stack.enter_async_context(application)
+    await application.start()
+    stack.push_async_callback(application.stop)
     # One lease setting for the intake's claims and the outbox's: a dead replica's both run out together.
     lease = timedelta(seconds=components.settings.lease_seconds)
-    worker = IntakeWorker(application, components.store, clock=utc_now, lease=lease)
+    worker = IntakeWorker(application, components.store, clock=utc_now, lease=lease,
+                          organisation_id=tenant.organisation_id)
     worker.start()  # what an earlier run stored and did not handle comes first
     stack.push_async_callback(worker.stop)
+    return deps.transport, application, worker
+
+
+async def start_receiving(components: Components, bots: list, stack: contextlib.AsyncExitStack) -> list:
+    """What feeds the bots' intake workers: one webhook server with a route per bot (WEBHOOK_URL set), else
+    a poller per bot token; returns them, to be stopped first."""
     if components.settings.webhook_url:
-        receiving = WebhookServer(components, application, worker)
+        (_, application, worker), *others = bots
+        receiving = [WebhookServer(components, application, worker, others=others)]
     else:
-        receiving = DurablePoller(application, components.store, worker, clock=utc_now, timeout=POLL_TIMEOUT_SECONDS)
-    await receiving.start()
-    stack.push_async_callback(receiving.stop)
+        receiving = [
+            DurablePoller(application, components.store, worker, clock=utc_now, timeout=POLL_TIMEOUT_SECONDS)
+            for _, application, worker in bots
+        ]
+    for each in receiving:
+        await each.start()
+        stack.push_async_callback(each.stop)
     return receiving
 
 

@@ -14,7 +14,7 @@ current key is left alone, so an interrupted run is resumed by running it again.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Table, Text, and_, bindparam, func, select, type_coerce, update
+from sqlalchemy import Column, Table, Text, and_, bindparam, func, select, tuple_, type_coerce, update
 
 from infra import keyring
 from infra.encrypted import Encrypted, EncryptedInt
@@ -65,38 +65,41 @@ async def reencrypt(store: Store, *, ring: keyring.Keyring, batch: int = BATCH,
     for table, column in encrypted_columns():
         name = f"{table.name}.{column.name}"
         result.reencrypted[name] = result.encrypted[name] = 0
-        (key,) = table.primary_key.columns
+        # A key of one column, or several (intake_updates: organisation and update id), walked in order.
+        keys = list(table.primary_key.columns)
+        key = tuple_(*keys) if len(keys) > 1 else keys[0]
         raw = type_coerce(column, Text)
         last = None
         while True:
-            query = select(key, raw).where(raw.is_not(None), _not_current(raw, ring)).order_by(key).limit(batch)
+            query = select(*keys, raw).where(raw.is_not(None), _not_current(raw, ring)).order_by(*keys)
+            query = query.limit(batch)
             if last is not None:
-                query = query.where(key > last)
+                query = query.where(key > (tuple_(*last) if len(keys) > 1 else last[0]))
             async with store.unit_of_work() as session:
                 rows = (await session.execute(query)).all()
                 if not rows:
                     break
                 changes = []
-                for row_key, value in rows:
+                for *row_key, value in rows:
                     kid = keyring.key_id_of(value)
                     was_plain = kid is None
                     owner = keyring.FIRST_ORGANISATION if was_plain else _owner(ring, kid)
                     plain = value if was_plain else ring.decrypt(value, purpose=column.type.purpose, organisation=owner)
                     if was_plain and isinstance(column.type, EncryptedInt):
                         plain = str(int(plain))
-                    changes.append({"row_key": row_key,
+                    changes.append({**{f"key_{n}": part for n, part in enumerate(row_key)},
                                     "value": ring.encrypt(plain, purpose=column.type.purpose, organisation=owner)})
                     counter = result.encrypted if was_plain else result.reencrypted
                     counter[name] += 1
                 statement = (
                     update(table)
-                    .where(key == bindparam("row_key"))
+                    .where(and_(*(part == bindparam(f"key_{n}") for n, part in enumerate(keys))))
                     .values({column.name: bindparam("value", type_=Text)})
                     .execution_options(synchronize_session=False)
                 )
                 await (await session.connection()).execute(statement, changes)
             result.batches += 1
-            last = rows[-1][0]
+            last = tuple(rows[-1][: len(keys)])
             progress(len(rows))
     return result
 

@@ -1,13 +1,40 @@
 """Settings: read once at start-up from the environment (or a `.env` file) and passed down."""
 
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from dotenv import dotenv_values
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///charterdesk.db"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+# Per-organisation variables: the organisation's slug, upper-cased with "-" as "_", after the prefix.
+TOKEN_PREFIX = "TELEGRAM_BOT_TOKEN_"
+API_URL_PREFIX = "TELEGRAM_API_URL_"
+WEBHOOK_SECRET_PREFIX = "WEBHOOK_SECRET_"
+FILE_SUFFIX = "_FILE"
+_SUFFIX = re.compile(r"[A-Z0-9][A-Z0-9_]*")
+
+
+class TokenError(Exception):
+    """An organisation's bot token cannot be read, with a message for the operator."""
+
+
+def env_suffix(slug: str) -> str:
+    """How an organisation's slug ends its variables' names: `szeged-north` -> `SZEGED_NORTH`."""
+    return slug.upper().replace("-", "_")
+
+
+def _per_organisation(environ: Mapping[str, str | None], prefix: str) -> dict[str, str]:
+    return {
+        name[len(prefix):]: value
+        for name, value in environ.items()
+        if name.startswith(prefix) and value and _SUFFIX.fullmatch(name[len(prefix):])
+    }
 
 
 class Settings(BaseSettings):
@@ -53,3 +80,53 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
     smtp_port: int = Field(default=25, ge=1, le=65535, validation_alias="SMTP_PORT")
     smtp_from: str = Field(default="charterdesk@localhost", validation_alias="SMTP_FROM")
+    # == other organisations' bots (organisation 1 keeps TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL) ==
+    # Env suffix (settings.env_suffix of the slug) -> TELEGRAM_BOT_TOKEN_<SUFFIX>, or the path in
+    # TELEGRAM_BOT_TOKEN_<SUFFIX>_FILE (a secret mounted as a file); read from the environment and .env.
+    organisation_tokens: dict[str, str] = Field(default_factory=dict, exclude=True)
+    organisation_token_files: dict[str, Path] = Field(default_factory=dict, exclude=True)
+    # TELEGRAM_API_URL_<SUFFIX>: a bot on a Bot API server of its own (self-hosted; the sandbox in tests).
+    organisation_api_urls: dict[str, str] = Field(default_factory=dict, exclude=True)
+    # WEBHOOK_SECRET_<SUFFIX>: the secret Telegram sends with the organisation's updates (webhook mode); unset,
+    # one is derived from the key file (charterdesk/webhook.py derived_secret).
+    organisation_webhook_secrets: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="after")
+    def _read_per_organisation(self) -> "Settings":
+        # Names that depend on the organisations in the database cannot be fields: collected by prefix.
+        given = {"organisation_tokens", "organisation_token_files", "organisation_api_urls",
+                 "organisation_webhook_secrets"} & self.model_fields_set
+        if given:
+            return self  # given explicitly (tests)
+        dotenv = self.model_config.get("env_file")
+        environ = {**(dotenv_values(dotenv) if dotenv and Path(dotenv).is_file() else {}), **os.environ}
+        tokens = _per_organisation(environ, TOKEN_PREFIX)
+        self.organisation_token_files = {
+            suffix[: -len(FILE_SUFFIX)]: Path(value) for suffix, value in tokens.items() if suffix.endswith(FILE_SUFFIX)
+        }
+        self.organisation_tokens = {s: v for s, v in tokens.items() if not s.endswith(FILE_SUFFIX)}
+        self.organisation_api_urls = _per_organisation(environ, API_URL_PREFIX)
+        self.organisation_webhook_secrets = _per_organisation(environ, WEBHOOK_SECRET_PREFIX)
+        return self
+
+    def bot_token(self, slug: str, *, first: bool = False) -> str:
+        """The bot token of an organisation ("" if none is configured); TokenError if its file cannot be read.
+        `first`: organisation 1, whose token is TELEGRAM_BOT_TOKEN."""
+        if first:
+            return self.telegram_bot_token
+        suffix = env_suffix(slug)
+        if token := self.organisation_tokens.get(suffix):
+            return token.strip()
+        path = self.organisation_token_files.get(suffix)
+        if path is None:
+            return ""
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenError(f"{TOKEN_PREFIX}{suffix}{FILE_SUFFIX}: cannot read {path}: {exc}") from exc
+
+    def bot_api_url(self, slug: str, *, first: bool = False) -> str:
+        """The Bot API base of an organisation's bot (TELEGRAM_API_URL unless it has its own)."""
+        if first:
+            return self.telegram_api_url
+        return self.organisation_api_urls.get(env_suffix(slug), self.telegram_api_url)

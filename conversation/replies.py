@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.buttons import Keyboard, stored
 from desk import outbox
+from desk.organisations.models import FIRST_ORGANISATION
 
 # Telegram's limit for one message, counted in UTF-16 code units (an emoji counts two).
 MESSAGE_LIMIT = 4096
@@ -62,6 +63,7 @@ async def enqueue_text(
     buttons: Keyboard | None = None,
     ticket_id: int | None = None,
     claim: bool = True,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> list[outbox.Outgoing]:
     """Promise `text` as one outbox row per part (keys `key`, `key#2`, ...); buttons go on the last part."""
     parts = split_text(text)
@@ -77,6 +79,7 @@ async def enqueue_text(
             reply_markup=markup if number == len(parts) else None,
             ticket_id=ticket_id,
             claim=claim,
+            organisation_id=organisation_id,
         )
         if row is not None:
             promised.append(row)

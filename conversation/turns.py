@@ -187,7 +187,7 @@ class Turn:
         key = self.key if self._said == 1 else f"{self.key}:{self._said}"
         self.outgoing += await replies.enqueue_text(
             self.session, key=key, chat_id=self.chat_id, text=text, now=self.now,
-            buttons=buttons, ticket_id=ticket_id,
+            buttons=buttons, ticket_id=ticket_id, organisation_id=self.desk.organisation_id,
         )
 
     def answer(self, **details: object) -> Answer:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from infra.columns import Base, UTCDateTime
 from infra.encrypted import EncryptedInt, EncryptedText, chat_hash_column_default, chat_hash_of, chat_hash_type
 from infra.database import insert_ignoring_conflicts
 from desk.channels import Channel, channel_of
+from desk.organisations.models import FIRST_ORGANISATION
 from desk.tickets.models import Citizen
 
 # A claim protects a row from other dispatchers this long; past it the row is fair game again.
@@ -47,7 +49,12 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Whose promise: the dispatcher sends the row through this organisation's bot.
+    # (enqueue names it; the default keeps rows written by hand, in tests and scripts, organisation 1's)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), default=FIRST_ORGANISATION)
+    # Unique per organisation: keys name chats and message ids, and those are per bot (one user's chat
+    # with two organisations' bots has the same id, and both bots count message ids from 1).
+    key: Mapped[str] = mapped_column(String(200))
     # Encrypted; "which rows go to this chat" asks chat_hash.
     chat_id: Mapped[int] = mapped_column(EncryptedInt("outbox.chat_id", transport=True))
     chat_hash: Mapped[str | None] = mapped_column(chat_hash_type(), default=chat_hash_column_default())
@@ -84,6 +91,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_reported_at", "status", "reported_at"),
         # A digest's cards, to list them again when it takes in more.
         Index("ix_outbox_folded_into", "folded_into"),
+        Index("ix_outbox_organisation_id_key", "organisation_id", "key", unique=True),
     )
 
 
@@ -95,6 +103,8 @@ class Outgoing:
     chat_id: int
     text: str
     reply_markup: list | dict | None  # as the column holds it
+    # Which organisation's bot sends it (bot/transport.py BotRouter).
+    organisation_id: int = FIRST_ORGANISATION
 
 
 @dataclass(frozen=True)
@@ -135,13 +145,13 @@ async def write_deferred(session: AsyncSession) -> dict[int, int]:
     # A key promised twice in the transaction is written once, for its first promise (as enqueue would).
     first = {}
     for n, row in enumerate(rows, start=1):
-        first.setdefault(row["key"], n)
+        first.setdefault((row["organisation_id"], row["key"]), n)
     statement = (
-        insert_ignoring_conflicts(session, OutboxMessage, ["key"])
+        insert_ignoring_conflicts(session, OutboxMessage, ["organisation_id", "key"])
         .values([rows[n - 1] for n in first.values()])
-        .returning(OutboxMessage.key, OutboxMessage.id)
+        .returning(OutboxMessage.organisation_id, OutboxMessage.key, OutboxMessage.id)
     )
-    ids = dict((await session.execute(statement)).all())
+    ids = {(organisation, key): row_id for organisation, key, row_id in (await session.execute(statement)).all()}
     return {-n: ids[key] for key, n in first.items() if key in ids}
 
 
@@ -165,10 +175,12 @@ async def enqueue(
     ticket_id: int | None = None,
     not_before: datetime | None = None,
     claim: bool = False,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> Outgoing | None:
-    """Add a promised message; None if one with this key exists. `claim` leases it to the caller.
-    Deferred (defer_writes), the row is written by write_deferred() and its id is a placeholder till then."""
+    """Add a promised message of `organisation_id`; None if it has one with this key. `claim` leases it to the
+    caller. Deferred (defer_writes), the row is written by write_deferred() and its id is a placeholder till then."""
     row = dict(
+        organisation_id=organisation_id,
         key=key,
         chat_id=chat_id,
         text=text,
@@ -184,12 +196,12 @@ async def enqueue(
     if deferred is not None:
         # A multi-row INSERT cannot fill chat_hash from its column default: given here.
         deferred.append({**row, "chat_hash": chat_hash_of(chat_id)})
-        return Outgoing(id=-len(deferred), chat_id=chat_id, text=text, reply_markup=reply_markup)
-    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).values(**row)
+        return Outgoing(-len(deferred), chat_id, text, reply_markup, organisation_id)
+    statement = insert_ignoring_conflicts(session, OutboxMessage, ["organisation_id", "key"]).values(**row)
     row_id = (await session.execute(statement.returning(OutboxMessage.id))).scalar_one_or_none()
     if row_id is None:
         return None
-    return Outgoing(id=row_id, chat_id=chat_id, text=text, reply_markup=reply_markup)
+    return Outgoing(row_id, chat_id, text, reply_markup, organisation_id)
 
 
 async def claim_due(
@@ -229,25 +241,27 @@ async def claim_due(
             row.lease_until = row.sending_since = None
             continue
         row.sending_since = None
-        if row.chat_id in unreachable:
+        if (row.organisation_id, row.chat_id) in unreachable:
             row.status, row.last_error = "skipped", "not sent: the citizen blocked the bot"
             continue
         if per_chat is not None and per[row.chat_id] >= per_chat:
             continue  # left unleased: the next pass takes it, in order, after these
         per[row.chat_id] += 1
         row.lease_until = now + lease
-        taken.append(Outgoing(row.id, row.chat_id, row.text, row.reply_markup))
+        taken.append(outgoing(row))
     return taken
 
 
 async def take_over_chat(
-    session: AsyncSession, *, chat_hash: str, written_until: datetime, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession, *, chat_hash: str, written_until: datetime, now: datetime, lease: timedelta = LEASE,
+    organisation_id: int = FIRST_ORGANISATION,
 ) -> list[Outgoing]:
     """Lease to the caller a chat's pending rows written until `written_until` (while a sender now presumed
     dead held the chat) that are due or leased, in order; those it had begun to send are flagged unknown."""
     query = (
         select(OutboxMessage)
         .where(
+            OutboxMessage.organisation_id == organisation_id,
             OutboxMessage.chat_hash == chat_hash,
             OutboxMessage.status == "pending",
             # Later rows of a busy chat (the staff group's cards) are other, live senders' business.
@@ -266,8 +280,13 @@ async def take_over_chat(
             continue
         row.sending_since = None
         row.lease_until = now + lease
-        taken.append(Outgoing(row.id, row.chat_id, row.text, row.reply_markup))
+        taken.append(outgoing(row))
     return taken
+
+
+def outgoing(row: OutboxMessage) -> Outgoing:
+    """What a transport needs of a row."""
+    return Outgoing(row.id, row.chat_id, row.text, row.reply_markup, row.organisation_id)
 
 
 def resendable(row: OutboxMessage) -> bool:
@@ -323,12 +342,15 @@ async def _first_in_line(session: AsyncSession, rows: Sequence[OutboxMessage], *
     return [row for row in rows if row.id < first_other.get(row.chat_hash, row.id + 1)]
 
 
-async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[int]:
+async def _unreachable_chats(session: AsyncSession, chat_ids: set[int]) -> set[tuple[int, int]]:
+    # (organisation, chat): a citizen who blocked one organisation's bot may still hear from another's.
     if not chat_ids:
         return set()
     hashes = [chat_hash_of(chat_id) for chat_id in chat_ids]
-    query = select(Citizen.chat_id).where(Citizen.chat_hash.in_(hashes), Citizen.unreachable_at.is_not(None))
-    return set((await session.scalars(query)).all())
+    query = select(Citizen.organisation_id, Citizen.chat_id).where(
+        Citizen.chat_hash.in_(hashes), Citizen.unreachable_at.is_not(None)
+    )
+    return {(organisation, chat) for organisation, chat in (await session.execute(query)).all()}
 
 
 async def mark_sending(
@@ -386,7 +408,9 @@ async def record_sent(
     await session.execute(
         update(Citizen)
         .where(
-            Citizen.chat_hash.in_(select(OutboxMessage.chat_hash).where(OutboxMessage.id.in_(unsure))),
+            tuple_(Citizen.organisation_id, Citizen.chat_hash).in_(
+                select(OutboxMessage.organisation_id, OutboxMessage.chat_hash).where(OutboxMessage.id.in_(unsure))
+            ),
             Citizen.unreachable_at.is_not(None),
         )
         .values(unreachable_at=None)
@@ -409,19 +433,24 @@ async def record(session: AsyncSession, *, outbox_id: int, delivery: Delivery, n
         row.status = "pending"
         wait = timedelta(seconds=delivery.retry_after) if delivery.retry_after else backoff(row.attempts)
         row.not_before = now + wait
-        await hold_chat(session, chat_id=row.chat_id, until=row.not_before)
+        await hold_chat(session, chat_id=row.chat_id, until=row.not_before, organisation_id=row.organisation_id)
     elif delivery.chat_blocked:
         row.status = "blocked"
-        await skip_chat(session, chat_id=row.chat_id, reason=f"not sent: the chat refused outbox row {row.id}")
+        await skip_chat(session, chat_id=row.chat_id, reason=f"not sent: the chat refused outbox row {row.id}",
+                        organisation_id=row.organisation_id)
     else:
         row.status = delivery.outcome
 
 
-async def hold_chat(session: AsyncSession, *, chat_id: int, until: datetime) -> None:
-    """Keep every pending row of a chat back until `until`, so the chat's messages stay in order."""
+async def hold_chat(
+    session: AsyncSession, *, chat_id: int, until: datetime, organisation_id: int = FIRST_ORGANISATION
+) -> None:
+    """Keep every pending row of a chat (with one organisation's bot) back until `until`, so the chat's
+    messages stay in order."""
     await session.execute(
         update(OutboxMessage)
         .where(
+            OutboxMessage.organisation_id == organisation_id,
             OutboxMessage.chat_hash == chat_hash_of(chat_id),
             OutboxMessage.status == "pending",
             OutboxMessage.not_before < until,
@@ -430,11 +459,17 @@ async def hold_chat(session: AsyncSession, *, chat_id: int, until: datetime) -> 
     )
 
 
-async def skip_chat(session: AsyncSession, *, chat_id: int, reason: str) -> None:
-    """Give up the pending rows of a chat that refuses our messages; nothing more is attempted there."""
+async def skip_chat(
+    session: AsyncSession, *, chat_id: int, reason: str, organisation_id: int = FIRST_ORGANISATION
+) -> None:
+    """Give up the pending rows of a chat that refuses one organisation's bot; nothing more is attempted there."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_hash == chat_hash_of(chat_id), OutboxMessage.status == "pending")
+        .where(
+            OutboxMessage.organisation_id == organisation_id,
+            OutboxMessage.chat_hash == chat_hash_of(chat_id),
+            OutboxMessage.status == "pending",
+        )
         .values(status="skipped", last_error=reason, lease_until=None)
     )
 

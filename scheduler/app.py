@@ -1,7 +1,7 @@
 """APScheduler wiring: a few fixed sweeps, never a job per ticket."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -67,23 +67,29 @@ def build_scheduler(
     sweep_interval: float,
     sealer: Sealer | None = None,
     summary: SummaryKeeper | None = None,
+    others: Sequence[tuple[Desk, SummaryKeeper | None]] = (),
 ) -> Jobs:
-    """The scheduler's jobs (not started): every sweep at its interval, the first time at once."""
+    """The scheduler's jobs (not started): every sweep at its interval, the first time at once; `desk`'s, and
+    each of `others`' (further organisations: their own sweeps, each scoped to its organisation)."""
     jobs = Jobs(AsyncIOScheduler(timezone="UTC"))
     # A slow pass must not pile up behind itself, and a late one is still worth running: the next
     # one picks up whatever is left, so passes never run twice at once and are never skipped as missed.
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
 
-    def every(seconds: float, sweep, *args) -> None:
-        jobs.scheduler.add_job(jobs.tracked(sweep), "interval", seconds=seconds, args=args, id=sweep.__name__,
-                               **common)
+    def every(seconds: float, sweep, *args, suffix: str = "") -> None:
+        jobs.scheduler.add_job(jobs.tracked(sweep), "interval", seconds=seconds, args=args,
+                               id=sweep.__name__ + suffix, **common)
 
-    every(sweep_interval, sweeps.sweep_deadlines, store, desk, clock, dispatcher)
+    # One dispatcher for every organisation: each row names the bot it leaves through.
     every(dispatch_interval, sweeps.dispatch_outbox, dispatcher)
-    # The charter's retention, once a day (and at start, so a process restarted daily still purges).
-    every(PURGE_INTERVAL_SECONDS, sweeps.purge_expired, store, desk, clock)
-    if sealer is not None:  # without the key nobody can open a sealed channel, so there is nothing to push
-        every(sweep_interval, sweeps.push_anonymous_answers, store, desk, clock, sealer, dispatcher)
-    if summary is not None:  # the live queue summary in the staff chat (issue 18 digests)
-        every(REFRESH_SECONDS, sweeps.refresh_queue_summary, summary)
+    for n, (each, keeper) in enumerate([(desk, summary), *others]):
+        # Organisation 1's jobs keep their ids; a further one's carry its organisation id.
+        suffix = "" if n == 0 else f":{each.organisation_id}"
+        every(sweep_interval, sweeps.sweep_deadlines, store, each, clock, dispatcher, suffix=suffix)
+        # The charter's retention, once a day (and at start, so a process restarted daily still purges).
+        every(PURGE_INTERVAL_SECONDS, sweeps.purge_expired, store, each, clock, suffix=suffix)
+        if sealer is not None:  # without the key nobody can open a sealed channel, so there is nothing to push
+            every(sweep_interval, sweeps.push_anonymous_answers, store, each, clock, sealer, dispatcher, suffix=suffix)
+        if keeper is not None:  # the live queue summary in the staff chat (issue 18 digests)
+            every(REFRESH_SECONDS, sweeps.refresh_queue_summary, keeper, suffix=suffix)
     return jobs

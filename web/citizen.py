@@ -157,7 +157,8 @@ async def export(deps: WebDeps, visitor: WebVisitor, *, message_id: int, languag
         made = await mydata.export(session=session, desk=deps.desk, inbound=inbound, now=now)
         if made.caption:
             rows = await replies.enqueue_text(session, key=f"mydata:{visitor.id}:{message_id}",
-                                              chat_id=visitor.chat_id, text=made.caption, now=now)
+                                              chat_id=visitor.chat_id, text=made.caption, now=now,
+                                              organisation_id=deps.desk.organisation_id)
             made = dataclasses.replace(made, answer=dataclasses.replace(made.answer,
                                                                         outgoing=[*made.answer.outgoing, *rows]))
     await deliver(deps, visitor, made.answer)
@@ -174,7 +175,7 @@ async def set_email(deps: WebDeps, visitor: WebVisitor, *, address: str, message
         language = await _language(session, deps, visitor, "", None, language_hint)
         text = deps.desk.render("utter_web_email_saved" if address else "utter_web_email_removed", language)
         rows = await replies.enqueue_text(session, key=f"email:{visitor.id}:{message_id}", chat_id=visitor.chat_id,
-                                          text=text, now=now)
+                                          text=text, now=now, organisation_id=deps.desk.organisation_id)
     answer = flows.Answer(duplicate=False, outgoing=rows)
     await deliver(deps, visitor, answer)
     return answer
@@ -231,7 +232,7 @@ async def _with_code(session: AsyncSession, deps: WebDeps, visitor: WebVisitor, 
     text = deps.desk.render("utter_ticket_code_web", answer.language or deps.desk.charter.languages[0],
                             number=answer.ticket_number, code=receipts.display(code))
     rows = await replies.enqueue_text(session, key=f"webcode:{ticket.id}", chat_id=visitor.chat_id, text=text,
-                                      now=deps.clock())
+                                      now=deps.clock(), organisation_id=deps.desk.organisation_id)
     return dataclasses.replace(answer, outgoing=[*answer.outgoing, *rows])
 
 
@@ -246,7 +247,8 @@ async def _survey_press(session: AsyncSession, deps: WebDeps, visitor: WebVisito
         outcome = await surveys.open_comment(session=session, desk=deps.desk, ticket_id=button.ticket_id,
                                              chat_id=visitor.chat_id, now=now)
     rows = await replies.enqueue_text(session, key=f"press:{pressed.query_id}", chat_id=visitor.chat_id,
-                                      text=outcome.notice, now=now, buttons=outcome.buttons)
+                                      text=outcome.notice, now=now, buttons=outcome.buttons,
+                                      organisation_id=deps.desk.organisation_id)
     return flows.Answer(duplicate=False, outgoing=rows)
 
 

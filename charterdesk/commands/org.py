@@ -102,6 +102,10 @@ def check(slug: Annotated[str, typer.Argument(help="one organisation (default: e
             console.print(f"[red]✗[/red] {row.slug}: {error}", markup=True, highlight=False)
             continue
         console.print(f"[green]✓[/green] {row.slug}: {path}: {summary(charter)}", highlight=False)
+        # Reported, not failed: the charter is what `check` validates, and a token may be set only where the
+        # bot runs (its container's secret); `charterdesk run` refuses to start without it.
+        if row.active and (problem := _token_problem(row)) is not None:
+            console.print(f"[yellow]![/yellow] {row.slug}: {problem}", markup=True, highlight=False)
     if invalid:
         _fail(EXIT_BAD_INPUT, f"{invalid} of {len(rows)} charter file(s) invalid")
 
@@ -116,6 +120,23 @@ def disable(slug: Annotated[str, typer.Argument(help="the organisation to disabl
 
     disabled = _in_database(change)
     typer.echo(f'disabled organisation {disabled.id} "{disabled.slug}"')
+
+
+def _token_problem(row) -> str | None:
+    """Why the organisation's bot cannot start, if its token is missing or unreadable."""
+    from charterdesk.settings import FILE_SUFFIX, TOKEN_PREFIX, TokenError, env_suffix
+    from desk.organisations.models import FIRST_ORGANISATION
+
+    first = row.id == FIRST_ORGANISATION
+    try:
+        if _settings().bot_token(row.slug, first=first):
+            return None
+    except TokenError as error:
+        return str(error)
+    if first:
+        return "no bot token: set TELEGRAM_BOT_TOKEN"
+    name = TOKEN_PREFIX + env_suffix(row.slug)
+    return f"no bot token: set {name} or {name}{FILE_SUFFIX}"
 
 
 def _load(file: Path) -> Charter:

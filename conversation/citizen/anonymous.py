@@ -207,7 +207,8 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
     query = (
         select(receipts.Receipt, Ticket)
         .join(Ticket, Ticket.id == receipts.Receipt.ticket_id)
-        .where(receipts.Receipt.sealed_chat.is_not(None), fresh_answer)
+        # Each organisation's sweep pushes its own tickets' answers, through its own bot.
+        .where(Ticket.organisation_id == desk.organisation_id, receipts.Receipt.sealed_chat.is_not(None), fresh_answer)
         .order_by(receipts.Receipt.id)
         .limit(limit)
     )
@@ -225,18 +226,18 @@ async def push_sealed_answers(*, session: AsyncSession, desk: Desk, sealer: Seal
         for entry in fresh:
             text = desk.render("utter_anonymous_push", ticket.language, number=ticket.number,
                                text=entry.text or "")
-            promised += await _push(session, chat_id, text, now)
+            promised += await _push(session, desk, chat_id, text, now)
         if ticket.status != TicketStatus.CLOSED and any(e.kind == "staff_reply" for e in fresh) \
                 and await _asks_rating(session, desk, ticket):
             text, buttons = surveys.rating_question(desk, ticket, ticket.language)
-            promised += await _push(session, chat_id, text, now, buttons=buttons)
+            promised += await _push(session, desk, chat_id, text, now, buttons=buttons)
     return promised
 
 
-async def _push(session: AsyncSession, chat_id: int, text: str, now: datetime, **extra) -> list[outbox.Outgoing]:
+async def _push(session: AsyncSession, desk: Desk, chat_id: int, text: str, now: datetime, **extra) -> list[outbox.Outgoing]:
     # Not leased: the dispatcher sends these; scrub_delivered deletes them afterwards.
     return await replies.enqueue_text(session, key=OUTBOX_PREFIX + secrets.token_hex(16), chat_id=chat_id,
-                                      text=text, now=now, claim=False, **extra)
+                                      text=text, now=now, claim=False, organisation_id=desk.organisation_id, **extra)
 
 
 async def _asks_rating(session: AsyncSession, desk: Desk, ticket: Ticket) -> bool:
@@ -283,7 +284,8 @@ async def _alert_staff(turn: Turn, count: int, budget: GuessBudget) -> None:
     text = desk.texts.render("utter_staff_code_guessing", desk.charter.languages[0], count=count,
                              minutes=_minutes(budget.window), limit=budget.limit)
     await replies.enqueue_text(turn.session, key=f"code-guessing:{budget.bucket(turn.now)}",
-                               chat_id=desk.charter.staff_chat_id, text=text, now=turn.now, claim=False)
+                               chat_id=desk.charter.staff_chat_id, text=text, now=turn.now, claim=False,
+                               organisation_id=desk.organisation_id)
 
 
 def _minutes(window) -> int:

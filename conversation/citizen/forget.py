@@ -104,6 +104,7 @@ async def forget(*, session: AsyncSession, desk: Desk, chat_id: int, now: dateti
     if numbers:
         await outbox.enqueue(
             session, key=f"withdrawn:{withdrawn[0].id}", chat_id=desk.charter.staff_chat_id, now=now,
+            organisation_id=desk.organisation_id,
             text=desk.texts.render("utter_staff_withdrawn", desk.staff_chat_language(), numbers=", ".join(numbers)),
         )
     return len(tickets)

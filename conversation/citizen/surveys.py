@@ -67,6 +67,7 @@ async def ask_for_rating(
     text, buttons = rating_question(desk, ticket, citizen.language)
     return await outbox.enqueue(
         session,
+        organisation_id=desk.organisation_id,
         key=survey_key(ticket.id),
         chat_id=citizen.chat_id,
         text=text,
@@ -176,6 +177,7 @@ async def take_comment(
     language = await _language_for(session, desk, inbound.chat_id, ticket)
     outgoing = await outbox.enqueue(
         session,
+        organisation_id=desk.organisation_id,
         key=f"reply:{chat_tag(inbound.chat_id)}:{inbound.message_id}",
         chat_id=inbound.chat_id,
         text=desk.render("utter_survey_comment_saved", language, number=ticket.number),

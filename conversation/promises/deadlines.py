@@ -64,6 +64,7 @@ async def remind_staff(*, session: AsyncSession, desk: Desk, now: datetime, limi
             )
             await outbox.enqueue(
                 session,
+                organisation_id=desk.organisation_id,
                 key=f"remind:{ticket.id}:{iso(ticket.due_at)}",
                 chat_id=ticket.assigned_to or desk.charter.staff_chat_id,
                 text=text,
@@ -182,6 +183,7 @@ async def _breach(session: AsyncSession, desk: Desk, ticket: Ticket, now: dateti
     for chat_id in dict.fromkeys([*(m.telegram_id for m in charter.officers), charter.staff_chat_id]):
         await outbox.enqueue(
             session,
+            organisation_id=desk.organisation_id,
             key=f"escalate:{ticket.id}:{iso(missed)}:{chat_id}",
             chat_id=chat_id,
             text=escalation,
@@ -194,6 +196,7 @@ async def _send_interim(session, desk: Desk, ticket: Ticket, citizen, missed: da
     text = desk.render("utter_interim_on_breach", citizen.language, number=ticket.number, due=missed, new_due=new_due)
     await outbox.enqueue(
         session,
+        organisation_id=desk.organisation_id,
         key=f"interim:{ticket.id}:{iso(missed)}",
         chat_id=citizen.chat_id,
         text=text,
@@ -214,6 +217,7 @@ async def _remind_appointment(session, desk: Desk, ticket: Ticket, now: datetime
     )
     await outbox.enqueue(
         session,
+        organisation_id=desk.organisation_id,
         key=f"appointment:{ticket.id}:{iso(ticket.appointment_at)}",
         chat_id=citizen.chat_id,
         text=text,

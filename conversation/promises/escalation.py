@@ -39,6 +39,6 @@ async def escalate_non_response(
     for chat_id in dict.fromkeys([charter.staff_chat_id, *(m.telegram_id for m in charter.officers)]):
         promised += await replies.enqueue_text(
             session, key=f"escalate:{original.id}:non_response:{chat_id}", chat_id=chat_id, text=text, now=now,
-            ticket_id=original.id,
+            ticket_id=original.id, organisation_id=desk.organisation_id,
         )
     return promised

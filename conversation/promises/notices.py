@@ -30,7 +30,12 @@ async def report_failed_sends(*, session: AsyncSession, desk: Desk, now: datetim
     """Tell staff about failed or doubtful sends not reported yet; returns the rows handled."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(REPORTED_STATUSES), OutboxMessage.reported_at.is_(None))
+        # Each organisation's staff hear of their own bot's failures only.
+        .where(
+            OutboxMessage.organisation_id == desk.organisation_id,
+            OutboxMessage.status.in_(REPORTED_STATUSES),
+            OutboxMessage.reported_at.is_(None),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -46,6 +51,7 @@ async def report_failed_sends(*, session: AsyncSession, desk: Desk, now: datetim
         if text is not None:
             await outbox.enqueue(
                 session,
+                organisation_id=desk.organisation_id,
                 key=f"{NOTICE_KEY}{row.status}:{row.id}",
                 chat_id=desk.charter.staff_chat_id,
                 text=text,

@@ -28,7 +28,9 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
     keys = {officer.telegram_id: weekly_key(moment, officer.telegram_id) for officer in charter.officers}
     # Cheap when the week's reports are out, which is what every sweep but one finds.
     sent = set(
-        (await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys.values())))).all()
+        (await session.scalars(select(OutboxMessage.key).where(
+            OutboxMessage.organisation_id == desk.organisation_id, OutboxMessage.key.in_(keys.values())
+        ))).all()
     )
     if sent >= set(keys.values()) or not await _was_running(session, desk.organisation_id, moment):
         return []
@@ -41,7 +43,9 @@ async def weekly_report_due(*, session: AsyncSession, desk: Desk, now: datetime)
     promised = []
     for telegram_id, key in keys.items():
         # An officer's private chat with the bot has the officer's user id as its chat id.
-        row = await outbox.enqueue(session, key=key, chat_id=telegram_id, text=text, now=now)
+        row = await outbox.enqueue(
+            session, key=key, chat_id=telegram_id, text=text, now=now, organisation_id=desk.organisation_id
+        )
         if row is not None:
             promised.append(row)
     return promised

@@ -40,6 +40,7 @@ async def enqueue_staff_card(
         ticket_id=ticket.id,
         now=now,
         claim=claim,
+        organisation_id=desk.organisation_id,
     )
 
 

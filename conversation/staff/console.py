@@ -119,7 +119,7 @@ async def handle(*, session: AsyncSession, desk: Desk, actor: Actor, request: Re
         reply = _said(turn, turn.text(error.response, **params))
     except NeedsRole as needed:
         return await _refuse(session, desk, actor, staff, request, language, now, needed.role)
-    return await _answer(session, request, reply, now, staff=staff)
+    return await _answer(session, desk, request, reply, now, staff=staff)
 
 
 async def _refuse(
@@ -147,15 +147,18 @@ async def _refuse(
     text = desk.texts.render(response, language, role=role)
     # A refused button press is answered on the button only, so nobody can flood the staff chat.
     reply = Reply(toast=text) if request.button else Reply(text=None if quiet else text)
-    outcome = await _answer(session, request, reply, now, staff=None)
+    outcome = await _answer(session, desk, request, reply, now, staff=None)
     return Outcome(outgoing=outcome.outgoing, toast=outcome.toast)
 
 
-async def _answer(session, request: Request, reply: Reply, now: datetime, *, staff: Staff | None) -> Outcome:
+async def _answer(
+    session, desk: Desk, request: Request, reply: Reply, now: datetime, *, staff: Staff | None
+) -> Outcome:
     outgoing = list(reply.outgoing)
     if reply.text:
         outgoing += await replies.enqueue_text(
-            session, key=request.key, chat_id=request.chat_id, text=reply.text, buttons=reply.buttons, now=now
+            session, key=request.key, chat_id=request.chat_id, text=reply.text, buttons=reply.buttons, now=now,
+            organisation_id=desk.organisation_id,
         )
     return Outcome(
         accepted=staff is not None, outgoing=outgoing, toast=reply.toast, roster_changed=reply.roster_changed,

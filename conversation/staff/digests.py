@@ -67,7 +67,7 @@ async def fold_waiting(session: AsyncSession, desk: "Desk", now: datetime, *, ab
             await queue_summary.post_if_stale(session, desk, now)
             made = await outbox.enqueue(
                 session, key=f"{digests.DIGEST_KEY}{chunk[0].id}", chat_id=chat_id, text=text,
-                reply_markup=keyboard, now=now,
+                reply_markup=keyboard, now=now, organisation_id=desk.organisation_id,
             )
             if made is None:  # another dispatcher folded this very card a moment ago
                 return folded

@@ -211,7 +211,8 @@ async def _tell_citizen(
     # A long answer goes out in several messages rather than not at all.
     # A citizen whose language we have no texts in reads each version (English and the charter's first).
     text = desk.voiced(render, citizen.language)
-    sent = await replies.enqueue_text(session, key=key, chat_id=citizen.chat_id, text=text, now=now, ticket_id=ticket.id)
+    sent = await replies.enqueue_text(session, key=key, chat_id=citizen.chat_id, text=text, now=now, ticket_id=ticket.id,
+                                     organisation_id=desk.organisation_id)
     return TO_CHAT, sent
 
 

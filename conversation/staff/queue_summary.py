@@ -55,7 +55,7 @@ async def post_if_stale(session: AsyncSession, desk: "Desk", now: datetime) -> o
     figures = await queue_counts.count(session, organisation_id=desk.organisation_id, now=now, soon=SOON)
     return await outbox.enqueue(
         session, key=f"{digests.SUMMARY_KEY}{now.isoformat()}", chat_id=chat_id,
-        text=render(desk, figures, now, desk.staff_chat_language()), now=now,
+        text=render(desk, figures, now, desk.staff_chat_language()), now=now, organisation_id=desk.organisation_id,
     )
 
 

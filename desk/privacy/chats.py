@@ -45,7 +45,7 @@ def citizen_seen_since(since: datetime):
 
 async def forget_chat(*, session: AsyncSession, organisation_id: int, chat_id: int) -> None:
     """Delete the organisation's citizen of this chat and every row of its that names the chat (tickets must be
-    erased first). The outbox is the transport's and has no organisation: the chat's rows there all go."""
+    erased first). Other organisations' rows for the same chat (their bots, their matters) stay."""
     chat_hash = chat_hash_of(chat_id)
     for statement in (
         delete(Question).where(Question.organisation_id == organisation_id, Question.chat_hash == chat_hash),
@@ -53,7 +53,7 @@ async def forget_chat(*, session: AsyncSession, organisation_id: int, chat_id: i
             LanguageChoice.organisation_id == organisation_id, LanguageChoice.chat_hash == chat_hash
         ),
         # Whatever was to go to them, or went: its columns name the chat, its texts their matters.
-        delete(OutboxMessage).where(OutboxMessage.chat_hash == chat_hash),
+        delete(OutboxMessage).where(OutboxMessage.organisation_id == organisation_id, OutboxMessage.chat_hash == chat_hash),
         delete(InboundMessage).where(
             InboundMessage.organisation_id == organisation_id, InboundMessage.chat_hash == chat_hash
         ),

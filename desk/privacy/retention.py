@@ -99,10 +99,15 @@ async def expire_messages(*, session: AsyncSession, desk: Chartered, now: dateti
     """Delete idempotency records and done outbox rows of no ticket older than the cutoff
     (a ticket's own rows go when the ticket is erased), and any delivered anonymous-path row."""
     since = cutoff(desk, now)
-    inbound = select(InboundMessage.id).where(InboundMessage.ticket_id.is_(None), InboundMessage.received_at < since)
+    # The cutoff is this organisation's charter's: only its own rows.
+    inbound = select(InboundMessage.id).where(
+        InboundMessage.organisation_id == desk.organisation_id, InboundMessage.ticket_id.is_(None),
+        InboundMessage.received_at < since,
+    )
     handled = await _delete_ids(session, InboundMessage, list((await session.scalars(inbound.limit(limit))).all()))
     done = select(OutboxMessage.id).where(
-        OutboxMessage.ticket_id.is_(None), OutboxMessage.status != "pending", OutboxMessage.created_at < since
+        OutboxMessage.organisation_id == desk.organisation_id, OutboxMessage.ticket_id.is_(None),
+        OutboxMessage.status != "pending", OutboxMessage.created_at < since,
     )
     handled += await _delete_ids(session, OutboxMessage, list((await session.scalars(done.limit(limit))).all()))
     await traces.scrub_delivered(session=session)

@@ -17,11 +17,12 @@ HUNGARIAN = ROOT / "charters" / "csagyi.yml"
 KOREAN = ROOT / "charters" / "ansim.yml"
 
 
-def org(*args: str, database_url: str, key_file, charter_file=ROOT / "charter.yml") -> subprocess.CompletedProcess:
-    """Run `charterdesk org ...` in a clean environment."""
+def org(*args: str, database_url: str, key_file, charter_file=ROOT / "charter.yml",
+        extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `charterdesk org ...` in a clean environment (plus `extra_env`)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CHARTER", "RASA_"))}
     env = {**clean, "DATABASE_URL": database_url, "CHARTERDESK_KEY_FILE": str(key_file),
-           "CHARTER_FILE": str(charter_file)}
+           "CHARTER_FILE": str(charter_file), **(extra_env or {})}
     return subprocess.run([sys.executable, "-m", "charterdesk", "org", *args], check=False, env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
@@ -108,3 +109,25 @@ async def test_check_fails_when_a_charter_file_went_bad(store, database_url, dat
     assert "1 of 2 charter file(s) invalid" in checked.stderr
     assert (await run_org("check", "csagyi", **where)).returncode == 2
     assert (await run_org("check", "main", **where)).returncode == 0
+
+
+async def test_check_reports_a_missing_or_unreadable_bot_token(store, database_url, data_keys, tmp_path):
+    where = {"database_url": database_url, "key_file": data_keys.path}
+    assert (await run_org("add", "cs-agyi", str(HUNGARIAN), **where)).returncode == 0
+
+    bare = await run_org("check", **where)
+    # A missing token is reported (the bot would not start), the charters are still valid.
+    assert bare.returncode == 0, bare.stderr
+    assert "! main: no bot token: set TELEGRAM_BOT_TOKEN" in bare.stdout
+    assert "! cs-agyi: no bot token: set TELEGRAM_BOT_TOKEN_CS_AGYI or TELEGRAM_BOT_TOKEN_CS_AGYI_FILE" in bare.stdout
+
+    missing_file = tmp_path / "no-such-token"
+    unreadable = await run_org("check", **where, extra_env={"TELEGRAM_BOT_TOKEN_CS_AGYI_FILE": str(missing_file)})
+    assert f"! cs-agyi: TELEGRAM_BOT_TOKEN_CS_AGYI_FILE: cannot read {missing_file}" in unreadable.stdout
+
+    token_file = tmp_path / "token"
+    token_file.write_text("222:SECOND\n")
+    configured = await run_org("check", **where, extra_env={
+        "TELEGRAM_BOT_TOKEN": "111:FIRST", "TELEGRAM_BOT_TOKEN_CS_AGYI_FILE": str(token_file),
+    })
+    assert configured.returncode == 0 and "no bot token" not in configured.stdout and "!" not in configured.stdout
