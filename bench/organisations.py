@@ -70,6 +70,8 @@ async def fill(store: Store, organisations: int, tickets: int, progress: Progres
     started = time.perf_counter()
     charter_file = str(ROOT / "charter.yml")
     ciphertext = store.keyring.encrypt("?", purpose="tickets.text")
+    # A value is bound to its column (its purpose): the history entries need their own ciphertext.
+    entry_text = store.keyring.encrypt("?", purpose="ticket_entries.text")
     async with store.engine.begin() as connection:
         await connection.execute(text("UPDATE organisations SET slug = 'org-1', name = 'Org 1', charter_file = :f"),
                                  {"f": charter_file})
@@ -108,11 +110,11 @@ async def fill(store: Store, organisations: int, tickets: int, progress: Progres
             "(SELECT max(number) FROM tickets WHERE tickets.organisation_id = organisations.id), 1000)"))
         await connection.execute(text(
             "INSERT INTO ticket_entries (ticket_id, kind, text, created_at) "
-            "SELECT id, 'interim', :t, interim_at FROM tickets WHERE interim_at IS NOT NULL"), {"t": ciphertext})
+            "SELECT id, 'interim', :t, interim_at FROM tickets WHERE interim_at IS NOT NULL"), {"t": entry_text})
         progress.advance(steps)
         await connection.execute(text(
             "INSERT INTO ticket_entries (ticket_id, kind, text, created_at) "
-            "SELECT id, 'escalation', :t, breached_at FROM tickets WHERE breached_at IS NOT NULL"), {"t": ciphertext})
+            "SELECT id, 'escalation', :t, breached_at FROM tickets WHERE breached_at IS NOT NULL"), {"t": entry_text})
         progress.advance(steps)
         await connection.execute(text(
             "INSERT INTO ratings (ticket_id, score, created_at) "
