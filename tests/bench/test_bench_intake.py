@@ -66,5 +66,6 @@ async def test_the_intake_harness_measures_twenty_messages_in_process_and_over_h
         assert 0 < result.p50_ms <= result.p95_ms <= result.p99_ms
         assert result.cpu_seconds > 0 and result.rss_mb > 0
     pipeline = results[-1]
-    assert pipeline.queries["total"] >= pipeline.queries["COMMIT"] >= 1  # counted per message, in-process
+    # Counted per message, in-process; a group commit shares one COMMIT among its messages, so fewer than one.
+    assert pipeline.queries["total"] >= pipeline.queries["COMMIT"] > 0
     assert "| in-process | charterdesk | sqlite | flat out | 20 |" in intake.table(results)
