@@ -4,7 +4,7 @@ per bot), each bot on a sandbox Bot API of its own.
 The Korean centre (charter.yml, organisation 1, TELEGRAM_BOT_TOKEN) and the Hungarian association
 (charters/csagyi.yml, TELEGRAM_BOT_TOKEN_CSAGYI): each citizen is promised their own charter's date in their
 language, each staff chat gets only its own organisation's cards, and a staff member of one cannot /show or
-/reply to the other's tickets (refused as an unknown ticket, and audited). The same user id writes to both
+/reply to the other's tickets (a typed number names only tickets of one's own organisation). The same user id writes to both
 bots and both bots count update and message ids from 1: nothing of one is taken for the other's.
 """
 
