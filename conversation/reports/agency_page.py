@@ -2,17 +2,15 @@
 the satisfaction index is computed. Figures only: no ticket, person or written text of anyone appears."""
 
 from collections.abc import Sequence
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from desk.charter.model import CATEGORIES
 from desk.reports.agency import AgencyReport
 from desk.reports.counts import Counts
 from conversation.reports import agency_words
 from conversation.reports.agency_text import behind_lines
-from conversation.reports.page import _language_name
+from conversation.reports.page import _language_name, report_template
 from conversation.reports.words import Words
 from conversation.texts import Texts
 
@@ -29,7 +27,7 @@ def render_agency_page(
     period = report.period.label(language)
     sides = [(report.agency, words("agency_whole")), *((side, side.name) for side in report.facilities)]
     behind = {id(side) for side in report.behind}
-    return _template().render(
+    return report_template("agency.html").render(
         lang=language,
         languages=[(code, _language_name(code), href) for code, href in language_links],
         agency=agency,
@@ -83,11 +81,3 @@ def _cells(words: Words, counts: Counts) -> list[tuple[str, str]]:
         ("index", agency_words.index(words, counts.satisfaction)),
     ]
 
-
-@cache
-def _template():
-    environment = Environment(
-        loader=PackageLoader("desk.reports"), autoescape=select_autoescape(default=True), trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("agency.html")

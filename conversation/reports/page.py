@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from babel import Locale
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from desk.charter.model import CATEGORIES
 from desk.reports.figures import Figures
@@ -52,7 +52,7 @@ def render_page(
         ratings=words.count(total.ratings),
         distribution=words.distribution(total.distribution),
     )
-    return _template().render(
+    return report_template("compliance.html").render(
         lang=language,
         languages=[(code, _language_name(code), href) for code, href in language_links],
         organisation=report.organisation,
@@ -115,11 +115,15 @@ def _language_name(code: str) -> str:
 
 
 @cache
-def _template():
-    environment = Environment(
+def _environment() -> Environment:
+    return Environment(
         loader=PackageLoader("desk.reports"),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("compliance.html")
+
+
+def report_template(name: str) -> Template:
+    """A published page's template from desk/reports/templates (each extends page.html), autoescaped."""
+    return _environment().get_template(name)
